@@ -1,0 +1,1 @@
+"""Casebook: the records of a reconciliation-counselling practice."""

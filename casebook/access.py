@@ -1,0 +1,57 @@
+"""Who may see and change what. Every repository function asks here first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.orm import Session
+
+from casebook.errors import AccessDenied, NotFound
+from casebook.models import Case
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user on whose behalf a repository acts."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    """Raise AccessDenied unless the actor has one of the roles."""
+    if actor.role not in roles:
+        raise AccessDenied("Your account cannot do this.")
+
+
+def visible_cases(actor: Actor) -> ColumnElement[bool]:
+    """A filter on Case for the cases this actor may read; admins read no clinical content."""
+    require_role(actor, "counsellor", "supervisor")
+    if actor.role == "supervisor":
+        return true()
+    return Case.counsellor_id == actor.id
+
+
+def case_for_reading(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case if the actor may read it; raises NotFound or AccessDenied."""
+    require_role(actor, "counsellor", "supervisor")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"There is no case #{case_id}.")
+    if actor.role == "counsellor" and case.counsellor_id != actor.id:
+        raise AccessDenied("This case belongs to another counsellor.")
+    return case
+
+
+def case_for_writing(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case if the actor may change it (its own counsellor only)."""
+    if actor.role != "counsellor":
+        raise AccessDenied("Only the case's counsellor can change it.")
+    return case_for_reading(session, actor, case_id)

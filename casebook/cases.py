@@ -1,0 +1,359 @@
+"""Cases and their clients: create, list, edit, close, archive. Nothing is hard-deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casebook import validation
+from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.db import Database
+from casebook.errors import AccessDenied, Conflict, ValidationError
+from casebook.models import OUTCOMES, Case, Client, StageEvent, User, utcnow
+from worksheets.stages import stages
+
+STATUSES = ("open", "closed", "archived")
+KINDS = ("individual", "couple")
+
+
+@dataclass(frozen=True)
+class ClientInput:
+    name: str
+    pronouns: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class ClientView:
+    id: int
+    position: int
+    name: str
+    pronouns: str
+    email: str
+    phone: str
+    stage: int
+    stage_since: date
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    counsellor_id: int
+    counsellor_name: str
+    clients: tuple[ClientView, ...]
+    presenting_concern: str
+    opened_on: date
+    closed_on: date | None
+    outcome: str | None
+    closing_note: str | None
+    archived: bool
+    version: int
+
+    @property
+    def label(self) -> str:
+        return " & ".join(c.name for c in self.clients)
+
+    @property
+    def kind(self) -> str:
+        return "couple" if len(self.clients) == 2 else "individual"
+
+    @property
+    def status(self) -> str:
+        if self.archived:
+            return "archived"
+        return "closed" if self.closed_on else "open"
+
+
+def current_stage_rows():  # type: ignore[no-untyped-def]
+    """A subquery: each client's latest stage event (client_id, stage, moved_on)."""
+    latest = (
+        select(func.max(StageEvent.id).label("event_id")).group_by(StageEvent.client_id).subquery()
+    )
+    return (
+        select(StageEvent.client_id, StageEvent.stage, StageEvent.moved_on)
+        .join(latest, StageEvent.id == latest.c.event_id)
+        .subquery()
+    )
+
+
+def _views(session: Session, cases: Sequence[Case]) -> list[CaseView]:
+    if not cases:
+        return []
+    current = current_stage_rows()
+    client_ids = [c.id for case in cases for c in case.clients]
+    stage_of = {
+        row.client_id: (row.stage, row.moved_on)
+        for row in session.execute(select(current).where(current.c.client_id.in_(client_ids)))
+    }
+    names = dict(
+        session.execute(
+            select(User.id, User.display_name).where(User.id.in_({c.counsellor_id for c in cases}))
+        ).all()
+    )
+    return [
+        CaseView(
+            id=case.id,
+            counsellor_id=case.counsellor_id,
+            counsellor_name=names.get(case.counsellor_id, ""),
+            clients=tuple(
+                ClientView(c.id, c.position, c.name, c.pronouns, c.email, c.phone, *stage_of[c.id])
+                for c in case.clients
+            ),
+            presenting_concern=case.presenting_concern,
+            opened_on=case.opened_on,
+            closed_on=case.closed_on,
+            outcome=case.outcome,
+            closing_note=case.closing_note,
+            archived=case.archived_at is not None,
+            version=case.version,
+        )
+        for case in cases
+    ]
+
+
+def _clean_clients(clients: Sequence[ClientInput]) -> list[ClientInput]:
+    if not 1 <= len(clients) <= 2:
+        raise ValidationError("A case has one client, or two for a couple.")
+    cleaned = []
+    for i, c in enumerate(clients, start=1):
+        who = "Client" if len(clients) == 1 else f"Partner {i}"
+        cleaned.append(
+            ClientInput(
+                name=validation.text(c.name, f"{who}'s name", max_len=200, required=True),
+                pronouns=validation.text(c.pronouns, f"{who}'s pronouns", max_len=40),
+                email=validation.email(c.email),
+                phone=validation.phone(c.phone),
+            )
+        )
+    return cleaned
+
+
+def _stage_number(stage: int) -> int:
+    numbers = [s.number for s in stages()]
+    if stage not in numbers:
+        raise ValidationError(f"Stage must be one of {numbers[0]}-{numbers[-1]}.")
+    return stage
+
+
+def create_case(
+    db: Database,
+    actor: Actor,
+    clients: Sequence[ClientInput],
+    *,
+    opened_on: date | None = None,
+    presenting_concern: str = "",
+    start_stage: int = 1,
+) -> CaseView:
+    """Open a case for one client or a couple, each starting at `start_stage`.
+
+    Raises ValidationError, or AccessDenied for anyone but a counsellor.
+    """
+    if actor.role != "counsellor":
+        raise AccessDenied("Only counsellors open cases.")
+    today = date.today()
+    opened_on = validation.past_date(opened_on or today, "Opening date", today=today)
+    cleaned = _clean_clients(clients)
+    concern = validation.text(
+        presenting_concern, "Presenting concern", max_len=5000, multiline=True
+    )
+    _stage_number(start_stage)
+    with db.write() as s:
+        case = Case(
+            counsellor_id=actor.id, opened_on=opened_on, presenting_concern=concern, version=1
+        )
+        s.add(case)
+        for position, c in enumerate(cleaned, start=1):
+            client = Client(position=position, **c.__dict__)
+            case.clients.append(client)
+        s.flush()
+        for client in case.clients:
+            s.add(
+                StageEvent(
+                    client_id=client.id,
+                    stage=start_stage,
+                    moved_on=opened_on,
+                    moved_by=actor.id,
+                    reason="Case opened",
+                )
+            )
+        s.flush()
+        return _views(s, [case])[0]
+
+
+def get_case(db: Database, actor: Actor, case_id: int) -> CaseView:
+    """One case with its clients; raises NotFound or AccessDenied."""
+    with db.read() as s:
+        return _views(s, [case_for_reading(s, actor, case_id)])[0]
+
+
+def list_cases(
+    db: Database,
+    actor: Actor,
+    *,
+    search: str = "",
+    stage: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+) -> list[CaseView]:
+    """The cases the actor may see, newest first, filtered by client name, stage, status, kind."""
+    query = select(Case).where(visible_cases(actor))
+    term = (search or "").strip().lower()
+    if term:
+        query = query.where(
+            Case.id.in_(
+                select(Client.case_id).where(
+                    func.lower(Client.name).contains(term, autoescape=True)
+                )
+            )
+        )
+    if stage is not None:
+        current = current_stage_rows()
+        query = query.where(
+            Case.id.in_(
+                select(Client.case_id)
+                .join(current, current.c.client_id == Client.id)
+                .where(current.c.stage == stage)
+            )
+        )
+    if status is not None:
+        if status not in STATUSES:
+            raise ValidationError(f"Status must be one of: {', '.join(STATUSES)}.")
+        query = query.where(
+            {
+                "open": Case.archived_at.is_(None) & Case.closed_on.is_(None),
+                "closed": Case.archived_at.is_(None) & Case.closed_on.is_not(None),
+                "archived": Case.archived_at.is_not(None),
+            }[status]
+        )
+    if kind is not None:
+        if kind not in KINDS:
+            raise ValidationError(f"Kind must be one of: {', '.join(KINDS)}.")
+        counts = (
+            select(Client.case_id)
+            .group_by(Client.case_id)
+            .having(func.count() == (2 if kind == "couple" else 1))
+        )
+        query = query.where(Case.id.in_(counts))
+    with db.read() as s:
+        cases = s.scalars(query.order_by(Case.opened_on.desc(), Case.id.desc())).all()
+        return _views(s, cases)
+
+
+def _check_version(case: Case, expected_version: int) -> None:
+    if case.version != expected_version:
+        raise Conflict(
+            "Someone else changed this case since you opened it. "
+            "Your text is still here: reload the case, then apply your change again."
+        )
+
+
+def _editable(s: Session, actor: Actor, case_id: int, expected_version: int) -> Case:
+    case = case_for_writing(s, actor, case_id)
+    _check_version(case, expected_version)
+    if case.archived_at is not None:
+        raise ValidationError("This case is archived: restore it before changing it.")
+    case.version += 1
+    return case
+
+
+def update_case(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    expected_version: int,
+    *,
+    clients: Sequence[ClientInput],
+    presenting_concern: str,
+) -> CaseView:
+    """Edit the clients' details and the presenting concern; a second client may be added.
+
+    Raises ValidationError, Conflict (stale version), NotFound or AccessDenied.
+    """
+    cleaned = _clean_clients(clients)
+    concern = validation.text(
+        presenting_concern, "Presenting concern", max_len=5000, multiline=True
+    )
+    with db.write() as s:
+        case = _editable(s, actor, case_id, expected_version)
+        if len(cleaned) < len(case.clients):
+            raise ValidationError("A client cannot be removed from a case; close the case instead.")
+        case.presenting_concern = concern
+        for position, c in enumerate(cleaned, start=1):
+            if position <= len(case.clients):
+                client = case.clients[position - 1]
+                client.name, client.pronouns = c.name, c.pronouns
+                client.email, client.phone = c.email, c.phone
+            else:
+                partner = Client(position=position, **c.__dict__)
+                case.clients.append(partner)
+                s.flush()
+                s.add(
+                    StageEvent(
+                        client_id=partner.id,
+                        stage=1,
+                        moved_on=date.today(),
+                        moved_by=actor.id,
+                        reason="Joined the case",
+                    )
+                )
+        s.flush()
+        return _views(s, [case])[0]
+
+
+def close_case(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    expected_version: int,
+    *,
+    outcome: str,
+    closed_on: date,
+    note: str = "",
+) -> CaseView:
+    """Close a case with an outcome, a date and a note."""
+    if outcome not in OUTCOMES:
+        raise ValidationError(f"Outcome must be one of: {', '.join(OUTCOMES)}.")
+    note = validation.text(note, "Closing note", max_len=5000, multiline=True)
+    with db.write() as s:
+        case = _editable(s, actor, case_id, expected_version)
+        if case.closed_on is not None:
+            raise ValidationError("This case is already closed.")
+        closed_on = validation.past_date(closed_on, "Closing date", today=date.today())
+        if closed_on < case.opened_on:
+            raise ValidationError("A case cannot close before the day it opened.")
+        case.closed_on, case.outcome, case.closing_note = closed_on, outcome, note
+        s.flush()
+        return _views(s, [case])[0]
+
+
+def reopen_case(db: Database, actor: Actor, case_id: int, expected_version: int) -> CaseView:
+    """Reopen a closed case; its closing outcome is cleared."""
+    with db.write() as s:
+        case = _editable(s, actor, case_id, expected_version)
+        if case.closed_on is None:
+            raise ValidationError("This case is not closed.")
+        case.closed_on = case.outcome = case.closing_note = None
+        s.flush()
+        return _views(s, [case])[0]
+
+
+def set_archived(
+    db: Database, actor: Actor, case_id: int, expected_version: int, archived: bool
+) -> CaseView:
+    """Archive a case (hidden from the working list) or restore it."""
+    with db.write() as s:
+        case = case_for_writing(s, actor, case_id)
+        _check_version(case, expected_version)
+        if (case.archived_at is not None) == archived:
+            raise ValidationError(
+                "This case is already archived." if archived else "This case is not archived."
+            )
+        case.archived_at = utcnow() if archived else None
+        case.version += 1
+        s.flush()
+        return _views(s, [case])[0]

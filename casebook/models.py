@@ -1,0 +1,101 @@
+"""The schema. Changes to it go through an Alembic migration in casebook/migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("counsellor", "supervisor", "admin")
+OUTCOMES = ("reconciled", "separated well", "paused", "referred on", "disengaged", "other")
+
+
+def utcnow() -> datetime:
+    """Now in UTC, without tzinfo, as every timestamp is stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="ck_users_role"),)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    presenting_concern: Mapped[str] = mapped_column(Text, default="")
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    closing_note: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    clients: Mapped[list[Client]] = relationship(
+        back_populates="case", order_by="Client.position", lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES!r}", name="ck_cases_outcome"),
+    )
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    pronouns: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+    case: Mapped[Case] = relationship(back_populates="clients")
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "position", name="uq_clients_case_position"),
+        CheckConstraint("position IN (1, 2)", name="ck_clients_position"),
+    )
+
+
+class StageEvent(Base):
+    """One move of a client into a stage. Append-only: never updated or deleted."""
+
+    __tablename__ = "stage_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    stage: Mapped[int] = mapped_column(Integer)
+    moved_on: Mapped[date] = mapped_column(Date)
+    moved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

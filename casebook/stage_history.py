@@ -1,0 +1,180 @@
+"""Each client's position in the guide's stages: an append-only history of moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casebook import validation
+from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.cases import _stage_number, current_stage_rows
+from casebook.db import Database
+from casebook.errors import NotFound, ValidationError
+from casebook.models import Case, Client, StageEvent, User
+
+
+@dataclass(frozen=True)
+class Move:
+    id: int
+    client_id: int
+    stage: int
+    moved_on: date
+    moved_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where one client of a visible case stands now."""
+
+    case_id: int
+    client_id: int
+    client_name: str
+    stage: int
+    since: date
+    case_status: str
+    couple: bool
+
+
+@dataclass(frozen=True)
+class RecentMove:
+    case_id: int
+    client_name: str
+    from_stage: int | None
+    to_stage: int
+    moved_on: date
+    reason: str
+
+
+def _client(s: Session, client_id: int) -> Client:
+    client = s.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"There is no client #{client_id}.")
+    return client
+
+
+def move_client(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    stage: int,
+    *,
+    reason: str,
+    moved_on: date | None = None,
+) -> Move:
+    """Record a client's move to a stage, forward or back, with date and reason.
+
+    Raises ValidationError, NotFound or AccessDenied.
+    """
+    _stage_number(stage)
+    reason = validation.text(reason, "Reason", max_len=1000, required=True, multiline=True)
+    today = date.today()
+    moved_on = validation.past_date(moved_on or today, "Date of the move", today=today)
+    with db.write() as s:
+        client = _client(s, client_id)
+        case = case_for_writing(s, actor, client.case_id)
+        if case.archived_at is not None or case.closed_on is not None:
+            raise ValidationError("This case is closed or archived: reopen it to move a client.")
+        last = s.scalars(
+            select(StageEvent)
+            .where(StageEvent.client_id == client_id)
+            .order_by(StageEvent.id.desc())
+            .limit(1)
+        ).first()
+        if last is not None and moved_on < last.moved_on:
+            raise ValidationError(
+                f"The move cannot be dated before the client's last stage change "
+                f"({last.moved_on:%d %b %Y})."
+            )
+        if last is not None and last.stage == stage:
+            raise ValidationError(f"{client.name} is already at stage {stage}.")
+        event = StageEvent(
+            client_id=client_id, stage=stage, moved_on=moved_on, moved_by=actor.id, reason=reason
+        )
+        s.add(event)
+        s.flush()
+        return Move(event.id, client_id, stage, moved_on, actor.display_name, reason)
+
+
+def history(db: Database, actor: Actor, client_id: int) -> list[Move]:
+    """A client's stage moves, oldest first; raises NotFound or AccessDenied."""
+    with db.read() as s:
+        client = _client(s, client_id)
+        case_for_reading(s, actor, client.case_id)
+        rows = s.execute(
+            select(StageEvent, User.display_name)
+            .join(User, User.id == StageEvent.moved_by)
+            .where(StageEvent.client_id == client_id)
+            .order_by(StageEvent.id)
+        )
+        return [Move(e.id, e.client_id, e.stage, e.moved_on, name, e.reason) for e, name in rows]
+
+
+def current_positions(db: Database, actor: Actor) -> list[Position]:
+    """Every client of every case the actor may see, with their current stage."""
+    current = current_stage_rows()
+    with db.read() as s:
+        rows = s.execute(
+            select(
+                Case.id,
+                Case.closed_on,
+                Case.archived_at,
+                Client.id,
+                Client.name,
+                current.c.stage,
+                current.c.moved_on,
+            )
+            .join(Client, Client.case_id == Case.id)
+            .join(current, current.c.client_id == Client.id)
+            .where(visible_cases(actor))
+            .order_by(Case.id, Client.position)
+        ).all()
+    per_case: dict[int, int] = {}
+    for row in rows:
+        per_case[row[0]] = per_case.get(row[0], 0) + 1
+    return [
+        Position(
+            case_id=case_id,
+            client_id=client_id,
+            client_name=name,
+            stage=stage,
+            since=since,
+            case_status="archived" if archived else "closed" if closed else "open",
+            couple=per_case[case_id] == 2,
+        )
+        for case_id, closed, archived, client_id, name, stage, since in rows
+    ]
+
+
+def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMove]:
+    """Stage changes in the actor's open cases in the last `days` days, newest first."""
+    since = date.today() - timedelta(days=days)
+    moves = (
+        select(
+            StageEvent.id,
+            StageEvent.stage,
+            StageEvent.moved_on,
+            StageEvent.reason,
+            func.lag(StageEvent.stage)
+            .over(partition_by=StageEvent.client_id, order_by=StageEvent.id)
+            .label("from_stage"),
+            Client.name,
+            Client.case_id,
+        )
+        .join(Client, Client.id == StageEvent.client_id)
+        .join(Case, Case.id == Client.case_id)
+        .where(visible_cases(actor), Case.archived_at.is_(None), Case.closed_on.is_(None))
+        .subquery()
+    )
+    with db.read() as s:
+        rows = s.execute(
+            select(moves)
+            .where(moves.c.moved_on >= since, moves.c.from_stage.is_not(None))
+            .order_by(moves.c.moved_on.desc(), moves.c.id.desc())
+        ).all()
+    return [
+        RecentMove(r.case_id, r.name, r.from_stage, r.stage, r.moved_on, r.reason) for r in rows
+    ]

@@ -1,0 +1,54 @@
+"""Checks on what users type, with messages that say what to fix."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from casebook.errors import ValidationError
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^[0-9+()\-. ]{3,40}$")
+EARLIEST = date(1900, 1, 1)
+
+
+def text(
+    value: str | None, field: str, *, max_len: int, required: bool = False, multiline: bool = False
+) -> str:
+    """The value stripped of surrounding white space; raises ValidationError if unfit."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError(f"{field} is required.")
+    if len(value) > max_len:
+        raise ValidationError(f"{field} is too long: at most {max_len:,} characters.")
+    allowed = {"\n", "\t", "\r"} if multiline else set()
+    for ch in value:
+        if unicodedata.category(ch) == "Cc" and ch not in allowed:
+            raise ValidationError(f"{field} contains a control character; please retype it.")
+    return value
+
+
+def email(value: str | None) -> str:
+    value = text(value, "Email", max_len=254)
+    if value and not EMAIL.match(value):
+        raise ValidationError(f"Email '{value}' does not look like an email address.")
+    return value
+
+
+def phone(value: str | None) -> str:
+    value = text(value, "Phone", max_len=40)
+    if value and not PHONE.match(value):
+        raise ValidationError("Phone may hold only digits, spaces and + ( ) - .")
+    return value
+
+
+def past_date(value: date | None, field: str, *, today: date) -> date:
+    """A date that is set, not in the future and not absurdly old."""
+    if value is None:
+        raise ValidationError(f"{field} is required.")
+    if value > today:
+        raise ValidationError(f"{field} cannot be in the future.")
+    if value < EARLIEST:
+        raise ValidationError(f"{field} is too far in the past.")
+    return value

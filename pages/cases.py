@@ -1,0 +1,70 @@
+import streamlit as st
+
+from casebook import cases
+from pages import common
+from worksheets.stages import stages
+
+PAGE_SIZE = 25
+
+user = common.require_user()
+db = common.database()
+
+st.title("Cases")
+common.show_flash()
+
+search_col, stage_col, status_col, kind_col = st.columns([2, 2, 1, 1])
+search = search_col.text_input("Search by client name", key="cases_search", placeholder="Name…")
+stage_choice = stage_col.selectbox(
+    "Stage",
+    [None, *(s.number for s in stages())],
+    key="cases_stage",
+    format_func=lambda n: "Any stage" if n is None else common.stage_label(n),
+)
+status = status_col.selectbox(
+    "Status",
+    ["open", "closed", "archived", None],
+    key="cases_status",
+    format_func=lambda s: "Any status" if s is None else s.capitalize(),
+)
+kind = kind_col.selectbox(
+    "Kind",
+    [None, "individual", "couple"],
+    key="cases_kind",
+    format_func=lambda k: "Individual or couple" if k is None else k.capitalize(),
+)
+
+with common.plain_errors():
+    found = cases.list_cases(db, user, search=search, stage=stage_choice, status=status, kind=kind)
+    if not found:
+        st.info(
+            "No cases match these filters."
+            if search or stage_choice or kind or status != "open"
+            else "You have no open cases yet.",
+            icon=":material/info:",
+        )
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = 1
+    if pages > 1:
+        page = st.number_input("Page", 1, pages, 1, key="cases_page")
+    st.caption(f"{len(found)} case{'s' if len(found) != 1 else ''}")
+    header = st.columns([3, 4, 1.2, 1.2, 1.2])
+    for col, title in zip(header, ["Case", "Stages", "Kind", "Status", "Opened"], strict=True):
+        col.markdown(f"**{title}**")
+    for case in found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+        with st.container(border=True):
+            row = st.columns([3, 4, 1.2, 1.2, 1.2], vertical_alignment="center")
+            row[0].page_link(
+                "pages/case.py",
+                label=f"#{case.id} · {common.md(case.label)}",
+                query_params={"case": case.id},
+            )
+            row[1].markdown(
+                "  \n".join(
+                    f"{common.md(c.name)}: {common.stage_label(c.stage)}" for c in case.clients
+                )
+            )
+            row[2].write(case.kind.capitalize())
+            row[3].write(case.status.capitalize() + (f" ({case.outcome})" if case.outcome else ""))
+            row[4].write(f"{case.opened_on:%d %b %Y}")
+            if user.role == "supervisor":
+                row[0].caption(f"Counsellor: {common.md(case.counsellor_name)}")

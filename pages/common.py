@@ -1,0 +1,89 @@
+"""What every page shares: the database, the logged-in user, plain error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+
+from casebook.access import Actor
+from casebook.db import Database
+from casebook.errors import CasebookError
+from casebook.settings import settings_from_env
+from worksheets.stages import stage
+
+USER_KEY = "casebook_user"
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str) -> Database:
+    settings = settings_from_env()
+    return Database.open(settings)
+
+
+def database() -> Database:
+    """The process's one Database for the configured URL."""
+    return _database(settings_from_env().database_url)
+
+
+def current_user() -> Actor | None:
+    return st.session_state.get(USER_KEY)
+
+
+def log_in(actor: Actor) -> None:
+    st.session_state[USER_KEY] = actor
+
+
+def log_out() -> None:
+    st.session_state.clear()
+
+
+def require_user() -> Actor:
+    """The logged-in user; the router never shows a page without one."""
+    user = current_user()
+    if user is None:
+        st.stop()
+    return user
+
+
+@contextmanager
+def plain_errors() -> Iterator[None]:
+    """Show a domain error as one plain sentence instead of a stack trace."""
+    try:
+        yield
+    except CasebookError as exc:
+        st.error(str(exc), icon=":material/error:")
+
+
+def attempt(action: Callable[[], Any]) -> Any | None:
+    """Run an action; on a domain error show it plainly and return None."""
+    try:
+        return action()
+    except CasebookError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def stage_label(number: int) -> str:
+    return stage(number).label
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun after a save."""
+    st.session_state["casebook_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("casebook_flash", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def md(text: str | None) -> str:
+    """User text made safe to embed in Markdown: it shows exactly as typed."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in (text or ""))

@@ -1,0 +1,21 @@
+import streamlit as st
+
+from casebook import accounts
+from casebook.errors import LoginFailed
+from pages import common
+
+_, middle, _ = st.columns([1, 1.2, 1])
+with middle:
+    st.title("Casebook")
+    st.caption("Case tracking and worksheets for reconciliation counselling")
+    with st.form("login"):
+        username = st.text_input("User name", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Log in", type="primary", width="stretch")
+    if submitted:
+        try:
+            common.log_in(accounts.authenticate(common.database(), username, password))
+        except LoginFailed as exc:
+            st.error(str(exc), icon=":material/lock:")
+        else:
+            st.rerun()

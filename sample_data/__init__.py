@@ -1,0 +1,1 @@
+"""The demo practice, and generators of practices for the benchmarks."""

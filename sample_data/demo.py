@@ -1,0 +1,236 @@
+"""The demo practice: loaded through the same repositories the app uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from casebook import accounts, cases, stage_history
+from casebook.access import Actor
+from casebook.cases import ClientInput
+from casebook.db import Database
+
+DEMO_PASSWORD = "rekindle-demo"
+DEMO_USERS = (
+    ("morgan", "Morgan Ellis", "counsellor"),
+    ("riley", "Riley Chen", "counsellor"),
+    ("casey", "Casey Okafor", "supervisor"),
+    ("admin", "Practice Admin", "admin"),
+)
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    counsellor: str
+    clients: tuple[ClientInput, ...]
+    opened_days_ago: int
+    concern: str
+    # Each client's moves after opening at stage 1: (days ago, stage, reason).
+    moves: tuple[tuple[tuple[int, int, str], ...], ...]
+    close: tuple[int, str, str] | None = None  # (days ago, outcome, note)
+    archived: bool = False
+
+
+def _c(name: str, pronouns: str, email: str = "", phone: str = "") -> ClientInput:
+    return ClientInput(name, pronouns, email, phone)
+
+
+DEMO_CASES = (
+    DemoCase(
+        "morgan",
+        (_c("Jordan Reyes", "he/him", "jordan.reyes@example.org"), _c("Alex Reyes", "they/them")),
+        150,
+        "Separated four months ago after repeated arguments about money; both want to try again.",
+        (
+            (
+                (120, 2, "Agreed to a month without discussing the relationship"),
+                (90, 3, "Working on anger when finances come up"),
+                (55, 4, "Ready for casual contact"),
+                (20, 5, "Started talking about the money arguments"),
+            ),
+            (
+                (118, 2, "Needs time before any contact"),
+                (80, 3, "Joined a running club; evening course"),
+                (40, 4, "Open to short messages"),
+                (12, 5, "Wants to discuss what went wrong"),
+            ),
+        ),
+    ),
+    DemoCase(
+        "morgan",
+        (_c("Priya Nair", "she/her", "", "+44 20 7946 0123"),),
+        60,
+        "Ended a six-year relationship; unsure whether she wants it back or fears being alone.",
+        (
+            (
+                (45, 2, "Reflection shows mixed motives; taking time"),
+                (10, 1, "Back to reflection after a nostalgic relapse"),
+            ),
+        ),
+    ),
+    DemoCase(
+        "morgan",
+        (_c("Sam O'Connor", "he/him"), _c("Taylor O'Connor", "she/her")),
+        200,
+        "Trust broken by a hidden debt; rebuilding with a transparency agreement.",
+        (
+            (
+                (170, 3, "Budgeting course"),
+                (130, 4, "Weekly calls"),
+                (95, 5, "Apology given"),
+                (50, 6, "Shared finances visible to both"),
+                (8, 7, "Planning time together"),
+            ),
+            (
+                (168, 2, "Needed space"),
+                (140, 3, "Therapy for anxiety"),
+                (100, 5, "Named the hurt"),
+                (45, 6, "Check-ins every Sunday"),
+            ),
+        ),
+    ),
+    DemoCase(
+        "morgan",
+        (_c("Mei Lin", "she/her", "mei.lin@example.org"),),
+        30,
+        "Recent breakup after partner moved abroad for work.",
+        (((25, 2, "No contact for now, by agreement"),),),
+    ),
+    DemoCase(
+        "morgan",
+        (_c("Dmitri Volkov", "he/him"), _c("Elena Volkova", "she/her")),
+        240,
+        "Long-distance strain; reconnected and now working on romance and routine.",
+        (
+            ((210, 3, ""), (180, 4, ""), (150, 5, ""), (120, 6, ""), (70, 7, "")),
+            ((205, 3, ""), (175, 4, ""), (145, 5, ""), (115, 6, ""), (65, 7, "")),
+        ),
+        close=(
+            14,
+            "reconciled",
+            "Both report steady satisfaction; agreed to a check-in in three months.",
+        ),
+    ),
+    DemoCase(
+        "morgan",
+        (_c("Chris Walker", "he/him"),),
+        100,
+        "Anger in arguments ended the relationship; individual work first.",
+        (
+            (
+                (80, 3, "Anger-management group"),
+                (26, 8, "Referred for individual therapy alongside"),
+            ),
+        ),
+    ),
+    DemoCase(
+        "morgan",
+        (_c("Fatima Haddad", "she/her"), _c("Omar Haddad", "he/him")),
+        300,
+        "Decided together to separate amicably after working through past issues.",
+        (((270, 2, ""), (230, 5, "")), ((268, 2, ""), (228, 5, ""))),
+        close=(150, "separated well", "Parted with agreed co-parenting plan."),
+        archived=True,
+    ),
+    DemoCase(
+        "riley",
+        (_c("Noah Kim", "he/him"), _c("Ava Kim", "she/her")),
+        120,
+        "Drifted apart after a new baby; re-establishing communication.",
+        (
+            ((100, 2, "Time to settle"), (70, 3, "Sleep and exercise plan")),
+            ((98, 2, "Time to settle"), (60, 4, "Ready to talk")),
+        ),
+    ),
+    DemoCase(
+        "riley",
+        (_c("Lucía Fernández", "she/her", "lucia.f@example.org"),),
+        45,
+        "Wants to understand why the relationship ended before deciding anything.",
+        (),
+    ),
+    DemoCase(
+        "riley",
+        (_c("Ben Adeyemi", "he/him"), _c("Grace Adeyemi", "she/her")),
+        180,
+        "Rebuilding after an affair; both committed to the process.",
+        (
+            (
+                (150, 2, ""),
+                (120, 4, ""),
+                (80, 5, "Apology and questions answered"),
+                (18, 6, "Keeping promises log"),
+            ),
+            (
+                (149, 2, ""),
+                (110, 3, "Own counselling"),
+                (75, 5, "Discussed boundaries"),
+                (16, 6, "Trust plan agreed"),
+            ),
+        ),
+    ),
+    DemoCase(
+        "riley",
+        (_c("Hannah Schmidt", "she/her"),),
+        90,
+        "Paused: moving city for work; will resume in spring.",
+        (((70, 2, "Space agreed"),),),
+        close=(20, "paused", "Client relocating; plans to resume in spring."),
+    ),
+    DemoCase(
+        "riley",
+        (_c("Kwame Mensah", "he/him"), _c("Jess Mensah", "she/her")),
+        75,
+        "Recurring conflict about in-laws; both want structured help.",
+        (
+            (
+                (60, 3, "Communication skills practice"),
+                (5, 8, "Couples therapy referral discussed"),
+            ),
+            ((58, 3, "Stress management"), (4, 8, "Agreed to couples therapy")),
+        ),
+    ),
+)
+
+
+def load_demo(db: Database, *, today: date | None = None) -> None:
+    """Create the demo accounts and cases in an empty database."""
+    today = today or date.today()
+    actors: dict[str, Actor] = {}
+    for username, display_name, role in DEMO_USERS:
+        account = accounts.create_user(
+            db, None, username, role, DEMO_PASSWORD, display_name=display_name
+        )
+        actors[username] = Actor(account.id, username, display_name, role)
+    for demo in DEMO_CASES:
+        actor = actors[demo.counsellor]
+        case = cases.create_case(
+            db,
+            actor,
+            demo.clients,
+            opened_on=today - timedelta(days=demo.opened_days_ago),
+            presenting_concern=demo.concern,
+        )
+        for client, moves in zip(case.clients, demo.moves, strict=False):
+            for days_ago, stage, reason in moves:
+                stage_history.move_client(
+                    db,
+                    actor,
+                    client.id,
+                    stage,
+                    reason=reason or "Progress reviewed in session",
+                    moved_on=today - timedelta(days=days_ago),
+                )
+        if demo.close:
+            days_ago, outcome, note = demo.close
+            case = cases.close_case(
+                db,
+                actor,
+                case.id,
+                cases.get_case(db, actor, case.id).version,
+                outcome=outcome,
+                closed_on=today - timedelta(days=days_ago),
+                note=note,
+            )
+        if demo.archived:
+            cases.set_archived(db, actor, case.id, case.version, True)

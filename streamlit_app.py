@@ -1,0 +1,33 @@
+"""The router: page config, the login gate, and the pages each role may open."""
+
+import streamlit as st
+
+from pages import common
+
+st.set_page_config(page_title="Casebook", page_icon=":material/menu_book:", layout="wide")
+
+user = common.current_user()
+if user is None:
+    page = st.navigation(
+        [st.Page("pages/login.py", title="Log in", default=True)], position="hidden"
+    )
+else:
+    account = st.Page("pages/my_account.py", title="My account", icon=":material/person:")
+    if user.role == "admin":
+        pages = [st.Page("pages/accounts.py", title="Accounts", icon=":material/group:"), account]
+    else:
+        pages = [
+            st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:"),
+            st.Page("pages/cases.py", title="Cases", icon=":material/folder_shared:"),
+            st.Page("pages/case.py", title="Case", visibility="hidden"),
+            account,
+        ]
+        if user.role == "counsellor":
+            pages.insert(2, st.Page("pages/new_case.py", title="New case", icon=":material/add:"))
+    page = st.navigation(pages)
+    with st.sidebar:
+        st.caption(f"Signed in as **{user.display_name}** · {user.role}")
+        if st.button("Log out", icon=":material/logout:", key="logout"):
+            common.log_out()
+            st.rerun()
+page.run()

@@ -1,0 +1,1 @@
+"""The reconciliation guide as data: stages and worksheet templates."""
