@@ -132,10 +132,12 @@ with stages_tab:
 with details_tab:
     if not editable:
         for client in case.clients:
-            st.markdown(
-                f"**{common.md(client.name)}** · {common.md(client.pronouns) or 'pronouns not given'}"
-                f" · {common.md(client.email) or 'no email'} · {common.md(client.phone) or 'no phone'}"
-            )
+            details = [
+                common.md(client.pronouns) or "pronouns not given",
+                common.md(client.email) or "no email",
+                common.md(client.phone) or "no phone",
+            ]
+            st.markdown(f"**{common.md(client.name)}** · " + " · ".join(details))
     else:
         add_partner = len(case.clients) == 1 and st.checkbox(
             "Add a partner to this case", key=f"add_partner_{case.id}"

@@ -1,0 +1,88 @@
+import pytest
+from sqlalchemy import select
+
+from casebook import accounts
+from casebook.errors import AccessDenied, Conflict, LoginFailed, ValidationError
+from casebook.models import User
+from tests.conftest import PASSWORD
+
+
+def test_password_is_stored_as_argon2id_hash(db, people):
+    with db.read() as s:
+        stored = s.scalar(select(User.password_hash).where(User.username == "morgan"))
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_authenticate_returns_the_actor(db, people):
+    actor = accounts.authenticate(db, "Morgan ", PASSWORD)
+    assert actor == people["morgan"]
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("morgan", "wrong"), ("nobody", PASSWORD), ("", "")]
+)
+def test_wrong_login_is_one_plain_message(db, people, username, password):
+    with pytest.raises(LoginFailed, match="^Wrong user name or password.$"):
+        accounts.authenticate(db, username, password)
+
+
+def test_deactivated_account_cannot_log_in(db, people):
+    accounts.set_active(db, people["admin"], people["riley"].id, False)
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(db, "riley", PASSWORD)
+    accounts.set_active(db, people["admin"], people["riley"].id, True)
+    assert accounts.authenticate(db, "riley", PASSWORD).username == "riley"
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "password", "error"),
+    [
+        ("ok-name", "counsellor", "short", ValidationError),
+        ("Bad Name!", "counsellor", PASSWORD, ValidationError),
+        ("x", "counsellor", PASSWORD, ValidationError),
+        ("ok-name", "owner", PASSWORD, ValidationError),
+        ("morgan", "counsellor", PASSWORD, Conflict),
+    ],
+)
+def test_create_user_refuses_bad_input(db, people, username, role, password, error):
+    with pytest.raises(error):
+        accounts.create_user(db, None, username, role, password)
+    assert len(accounts.list_accounts(db, people["admin"])) == 4
+
+
+@pytest.mark.parametrize("who", ["morgan", "casey"])
+def test_only_an_admin_manages_accounts(db, people, who):
+    actor = people[who]
+    with pytest.raises(AccessDenied):
+        accounts.list_accounts(db, actor)
+    with pytest.raises(AccessDenied):
+        accounts.create_user(db, actor, "newbie", "counsellor", PASSWORD)
+    with pytest.raises(AccessDenied):
+        accounts.reset_password(db, actor, people["riley"].id, "a brand new passphrase")
+    with pytest.raises(AccessDenied):
+        accounts.set_active(db, actor, people["riley"].id, False)
+
+
+def test_admin_creates_an_account_that_can_log_in(db, people):
+    accounts.create_user(db, people["admin"], "sky", "counsellor", PASSWORD, display_name="Sky")
+    assert accounts.authenticate(db, "sky", PASSWORD).display_name == "Sky"
+
+
+def test_admin_cannot_deactivate_themself(db, people):
+    with pytest.raises(ValidationError):
+        accounts.set_active(db, people["admin"], people["admin"].id, False)
+
+
+def test_admin_reset_password_replaces_the_old_one(db, people):
+    accounts.reset_password(db, people["admin"], people["riley"].id, "a brand new passphrase")
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(db, "riley", PASSWORD)
+    assert accounts.authenticate(db, "riley", "a brand new passphrase").username == "riley"
+
+
+def test_change_own_password_needs_the_current_one(db, people):
+    with pytest.raises(ValidationError, match="current password"):
+        accounts.change_own_password(db, people["morgan"], "wrong", "another long passphrase")
+    accounts.change_own_password(db, people["morgan"], PASSWORD, "another long passphrase")
+    assert accounts.authenticate(db, "morgan", "another long passphrase").username == "morgan"

@@ -1,0 +1,254 @@
+from datetime import date, timedelta
+
+import pytest
+
+from casebook import cases, stage_history
+from casebook.cases import ClientInput
+from casebook.errors import AccessDenied, Conflict, NotFound, ValidationError
+
+TODAY = date.today()
+
+
+def couple(db, actor, names=("Ana Ruiz", "Ben Ruiz"), **kw):
+    return cases.create_case(db, actor, [ClientInput(n, "they/them") for n in names], **kw)
+
+
+def single(db, actor, name="Cleo Park", **kw):
+    return cases.create_case(db, actor, [ClientInput(name, "she/her", "cleo@example.org")], **kw)
+
+
+def test_create_couple_case_puts_both_clients_at_the_starting_stage(db, people):
+    case = couple(db, people["morgan"], start_stage=2, presenting_concern="Drifted apart")
+    stored = cases.get_case(db, people["morgan"], case.id)
+    assert stored.kind == "couple"
+    assert stored.label == "Ana Ruiz & Ben Ruiz"
+    assert [c.stage for c in stored.clients] == [2, 2]
+    assert stored.presenting_concern == "Drifted apart"
+    assert stored.status == "open"
+    assert stored.counsellor_name == "Morgan"
+
+
+@pytest.mark.parametrize(
+    ("clients", "message"),
+    [
+        ([], "one client, or two"),
+        ([ClientInput("A"), ClientInput("B"), ClientInput("C")], "one client, or two"),
+        ([ClientInput("   ")], "name is required"),
+        ([ClientInput("Ann", email="not-an-email")], "email address"),
+        ([ClientInput("Ann", phone="call me")], "Phone"),
+        ([ClientInput("Ann\x00")], "control character"),
+        ([ClientInput("x" * 201)], "too long"),
+    ],
+)
+def test_create_case_refuses_bad_clients_and_saves_nothing(db, people, clients, message):
+    with pytest.raises(ValidationError, match=message):
+        cases.create_case(db, people["morgan"], clients)
+    assert cases.list_cases(db, people["morgan"], status=None) == []
+
+
+def test_create_case_refuses_a_future_opening_date(db, people):
+    with pytest.raises(ValidationError, match="future"):
+        single(db, people["morgan"], opened_on=TODAY + timedelta(days=1))
+
+
+@pytest.mark.parametrize("who", ["casey", "admin"])
+def test_only_counsellors_open_cases(db, people, who):
+    with pytest.raises(AccessDenied):
+        single(db, people[who])
+
+
+def test_list_filters_by_name_stage_status_and_kind(db, people):
+    morgan = people["morgan"]
+    a = couple(db, morgan)
+    b = single(db, morgan, start_stage=4)
+    c = single(db, morgan, name="Dev Patel")
+    cases.close_case(db, morgan, c.id, c.version, outcome="paused", closed_on=TODAY)
+
+    def ids(**kw):
+        return {x.id for x in cases.list_cases(db, morgan, **kw)}
+
+    assert ids(status=None) == {a.id, b.id, c.id}
+    assert ids(status="open") == {a.id, b.id}
+    assert ids(status="closed") == {c.id}
+    assert ids(search="ruiz") == {a.id}
+    assert ids(search="CLEO") == {b.id}
+    assert ids(search="%") == set()
+    assert ids(stage=4) == {b.id}
+    assert ids(kind="couple") == {a.id}
+    assert ids(kind="individual") == {b.id, c.id}
+
+
+def test_counsellor_sees_only_their_own_cases(db, people):
+    mine = single(db, people["morgan"])
+    theirs = single(db, people["riley"], name="Riley's Client")
+    assert [c.id for c in cases.list_cases(db, people["morgan"])] == [mine.id]
+    with pytest.raises(AccessDenied):
+        cases.get_case(db, people["morgan"], theirs.id)
+    assert cases.list_cases(db, people["morgan"], search="Riley") == []
+
+
+def test_supervisor_reads_every_case_and_changes_none(db, people):
+    a = single(db, people["morgan"])
+    b = single(db, people["riley"])
+    casey = people["casey"]
+    assert {c.id for c in cases.list_cases(db, casey)} == {a.id, b.id}
+    assert cases.get_case(db, casey, a.id).label == "Cleo Park"
+    with pytest.raises(AccessDenied):
+        cases.update_case(
+            db, casey, a.id, a.version, clients=[ClientInput("X")], presenting_concern=""
+        )
+    with pytest.raises(AccessDenied):
+        cases.set_archived(db, casey, a.id, a.version, True)
+    with pytest.raises(AccessDenied):
+        stage_history.move_client(db, casey, a.clients[0].id, 2, reason="no")
+
+
+def test_admin_sees_no_clinical_content(db, people):
+    a = single(db, people["morgan"])
+    admin = people["admin"]
+    with pytest.raises(AccessDenied):
+        cases.list_cases(db, admin)
+    with pytest.raises(AccessDenied):
+        cases.get_case(db, admin, a.id)
+    with pytest.raises(AccessDenied):
+        stage_history.history(db, admin, a.clients[0].id)
+    with pytest.raises(AccessDenied):
+        stage_history.current_positions(db, admin)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda db, u, c: cases.update_case(
+            db, u, c.id, c.version, clients=[ClientInput("X")], presenting_concern=""
+        ),
+        lambda db, u, c: cases.close_case(db, u, c.id, c.version, outcome="other", closed_on=TODAY),
+        lambda db, u, c: cases.set_archived(db, u, c.id, c.version, True),
+        lambda db, u, c: stage_history.move_client(db, u, c.clients[0].id, 2, reason="r"),
+        lambda db, u, c: stage_history.history(db, u, c.clients[0].id),
+    ],
+)
+def test_another_counsellor_can_neither_read_nor_change_a_case(db, people, change):
+    case = single(db, people["morgan"])
+    with pytest.raises(AccessDenied):
+        change(db, people["riley"], case)
+    assert cases.get_case(db, people["morgan"], case.id) == case
+
+
+def test_missing_case_is_not_found(db, people):
+    with pytest.raises(NotFound):
+        cases.get_case(db, people["morgan"], 999)
+
+
+def test_update_edits_details_and_adds_a_partner(db, people):
+    case = single(db, people["morgan"])
+    updated = cases.update_case(
+        db,
+        people["morgan"],
+        case.id,
+        case.version,
+        clients=[ClientInput("Cleo Park-Lee", "she/her"), ClientInput("Max Lee", "he/him")],
+        presenting_concern="Both now attend",
+    )
+    stored = cases.get_case(db, people["morgan"], case.id)
+    assert stored == updated
+    assert [c.name for c in stored.clients] == ["Cleo Park-Lee", "Max Lee"]
+    assert stored.clients[0].email == ""
+    assert stored.kind == "couple"
+    assert stored.version == case.version + 1
+
+
+def test_update_over_a_stale_version_is_refused(db, people):
+    case = single(db, people["morgan"])
+    cases.update_case(
+        db,
+        people["morgan"],
+        case.id,
+        case.version,
+        clients=[ClientInput("First Edit")],
+        presenting_concern="",
+    )
+    with pytest.raises(Conflict, match="changed this case"):
+        cases.update_case(
+            db,
+            people["morgan"],
+            case.id,
+            case.version,
+            clients=[ClientInput("Second Edit")],
+            presenting_concern="",
+        )
+    assert cases.get_case(db, people["morgan"], case.id).clients[0].name == "First Edit"
+
+
+def test_a_client_cannot_be_removed(db, people):
+    case = couple(db, people["morgan"])
+    with pytest.raises(ValidationError, match="cannot be removed"):
+        cases.update_case(
+            db,
+            people["morgan"],
+            case.id,
+            case.version,
+            clients=[ClientInput("Ana")],
+            presenting_concern="",
+        )
+
+
+def test_close_and_reopen(db, people):
+    morgan = people["morgan"]
+    case = couple(db, morgan, opened_on=TODAY - timedelta(days=10))
+    closed = cases.close_case(
+        db,
+        morgan,
+        case.id,
+        case.version,
+        outcome="separated well",
+        closed_on=TODAY,
+        note="Parted kindly",
+    )
+    assert (closed.status, closed.outcome, closed.closing_note) == (
+        "closed",
+        "separated well",
+        "Parted kindly",
+    )
+    with pytest.raises(ValidationError, match="reopen"):
+        stage_history.move_client(db, morgan, case.clients[0].id, 3, reason="x")
+    reopened = cases.reopen_case(db, morgan, closed.id, closed.version)
+    assert reopened.status == "open" and reopened.outcome is None
+
+
+@pytest.mark.parametrize(
+    ("outcome", "closed_on", "message"),
+    [
+        ("divorced", TODAY, "Outcome must be"),
+        ("reconciled", TODAY + timedelta(days=1), "future"),
+        ("reconciled", TODAY - timedelta(days=30), "before the day it opened"),
+    ],
+)
+def test_close_refuses_bad_input(db, people, outcome, closed_on, message):
+    case = single(db, people["morgan"], opened_on=TODAY - timedelta(days=5))
+    with pytest.raises(ValidationError, match=message):
+        cases.close_case(
+            db, people["morgan"], case.id, case.version, outcome=outcome, closed_on=closed_on
+        )
+    assert cases.get_case(db, people["morgan"], case.id).status == "open"
+
+
+def test_archive_and_restore_keep_everything(db, people):
+    morgan = people["morgan"]
+    case = couple(db, morgan)
+    archived = cases.set_archived(db, morgan, case.id, case.version, True)
+    assert archived.status == "archived"
+    assert [c.id for c in cases.list_cases(db, morgan, status="archived")] == [case.id]
+    assert cases.list_cases(db, morgan, status="open") == []
+    with pytest.raises(ValidationError, match="archived"):
+        cases.update_case(
+            db,
+            morgan,
+            case.id,
+            archived.version,
+            clients=[ClientInput("A"), ClientInput("B")],
+            presenting_concern="",
+        )
+    restored = cases.set_archived(db, morgan, case.id, archived.version, False)
+    assert restored.status == "open"
+    assert restored.clients == case.clients

@@ -1,0 +1,100 @@
+from datetime import date, timedelta
+
+import pytest
+
+from casebook import cases, stage_history
+from casebook.cases import ClientInput
+from casebook.errors import NotFound, ValidationError
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def case(db, people):
+    return cases.create_case(
+        db,
+        people["morgan"],
+        [ClientInput("Ana"), ClientInput("Ben")],
+        opened_on=TODAY - timedelta(days=60),
+    )
+
+
+def test_moves_forward_and_back_are_kept_in_order(db, people, case):
+    morgan = people["morgan"]
+    ana = case.clients[0].id
+    stage_history.move_client(
+        db, morgan, ana, 3, reason="Ready to work on self", moved_on=TODAY - timedelta(days=40)
+    )
+    stage_history.move_client(
+        db, morgan, ana, 2, reason="Needs more space", moved_on=TODAY - timedelta(days=5)
+    )
+    moves = stage_history.history(db, morgan, ana)
+    assert [(m.stage, m.reason, m.moved_by) for m in moves] == [
+        (1, "Case opened", "Morgan"),
+        (3, "Ready to work on self", "Morgan"),
+        (2, "Needs more space", "Morgan"),
+    ]
+    assert cases.get_case(db, morgan, case.id).clients[0].stage == 2
+
+
+def test_partners_may_stand_at_different_stages(db, people, case):
+    stage_history.move_client(db, people["morgan"], case.clients[1].id, 4, reason="Ready")
+    stored = cases.get_case(db, people["morgan"], case.id)
+    assert [c.stage for c in stored.clients] == [1, 4]
+
+
+@pytest.mark.parametrize(
+    ("stage", "reason", "days_ago", "message"),
+    [
+        (9, "r", 0, "Stage must be one of 1-8"),
+        (0, "r", 0, "Stage must be one of 1-8"),
+        (2, "  ", 0, "Reason is required"),
+        (2, "r", -1, "future"),
+        (2, "r", 61, "before the client's last stage change"),
+        (1, "r", 0, "already at stage 1"),
+    ],
+)
+def test_bad_moves_are_refused_and_leave_history_alone(
+    db, people, case, stage, reason, days_ago, message
+):
+    ana = case.clients[0].id
+    with pytest.raises(ValidationError, match=message):
+        stage_history.move_client(
+            db,
+            people["morgan"],
+            ana,
+            stage,
+            reason=reason,
+            moved_on=TODAY - timedelta(days=days_ago),
+        )
+    assert len(stage_history.history(db, people["morgan"], ana)) == 1
+
+
+def test_unknown_client_is_not_found(db, people):
+    with pytest.raises(NotFound):
+        stage_history.move_client(db, people["morgan"], 12345, 2, reason="r")
+
+
+def test_recent_moves_lists_changes_in_the_window_with_where_from(db, people, case):
+    morgan = people["morgan"]
+    ana, ben = (c.id for c in case.clients)
+    stage_history.move_client(db, morgan, ana, 2, reason="old", moved_on=TODAY - timedelta(days=45))
+    stage_history.move_client(db, morgan, ana, 3, reason="new", moved_on=TODAY - timedelta(days=3))
+    stage_history.move_client(db, morgan, ben, 5, reason="jump", moved_on=TODAY)
+    recent = stage_history.recent_moves(db, morgan, days=30)
+    assert [(m.client_name, m.from_stage, m.to_stage, m.reason) for m in recent] == [
+        ("Ben", 1, 5, "jump"),
+        ("Ana", 2, 3, "new"),
+    ]
+    assert stage_history.recent_moves(db, people["riley"], days=30) == []
+
+
+def test_current_positions_cover_every_visible_client(db, people, case):
+    other = cases.create_case(db, people["riley"], [ClientInput("Cy")])
+    positions = stage_history.current_positions(db, people["morgan"])
+    assert [(p.client_name, p.stage, p.couple, p.case_status) for p in positions] == [
+        ("Ana", 1, True, "open"),
+        ("Ben", 1, True, "open"),
+    ]
+    everyone = stage_history.current_positions(db, people["casey"])
+    assert {p.case_id for p in everyone} == {case.id, other.id}
