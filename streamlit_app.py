@@ -25,9 +25,4 @@ else:
         if user.role == "counsellor":
             pages.insert(2, st.Page("pages/new_case.py", title="New case", icon=":material/add:"))
     page = st.navigation(pages)
-    with st.sidebar:
-        st.caption(f"Signed in as **{user.display_name}** · {user.role}")
-        if st.button("Log out", icon=":material/logout:", key="logout"):
-            common.log_out()
-            st.rerun()
 page.run()

@@ -31,7 +31,8 @@ def _open(settings: Settings) -> Database:
     except CasebookError:
         raise
     except Exception as exc:  # the database cannot be reached or migrated
-        raise CommandError(f"Cannot open the database: {exc.__class__.__name__}: {exc}") from exc
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CommandError(f"Cannot open the database: {reason}") from exc
 
 
 def _load_demo(db: Database) -> None:

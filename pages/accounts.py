@@ -5,7 +5,7 @@ from casebook import accounts
 from casebook.models import ROLES
 from pages import common
 
-user = common.require_user()
+user = common.require_user("admin")
 db = common.database()
 
 st.title("Accounts")

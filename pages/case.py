@@ -8,7 +8,7 @@ from casebook.models import OUTCOMES
 from pages import common, widgets
 from worksheets.stages import stage, stages
 
-user = common.require_user()
+user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
 try:

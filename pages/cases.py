@@ -6,7 +6,7 @@ from worksheets.stages import stages
 
 PAGE_SIZE = 25
 
-user = common.require_user()
+user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
 st.title("Cases")

@@ -40,10 +40,24 @@ def log_out() -> None:
     st.session_state.clear()
 
 
-def require_user() -> Actor:
-    """The logged-in user; the router never shows a page without one."""
+def require_user(*roles: str) -> Actor:
+    """The logged-in user, with their name and a log-out button in the sidebar.
+
+    With `roles`, a user of any other role is told plainly that this page is not theirs.
+
+    The router shows no page but the login page to a visitor; this also stops a page that is
+    run on its own (as AppTest does after a widget change) when nobody is logged in.
+    """
     user = current_user()
     if user is None:
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Signed in as **{md(user.display_name)}** · {user.role}")
+        if st.button("Log out", icon=":material/logout:", key="logout"):
+            log_out()
+            st.rerun()
+    if roles and user.role not in roles:
+        st.error("Your account cannot open this page.", icon=":material/block:")
         st.stop()
     return user
 

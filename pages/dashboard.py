@@ -8,7 +8,7 @@ from casebook import stage_history
 from pages import common
 from worksheets.stages import stages
 
-user = common.require_user()
+user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
 st.title("Dashboard")

@@ -6,7 +6,7 @@ from casebook import cases
 from pages import common, widgets
 from worksheets.stages import stages
 
-user = common.require_user()
+user = common.require_user("counsellor")
 db = common.database()
 
 st.title("New case")

@@ -1,0 +1,54 @@
+import pandas as pd
+from pandas.testing import assert_frame_equal
+
+from analysis import caseload, charts
+
+NAMES = ["One", "Two", "Three"]
+
+
+def positions(rows):
+    return pd.DataFrame(rows, columns=caseload.POSITION_COLUMNS)
+
+
+FRAME = positions(
+    [
+        (1, 10, "Ana", 1, None, "open", True),
+        (1, 11, "Ben", 3, None, "open", True),
+        (2, 20, "Cy", 3, None, "open", False),
+        (3, 30, "Di", 2, None, "closed", False),
+        (4, 40, "Ed", 2, None, "archived", False),
+    ]
+)
+
+
+def test_caseload_by_stage_counts_open_clients_and_lists_every_stage():
+    expected = pd.DataFrame({"stage": [1, 2, 3], "stage_name": NAMES, "clients": [1, 0, 2]})
+    assert_frame_equal(caseload.caseload_by_stage(FRAME, NAMES), expected)
+
+
+def test_caseload_by_stage_of_nothing_is_all_zero():
+    result = caseload.caseload_by_stage(positions([]), NAMES)
+    assert result["clients"].tolist() == [0, 0, 0]
+
+
+def test_case_counts():
+    assert caseload.case_counts(FRAME) == {
+        "open_cases": 2,
+        "individual": 1,
+        "couple": 1,
+        "clients": 3,
+    }
+    assert caseload.case_counts(positions([])) == {
+        "open_cases": 0,
+        "individual": 0,
+        "couple": 0,
+        "clients": 0,
+    }
+
+
+def test_stage_chart_is_labelled_with_stage_names_in_order():
+    fig = charts.caseload_by_stage(caseload.caseload_by_stage(FRAME, NAMES))
+    assert list(fig.data[0].y) == ["1. One", "2. Two", "3. Three"]
+    assert list(fig.data[0].x) == [1, 0, 2]
+    assert fig.layout.title.text == "Clients by stage (open cases)"
+    assert fig.layout.xaxis.title.text == "Clients"

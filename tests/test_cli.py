@@ -1,0 +1,144 @@
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casebook import accounts, cases
+from casebook.cli import main
+from casebook.db import Database
+from sample_data.demo import DEMO_CASES, DEMO_PASSWORD, DEMO_USERS
+
+
+def run(settings, *argv, stdin="", monkeypatch=None):
+    if monkeypatch is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return main(list(argv), settings=settings)
+
+
+def test_demo_loads_every_demo_account_and_case(settings, capsys):
+    assert run(settings, "demo") == 0
+    assert "rekindle-demo" in capsys.readouterr().out
+    db = Database.open(settings)
+    for username, _, role in DEMO_USERS:
+        assert accounts.authenticate(db, username, DEMO_PASSWORD).role == role
+    casey = accounts.authenticate(db, "casey", DEMO_PASSWORD)
+    every = cases.list_cases(db, casey, status=None)
+    assert len(every) == len(DEMO_CASES) >= 12
+    assert {c.kind for c in every} == {"individual", "couple"}
+    assert {cl.stage for c in every for cl in c.clients if c.status == "open"} == set(range(1, 9))
+    assert {c.status for c in every} == {"open", "closed", "archived"}
+    db.dispose()
+
+
+def test_demo_twice_refuses_and_keeps_the_data(settings, capsys):
+    run(settings, "demo")
+    assert run(settings, "demo") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--reset" in err[0]
+
+
+def test_demo_reset_needs_confirmation_and_then_replaces_everything(settings, monkeypatch, capsys):
+    run(settings, "demo")
+    assert (
+        run(
+            settings,
+            "user",
+            "add",
+            "extra",
+            "--role",
+            "admin",
+            "--password-stdin",
+            stdin="a long passphrase\n",
+            monkeypatch=monkeypatch,
+        )
+        == 0
+    )
+    assert run(settings, "demo", "--reset", monkeypatch=monkeypatch) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert run(settings, "demo", "--reset", "--yes") == 0
+    db = Database.open(settings)
+    names = [
+        a.username
+        for a in accounts.list_accounts(db, accounts.authenticate(db, "admin", DEMO_PASSWORD))
+    ]
+    assert sorted(names) == sorted(u for u, _, _ in DEMO_USERS)
+    db.dispose()
+
+
+def test_user_add_reads_the_password_from_stdin(settings, monkeypatch, capsys):
+    code = run(
+        settings,
+        "user",
+        "add",
+        "jo",
+        "--role",
+        "counsellor",
+        "--display-name",
+        "Jo Ng",
+        "--password-stdin",
+        stdin="a long passphrase\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0
+    assert "Created counsellor 'jo'" in capsys.readouterr().out
+    db = Database.open(settings)
+    assert accounts.authenticate(db, "jo", "a long passphrase").display_name == "Jo Ng"
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (
+            ["user", "add", "jo", "--role", "owner", "--password-stdin"],
+            "a long passphrase\n",
+            "invalid choice",
+        ),
+        (["user", "add", "jo", "--role", "admin", "--password-stdin"], "short\n", "12 characters"),
+        (
+            ["user", "add", "Bad Name", "--role", "admin", "--password-stdin"],
+            "a long passphrase\n",
+            "user name",
+        ),
+        (["user", "add", "jo", "--role", "admin"], "", "--password-stdin"),
+        (["user"], "", "required"),
+        (["frobnicate"], "", "invalid choice"),
+        (["run", "--port", "eighty"], "", "invalid int value"),
+    ],
+)
+def test_bad_input_is_one_plain_line_and_non_zero(
+    settings, monkeypatch, capsys, argv, stdin, message
+):
+    assert run(settings, *argv, stdin=stdin, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("casebook: ") and message in err[0]
+
+
+def test_db_upgrade(settings, capsys):
+    assert run(settings, "db", "upgrade") == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_the_console_script_is_installed(tmp_path):
+    script = Path(sys.executable).with_name("casebook")  # installed beside this Python
+    result = subprocess.run(
+        [str(script), "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env={"CASEBOOK_HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "casebook.db").exists()
+
+
+def test_an_unreachable_database_is_a_plain_line(tmp_path, capsys):
+    from casebook.settings import Settings
+
+    bad = Settings(tmp_path, "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert main(["db", "upgrade"], settings=bad) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("casebook: Cannot open the database")

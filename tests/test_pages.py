@@ -1,0 +1,371 @@
+"""Every page through AppTest, logged in as each demo user: what is shown, what is stored.
+
+AppTest runs the router first; after a widget change it re-runs only the page's own file.
+So every page gates itself (`common.require_user`) and the repositories enforce access.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from casebook import accounts, cases, stage_history
+from casebook.access import Actor
+from casebook.db import Database
+from casebook.settings import Settings
+from pages.common import USER_KEY, md
+from sample_data.demo import DEMO_PASSWORD, load_demo
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch) -> Database:
+    """The demo practice in a fresh SQLite file that the app will open."""
+    monkeypatch.setenv("CASEBOOK_HOME", str(tmp_path))
+    monkeypatch.delenv("CASEBOOK_DATABASE_URL", raising=False)
+    db = Database.open(Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}"))
+    load_demo(db)
+    yield db
+    db.dispose()
+
+
+def actor(db: Database, username: str) -> Actor:
+    return accounts.authenticate(db, username, DEMO_PASSWORD)
+
+
+def app_as(db: Database, username: str | None, page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if username:
+        at.session_state[USER_KEY] = actor(db, username)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.query_params.update({k: str(v) for k, v in query.items()})
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest) -> str:
+    """All the text on the page, to assert what a user would read."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption]
+    parts += [e.value for e in at.title] + [e.value for e in at.subheader]
+    parts += (
+        [e.value for e in at.error] + [e.value for e in at.info] + [e.value for e in at.success]
+    )
+    parts += [str(e.label) for e in at.get("page_link")] if at.get("page_link") else []
+    return "\n".join(str(p) for p in parts)
+
+
+def page_links(at: AppTest) -> list[str]:
+    return [e.proto.label for e in at.get("page_link")]
+
+
+# --- login -------------------------------------------------------------------------------
+
+
+def test_a_visitor_sees_only_the_login_page(demo):
+    at = app_as(demo, None)
+    assert [t.value for t in at.title] == ["Casebook"]
+    assert [t.label for t in at.text_input] == ["User name", "Password"]
+    assert USER_KEY not in at.session_state
+
+
+def test_a_visitor_asking_for_a_case_by_url_still_gets_the_login_page(demo):
+    at = app_as(demo, None, case=1)
+    assert [t.value for t in at.title] == ["Casebook"]
+    assert "Jordan" not in shown(at)
+
+
+def test_wrong_password_gets_a_plain_message(demo):
+    at = app_as(demo, None)
+    at.text_input[0].input("morgan")
+    at.text_input[1].input("not the password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    assert USER_KEY not in at.session_state
+
+
+def test_right_password_logs_in(demo):
+    at = app_as(demo, None)
+    at.text_input[0].input("morgan")
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state[USER_KEY] == actor(demo, "morgan")
+
+
+def test_log_out_forgets_the_user_and_shows_the_login_page(demo):
+    at = app_as(demo, "morgan")
+    at.sidebar.button(key="logout").click().run()
+    assert USER_KEY not in at.session_state
+    assert "Dashboard" not in [t.value for t in at.title]
+    assert len(at.metric) == 0
+
+
+# --- dashboard ---------------------------------------------------------------------------
+
+
+def test_counsellor_dashboard_shows_their_caseload(demo):
+    at = app_as(demo, "morgan")
+    metrics = {m.label: m.value for m in at.metric}
+    morgan = actor(demo, "morgan")
+    open_cases = cases.list_cases(demo, morgan, status="open")
+    assert metrics["Open cases"] == str(len(open_cases))
+    assert metrics["Couple"] == str(sum(c.kind == "couple" for c in open_cases))
+    assert len(at.get("plotly_chart")) == 1
+    text = shown(at)
+    recent = stage_history.recent_moves(demo, morgan)
+    assert recent and all(md(m.client_name) in text for m in recent)
+    assert "Noah" not in text  # riley's client
+
+
+def test_supervisor_dashboard_covers_the_practice(demo):
+    at = app_as(demo, "casey")
+    metrics = {m.label: m.value for m in at.metric}
+    casey = actor(demo, "casey")
+    assert metrics["Open cases"] == str(len(cases.list_cases(demo, casey, status="open")))
+    assert "read-only" in shown(at)
+
+
+def test_empty_caseload_has_a_friendly_dashboard(demo):
+    accounts.create_user(demo, None, "newbie", "counsellor", "a long passphrase")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = accounts.authenticate(demo, "newbie", "a long passphrase")
+    at.run()
+    assert not at.exception
+    assert "No open cases yet" in shown(at)
+    assert len(at.get("plotly_chart")) == 0
+
+
+# --- case list -----------------------------------------------------------------------------
+
+
+def test_case_list_shows_only_own_cases_and_filters(demo):
+    at = app_as(demo, "morgan", "pages/cases.py")
+    links = page_links(at)
+    assert any("Jordan Reyes" in link for link in links)
+    assert not any("Noah Kim" in link for link in links)
+    at.text_input(key="cases_search").input("priya").run()
+    assert [link for link in page_links(at) if link.startswith("#")] == [
+        next(link for link in links if "Priya" in link)
+    ]
+    at.text_input(key="cases_search").input("").run()
+    at.selectbox(key="cases_status").set_value("archived").run()
+    assert [link for link in page_links(at) if link.startswith("#")] == [
+        link for link in page_links(at) if "Fatima" in link
+    ]
+
+
+def test_admin_has_no_clinical_pages(demo):
+    at = app_as(demo, "admin")
+    assert [t.value for t in at.title] == ["Accounts"]
+    assert "Jordan" not in shown(at)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/cases.py")
+
+
+CLINICAL_PAGES = ["pages/dashboard.py", "pages/cases.py", "pages/case.py", "pages/new_case.py"]
+
+
+@pytest.mark.parametrize("page", CLINICAL_PAGES)
+def test_clinical_pages_run_on_their_own_refuse_an_admin(demo, page):
+    """Below the router, the repositories still refuse: no page leaks a client to an admin."""
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=30)
+    at.session_state[USER_KEY] = actor(demo, "admin")
+    at.query_params["case"] = "1"
+    at.run()
+    assert not at.exception
+    assert "Jordan" not in shown(at) and len(at.metric) == 0 and len(at.dataframe) == 0
+
+
+@pytest.mark.parametrize("page", [*CLINICAL_PAGES, "pages/accounts.py", "pages/my_account.py"])
+def test_every_page_run_on_its_own_shows_a_visitor_nothing(demo, page):
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=30)
+    at.query_params["case"] = "1"
+    at.run()
+    assert not at.exception
+    assert len(at.main.children) == 0
+
+
+# --- new case ------------------------------------------------------------------------------
+
+
+def test_creating_a_couple_case_stores_both_clients(demo):
+    at = app_as(demo, "morgan", "pages/new_case.py")
+    at.radio(key="new_case_kind").set_value("couple").run()
+    at.text_input(key="new_client1_name").input("Iris Novak")
+    at.text_input(key="new_client1_pronouns").input("she/her")
+    at.text_input(key="new_client2_name").input("Tom Novak")
+    at.selectbox(key="new_case_stage").set_value(2)
+    at.text_area(key="new_case_concern").input("Separated in spring")
+    at.button[0].click().run()
+    assert not at.exception
+    morgan = actor(demo, "morgan")
+    found = cases.list_cases(demo, morgan, search="Novak")
+    assert len(found) == 1
+    assert [(c.name, c.stage) for c in found[0].clients] == [("Iris Novak", 2), ("Tom Novak", 2)]
+    assert found[0].presenting_concern == "Separated in spring"
+
+
+def test_new_case_with_bad_input_keeps_what_was_typed(demo):
+    at = app_as(demo, "morgan", "pages/new_case.py")
+    at.text_input(key="new_client1_name").input("Iris")
+    at.text_input(key="new_client1_email").input("not an email")
+    at.text_area(key="new_case_concern").input("Long story")
+    at.button[0].click().run()
+    assert any("email" in e.value for e in at.error)
+    assert at.text_input(key="new_client1_name").value == "Iris"
+    assert at.text_area(key="new_case_concern").value == "Long story"
+    assert cases.list_cases(demo, actor(demo, "morgan"), search="Iris") == []
+
+
+# --- case page -----------------------------------------------------------------------------
+
+
+def _case(demo, username, name):
+    return cases.list_cases(demo, actor(demo, username), search=name, status=None)[0]
+
+
+def test_case_page_shows_partners_side_by_side_with_history(demo):
+    case = _case(demo, "morgan", "Jordan Reyes")
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    text = shown(at)
+    assert f"Case #{case.id}" in text
+    assert "Jordan Reyes" in text and "Alex Reyes" in text
+    assert "Address past issues" in text
+    assert len(at.dataframe) == 2  # one history per partner
+
+
+def test_moving_a_client_records_it_in_the_history(demo):
+    case = _case(demo, "morgan", "Priya")
+    client = case.clients[0]
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at.selectbox(key=f"move_stage_{client.id}").set_value(2)
+    at.text_input(key=f"move_reason_{client.id}").input("Settled after reflection")
+    at.button(key=f"FormSubmitter:move_{client.id}-Record move").click().run()
+    assert not at.exception
+    moves = stage_history.history(demo, actor(demo, "morgan"), client.id)
+    assert (moves[-1].stage, moves[-1].reason) == (2, "Settled after reflection")
+    assert "moved to stage" in shown(at)
+
+
+def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
+    case = _case(demo, "morgan", "Priya")
+    client = case.clients[0]
+    before = stage_history.history(demo, actor(demo, "morgan"), client.id)
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at.button(key=f"FormSubmitter:move_{client.id}-Record move").click().run()
+    assert [e.value for e in at.error] == ["Reason is required."]
+    assert stage_history.history(demo, actor(demo, "morgan"), client.id) == before
+
+
+def test_editing_details_is_stored(demo):
+    case = _case(demo, "morgan", "Mei Lin")
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at.text_input(key=f"edit_{case.id}_1_pronouns").input("she/they")
+    at.text_area(key=f"edit_concern_{case.id}").input("Partner moved abroad")
+    at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
+    stored = cases.get_case(demo, actor(demo, "morgan"), case.id)
+    assert stored.clients[0].pronouns == "she/they"
+    assert stored.presenting_concern == "Partner moved abroad"
+    assert "Details saved." in shown(at)
+
+
+def test_a_stale_edit_is_refused_and_the_typed_text_stays(demo):
+    case = _case(demo, "morgan", "Mei Lin")
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    morgan = actor(demo, "morgan")
+    cases.update_case(  # someone else saves first, from another tab
+        demo,
+        morgan,
+        case.id,
+        case.version,
+        clients=[cases.ClientInput("Mei Lin", "she/her")],
+        presenting_concern="Other tab",
+    )
+    at.text_area(key=f"edit_concern_{case.id}").input("My careful wording")
+    at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
+    assert any("changed this case" in e.value for e in at.error)
+    assert at.text_area(key=f"edit_concern_{case.id}").value == "My careful wording"
+    assert cases.get_case(demo, morgan, case.id).presenting_concern == "Other tab"
+
+
+def test_closing_and_archiving_a_case(demo):
+    case = _case(demo, "morgan", "Chris Walker")
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at.selectbox(key=f"close_outcome_{case.id}").set_value("referred on")
+    at.text_area(key=f"close_note_{case.id}").input("Referred to individual therapy")
+    at.button(key=f"FormSubmitter:close_{case.id}-Close case").click().run()
+    morgan = actor(demo, "morgan")
+    closed = cases.get_case(demo, morgan, case.id)
+    assert (closed.status, closed.outcome, closed.closed_on) == (
+        "closed",
+        "referred on",
+        date.today(),
+    )
+    at.button(key=f"archive_{case.id}").click().run()
+    assert cases.get_case(demo, morgan, case.id).status == "closed"  # not until confirmed
+    at.button(key=f"archive_yes_{case.id}").click().run()
+    assert cases.get_case(demo, morgan, case.id).status == "archived"
+    at.button(key=f"archive_{case.id}").click().run()
+    at.button(key=f"archive_yes_{case.id}").click().run()
+    assert cases.get_case(demo, morgan, case.id).status == "closed"
+
+
+def test_another_counsellors_case_is_denied_by_url(demo):
+    theirs = _case(demo, "riley", "Noah Kim")
+    at = app_as(demo, "morgan", "pages/case.py", case=theirs.id)
+    assert [e.value for e in at.error] == ["This case belongs to another counsellor."]
+    assert "Noah" not in shown(at).replace("Noah Kim", "") and len(at.dataframe) == 0
+
+
+@pytest.mark.parametrize("value", ["abc", "", "99999"])
+def test_a_bad_case_number_is_a_plain_message(demo, value):
+    at = app_as(demo, "morgan", "pages/case.py", case=value)
+    assert at.error or at.info
+    assert len(at.dataframe) == 0
+
+
+def test_supervisor_reads_a_case_without_forms(demo):
+    case = _case(demo, "riley", "Noah Kim")
+    at = app_as(demo, "casey", "pages/case.py", case=case.id)
+    assert "Noah Kim" in shown(at)
+    assert "Supervisor view: read-only." in shown(at)
+    assert at.get("form") == []
+    assert not any("Record move" in str(b.label) for b in at.button)
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def test_admin_adds_an_account(demo):
+    at = app_as(demo, "admin")
+    at.text_input(key="acct_username").input("sky")
+    at.text_input(key="acct_display").input("Sky Patel")
+    at.text_input(key="acct_password").input("a long passphrase")
+    at.button(key="FormSubmitter:add_account-Add account").click().run()
+    assert accounts.authenticate(demo, "sky", "a long passphrase").display_name == "Sky Patel"
+
+
+def test_admin_short_password_is_refused(demo):
+    at = app_as(demo, "admin")
+    at.text_input(key="acct_username").input("sky")
+    at.text_input(key="acct_password").input("short")
+    at.button(key="FormSubmitter:add_account-Add account").click().run()
+    assert any("at least 12 characters" in e.value for e in at.error)
+    assert at.text_input(key="acct_username").value == "sky"
+    assert "sky" not in [a.username for a in accounts.list_accounts(demo, actor(demo, "admin"))]
+
+
+def test_user_changes_own_password(demo):
+    at = app_as(demo, "riley", "pages/my_account.py")
+    at.text_input(key="pw_current").input(DEMO_PASSWORD)
+    at.text_input(key="pw_new").input("a fresh passphrase")
+    at.text_input(key="pw_again").input("a fresh passphrase")
+    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    assert accounts.authenticate(demo, "riley", "a fresh passphrase").username == "riley"
