@@ -78,7 +78,7 @@ with stages_tab:
     columns = st.columns(len(case.clients), gap="large")
     for column, client in zip(columns, case.clients, strict=True):
         current = stage(client.stage)
-        with column, st.container(border=True):
+        with column, st.container(border=True, key=f"client_{client.id}"):
             pronouns = f" ({common.md(client.pronouns)})" if client.pronouns else ""
             st.subheader(f"{common.md(client.name)}{pronouns}", anchor=False)
             st.markdown(f"#### Stage {current.label}")
@@ -115,18 +115,17 @@ with stages_tab:
                             saved(f"{client.name} moved to stage {common.stage_label(target)}.")
             st.markdown("**History**")
             moves = stage_history.history(db, user, client.id)
-            st.dataframe(
+            st.table(
                 pd.DataFrame(
                     {
-                        "Date": [m.moved_on for m in moves],
-                        "Stage": [common.stage_label(m.stage) for m in moves],
-                        "By": [m.moved_by for m in moves],
-                        "Reason": [m.reason for m in moves],
+                        "Date": [f"{m.moved_on:%d %b %Y}" for m in moves],
+                        "Stage": [common.md(common.stage_label(m.stage)) for m in moves],
+                        "By": [common.md(m.moved_by) for m in moves],
+                        "Reason": [common.md(m.reason) for m in moves],
                     }
                 ).iloc[::-1],
                 hide_index=True,
-                width="stretch",
-                column_config={"Date": st.column_config.DateColumn(format="DD MMM YYYY")},
+                border="horizontal",
             )
 
 with details_tab:

@@ -30,7 +30,7 @@ kind = kind_col.selectbox(
     "Kind",
     [None, "individual", "couple"],
     key="cases_kind",
-    format_func=lambda k: "Individual or couple" if k is None else k.capitalize(),
+    format_func=lambda k: "Any kind" if k is None else k.capitalize(),
 )
 
 with common.plain_errors():

@@ -180,7 +180,7 @@ def test_clinical_pages_run_on_their_own_refuse_an_admin(demo, page):
     at.query_params["case"] = "1"
     at.run()
     assert not at.exception
-    assert "Jordan" not in shown(at) and len(at.metric) == 0 and len(at.dataframe) == 0
+    assert "Jordan" not in shown(at) and len(at.metric) == 0 and len(at.table) == 0
 
 
 @pytest.mark.parametrize("page", [*CLINICAL_PAGES, "pages/accounts.py", "pages/my_account.py"])
@@ -238,7 +238,7 @@ def test_case_page_shows_partners_side_by_side_with_history(demo):
     assert f"Case #{case.id}" in text
     assert "Jordan Reyes" in text and "Alex Reyes" in text
     assert "Address past issues" in text
-    assert len(at.dataframe) == 2  # one history per partner
+    assert len(at.table) == 2  # one history per partner
 
 
 def test_moving_a_client_records_it_in_the_history(demo):
@@ -321,14 +321,14 @@ def test_another_counsellors_case_is_denied_by_url(demo):
     theirs = _case(demo, "riley", "Noah Kim")
     at = app_as(demo, "morgan", "pages/case.py", case=theirs.id)
     assert [e.value for e in at.error] == ["This case belongs to another counsellor."]
-    assert "Noah" not in shown(at).replace("Noah Kim", "") and len(at.dataframe) == 0
+    assert "Noah" not in shown(at).replace("Noah Kim", "") and len(at.table) == 0
 
 
 @pytest.mark.parametrize("value", ["abc", "", "99999"])
 def test_a_bad_case_number_is_a_plain_message(demo, value):
     at = app_as(demo, "morgan", "pages/case.py", case=value)
     assert at.error or at.info
-    assert len(at.dataframe) == 0
+    assert len(at.table) == 0
 
 
 def test_supervisor_reads_a_case_without_forms(demo):

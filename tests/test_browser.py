@@ -1,0 +1,132 @@
+"""End to end in the system Chromium against a real `casebook run`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from casebook import accounts, cases, stage_history
+from casebook.db import Database
+from casebook.settings import Settings
+
+CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason=f"no Chromium at {CHROMIUM} (install Debian's 'chromium' package)",
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"casebook run exited early:\n{server.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)  # polling a server that is starting, not waiting for a result
+    raise RuntimeError("casebook run did not become healthy in time")
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[tuple[str, Path]]:
+    """A real `casebook run` on a free port, first run: it creates the demo practice."""
+    port = _free_port()
+    env = {**os.environ, "CASEBOOK_HOME": str(tmp_path)}
+    env.pop("CASEBOOK_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("casebook")), "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, server, time.monotonic() + 90)
+        yield url, tmp_path
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def page(app):
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(30_000)
+        yield page
+        browser.close()
+
+
+def log_in(page, url: str, username: str, password: str = "rekindle-demo") -> None:
+    page.goto(url)
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_wrong_password_then_visitor_urls_show_only_login(app, page):
+    url, _ = app
+    log_in(page, url, "morgan", "not the password")
+    playwright_api.expect(page.get_by_text("Wrong user name or password.")).to_be_visible()
+    page.goto(f"{url}/case?case=1")
+    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
+
+
+def test_counsellor_moves_a_client_to_the_next_stage(app, page):
+    url, home = app
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.get_by_role("link", name="Cases").first.click()
+    page.get_by_role("link", name="Jordan Reyes").first.click()
+    playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
+
+    db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+    morgan = accounts.authenticate(db, "morgan", "rekindle-demo")
+    client = cases.get_case(db, morgan, 1).clients[0]
+    assert client.name == "Jordan Reyes"
+    jordan = page.locator(f".st-key-client_{client.id}")
+    playwright_api.expect(jordan.get_by_text("Stage 5. Address past issues")).to_be_visible()
+    jordan.get_by_label("Reason").fill("Agreed solutions; ready to rebuild trust")
+    jordan.get_by_role("button", name="Record move").click()
+
+    playwright_api.expect(page.get_by_text("moved to stage 6. Rebuild trust")).to_be_visible()
+    playwright_api.expect(jordan.get_by_text("Stage 6. Rebuild trust")).to_be_visible()
+    history = jordan.get_by_test_id("stTable")
+    playwright_api.expect(history).to_contain_text("Agreed solutions; ready to rebuild trust")
+
+    assert cases.get_case(db, morgan, 1).clients[0].stage == 6
+    assert stage_history.history(db, morgan, client.id)[-1].reason == (
+        "Agreed solutions; ready to rebuild trust"
+    )
+    db.dispose()
+
+    page.get_by_role("button", name="Log out").click()
+    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
