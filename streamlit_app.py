@@ -13,8 +13,15 @@ if user is None:
     )
 else:
     account = st.Page("pages/my_account.py", title="My account", icon=":material/person:")
-    if user.role == "admin":
-        pages = [st.Page("pages/accounts.py", title="Accounts", icon=":material/group:"), account]
+    if user.must_change_password:
+        pages = [account]
+    elif user.role == "admin":
+        pages = [
+            st.Page("pages/accounts.py", title="Accounts", icon=":material/group:"),
+            st.Page("pages/audit_trail.py", title="Audit trail", icon=":material/policy:"),
+            st.Page("pages/practice_settings.py", title="Settings", icon=":material/settings:"),
+            account,
+        ]
     else:
         pages = [
             st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:"),

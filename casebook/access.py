@@ -19,6 +19,7 @@ class Actor:
     username: str
     display_name: str
     role: str
+    must_change_password: bool = False
 
     @property
     def is_admin(self) -> bool:

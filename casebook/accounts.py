@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from casebook import validation
+from casebook import audit, practice, validation
 from casebook.access import Actor, require_role
 from casebook.db import Database
 from casebook.errors import Conflict, LoginFailed, NotFound, ValidationError
-from casebook.models import ROLES, User
+from casebook.models import ROLES, User, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -32,7 +32,7 @@ class Account:
 
 
 def _actor(user: User) -> Actor:
-    return Actor(user.id, user.username, user.display_name, user.role)
+    return Actor(user.id, user.username, user.display_name, user.role, user.must_change_password)
 
 
 def _account(user: User) -> Account:
@@ -85,22 +85,58 @@ def create_user(
         )
         s.add(user)
         s.flush()
+        audit.record(s, actor, "account_create", detail=f"{username} ({role})")
         return _account(user)
 
 
 def authenticate(db: Database, username: str, password: str) -> Actor:
-    """The actor for a correct user name and password; raises LoginFailed otherwise."""
+    """The actor for a correct user name and password; raises LoginFailed otherwise.
+
+    After too many failures in a row the account locks for a while (practice settings);
+    a locked account is told so, whatever password is tried.
+    """
+    rules = practice.load(db)
+    name = (username or "").strip().lower()
     with db.write() as s:
-        user = s.scalar(select(User).where(User.username == (username or "").strip().lower()))
+        user = s.scalar(select(User).where(User.username == name))
+        now = utcnow()
         if user is None or not user.active:
-            raise LoginFailed("Wrong user name or password.")
-        try:
-            _hasher.verify(user.password_hash, password or "")
-        except (VerificationError, InvalidHashError):
-            raise LoginFailed("Wrong user name or password.") from None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        return _actor(user)
+            audit.record(s, None, "login_failed", username=name, detail="unknown or inactive")
+            failure = "Wrong user name or password."
+        elif user.locked_until is not None and user.locked_until > now:
+            audit.record(s, _actor(user), "login_failed", detail="account locked")
+            failure = _locked_message(user.locked_until, now)
+        elif _verifies(user.password_hash, password):
+            user.failed_logins, user.locked_until = 0, None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            audit.record(s, _actor(user), "login")
+            return _actor(user)
+        else:
+            user.failed_logins += 1
+            audit.record(s, _actor(user), "login_failed", detail="wrong password")
+            failure = "Wrong user name or password."
+            if user.failed_logins >= rules.lockout_attempts:
+                user.failed_logins = 0
+                user.locked_until = now + timedelta(minutes=rules.lockout_minutes)
+                audit.record(s, _actor(user), "account_locked")
+                failure = _locked_message(user.locked_until, now)
+    raise LoginFailed(failure)  # after the commit, so the failure and any lock are kept
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _locked_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    return (
+        f"This account is locked after too many failed logins. Try again in {minutes} "
+        f"minute{'s' if minutes != 1 else ''}, or ask your administrator."
+    )
 
 
 def list_accounts(db: Database, actor: Actor) -> list[Account]:
@@ -133,6 +169,14 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> Accoun
     with db.write() as s:
         user = _user(s, user_id)
         user.active = active
+        if active:
+            user.failed_logins, user.locked_until = 0, None
+        audit.record(
+            s,
+            actor,
+            "account_change",
+            detail=f"{user.username}: {'re' if active else 'de'}activated",
+        )
         return _account(user)
 
 
@@ -143,17 +187,22 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> A
     with db.write() as s:
         user = _user(s, user_id)
         user.password_hash = _hasher.hash(password)
+        user.must_change_password = True
+        user.failed_logins, user.locked_until = 0, None
+        audit.record(s, actor, "password_reset", detail=user.username)
         return _account(user)
 
 
 def change_own_password(db: Database, actor: Actor, current: str, new: str) -> Account:
     """A user changes their own password, proving the current one."""
     check_password(new)
+    if new == current:
+        raise ValidationError("The new password must differ from the current one.")
     with db.write() as s:
         user = _user(s, actor.id)
-        try:
-            _hasher.verify(user.password_hash, current or "")
-        except (VerificationError, InvalidHashError):
-            raise ValidationError("Your current password is not right.") from None
+        if not _verifies(user.password_hash, current):
+            raise ValidationError("Your current password is not right.")
         user.password_hash = _hasher.hash(new)
+        user.must_change_password = False
+        audit.record(s, actor, "password_change")
         return _account(user)

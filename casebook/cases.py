@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casebook import validation
+from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, Conflict, ValidationError
@@ -29,6 +29,18 @@ class ClientInput:
 
 
 @dataclass(frozen=True)
+class Move:
+    """One stage move of a client, as shown in their history."""
+
+    id: int
+    client_id: int
+    stage: int
+    moved_on: date
+    moved_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClientView:
     id: int
     position: int
@@ -38,6 +50,7 @@ class ClientView:
     phone: str
     stage: int
     stage_since: date
+    history: tuple[Move, ...] = ()  # filled by get_case only
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,20 @@ def current_stage_rows():  # type: ignore[no-untyped-def]
     )
 
 
-def _views(session: Session, cases: Sequence[Case]) -> list[CaseView]:
+def _histories(session: Session, client_ids: list[int]) -> dict[int, tuple[Move, ...]]:
+    rows = session.execute(
+        select(StageEvent, User.display_name)
+        .join(User, User.id == StageEvent.moved_by)
+        .where(StageEvent.client_id.in_(client_ids))
+        .order_by(StageEvent.id)
+    )
+    moves: dict[int, list[Move]] = {i: [] for i in client_ids}
+    for e, name in rows:
+        moves[e.client_id].append(Move(e.id, e.client_id, e.stage, e.moved_on, name, e.reason))
+    return {i: tuple(m) for i, m in moves.items()}
+
+
+def _views(session: Session, cases: Sequence[Case], *, history: bool = False) -> list[CaseView]:
     if not cases:
         return []
     current = current_stage_rows()
@@ -90,6 +116,7 @@ def _views(session: Session, cases: Sequence[Case]) -> list[CaseView]:
         row.client_id: (row.stage, row.moved_on)
         for row in session.execute(select(current).where(current.c.client_id.in_(client_ids)))
     }
+    histories = _histories(session, client_ids) if history else {}
     names = dict(
         session.execute(
             select(User.id, User.display_name).where(User.id.in_({c.counsellor_id for c in cases}))
@@ -101,7 +128,16 @@ def _views(session: Session, cases: Sequence[Case]) -> list[CaseView]:
             counsellor_id=case.counsellor_id,
             counsellor_name=names.get(case.counsellor_id, ""),
             clients=tuple(
-                ClientView(c.id, c.position, c.name, c.pronouns, c.email, c.phone, *stage_of[c.id])
+                ClientView(
+                    c.id,
+                    c.position,
+                    c.name,
+                    c.pronouns,
+                    c.email,
+                    c.phone,
+                    *stage_of[c.id],
+                    history=histories.get(c.id, ()),
+                )
                 for c in case.clients
             ),
             presenting_concern=case.presenting_concern,
@@ -182,13 +218,19 @@ def create_case(
                 )
             )
         s.flush()
+        audit.record(s, actor, "case_create", case_id=case.id, detail=f"{len(cleaned)} client(s)")
         return _views(s, [case])[0]
 
 
 def get_case(db: Database, actor: Actor, case_id: int) -> CaseView:
-    """One case with its clients; raises NotFound or AccessDenied."""
-    with db.read() as s:
-        return _views(s, [case_for_reading(s, actor, case_id)])[0]
+    """One case with its clients and their stage histories; the view is audited.
+
+    Raises NotFound or AccessDenied.
+    """
+    with db.write() as s:
+        case = case_for_reading(s, actor, case_id)
+        audit.record(s, actor, "case_view", case_id=case.id)
+        return _views(s, [case], history=True)[0]
 
 
 def list_cases(
@@ -302,6 +344,7 @@ def update_case(
                     )
                 )
         s.flush()
+        audit.record(s, actor, "case_update", case_id=case.id, detail=f"{len(cleaned)} client(s)")
         return _views(s, [case])[0]
 
 
@@ -327,6 +370,7 @@ def close_case(
         if closed_on < case.opened_on:
             raise ValidationError("A case cannot close before the day it opened.")
         case.closed_on, case.outcome, case.closing_note = closed_on, outcome, note
+        audit.record(s, actor, "case_close", case_id=case.id, detail=outcome)
         s.flush()
         return _views(s, [case])[0]
 
@@ -338,6 +382,7 @@ def reopen_case(db: Database, actor: Actor, case_id: int, expected_version: int)
         if case.closed_on is None:
             raise ValidationError("This case is not closed.")
         case.closed_on = case.outcome = case.closing_note = None
+        audit.record(s, actor, "case_reopen", case_id=case.id)
         s.flush()
         return _views(s, [case])[0]
 
@@ -355,5 +400,6 @@ def set_archived(
             )
         case.archived_at = utcnow() if archived else None
         case.version += 1
+        audit.record(s, actor, "case_archive" if archived else "case_restore", case_id=case.id)
         s.flush()
         return _views(s, [case])[0]

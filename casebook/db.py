@@ -8,9 +8,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from casebook import crypto
+from casebook.crypto import Cipher, KeyProblem
 from casebook.settings import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -43,6 +45,16 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+KEY_CHECK = "casebook key check"
+
+
+def _opens(cipher: Cipher, token: str) -> bool:
+    try:
+        return cipher.decrypt(token) == KEY_CHECK
+    except KeyProblem:
+        return False
+
+
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL."""
     if url.startswith("sqlite"):
@@ -61,16 +73,69 @@ class Database:
         )
 
     @classmethod
-    def open(cls, settings: Settings, *, upgrade: bool = True) -> Database:
-        """Open (creating the data folder) and bring the schema up to date."""
+    def open(cls, settings: Settings) -> Database:
+        """Open (creating the data folder), load the key, and bring the schema up to date.
+
+        Raises KeyProblem when the key is missing or is not this database's.
+        """
         if settings.is_sqlite:
             path = settings.sqlite_path
             assert path is not None
             path.parent.mkdir(parents=True, exist_ok=True)
         db = cls(make_engine(settings.database_url))
-        if upgrade:
+        try:
+            db.cipher = db._load_cipher(settings)
             db.upgrade()
+            db._check_key()
+        except BaseException:
+            db.dispose()
+            raise
         return db
+
+    @property
+    def cipher(self) -> Cipher:
+        return self.engine.dialect.casebook_cipher  # type: ignore[attr-defined]
+
+    @cipher.setter
+    def cipher(self, cipher: Cipher) -> None:
+        # The dialect is per engine: EncryptedText finds the key here, no global state.
+        self.engine.dialect.casebook_cipher = cipher  # type: ignore[attr-defined]
+
+    def _stored_key_check(self) -> str | None:
+        if not inspect(self.engine).has_table("practice_settings"):
+            return None
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT value FROM practice_settings WHERE key = 'key_check'")
+            ).scalar()
+
+    def _load_cipher(self, settings: Settings) -> Cipher:
+        if settings.key:
+            return Cipher(settings.key)
+        path = crypto.key_path(settings.home)
+        stored = self._stored_key_check()
+        pending = path.with_name(path.name + ".new")
+        if stored is not None and pending.exists():
+            # A key rotation stopped between its commit and putting the new key in place.
+            candidate = Cipher(crypto.read_key_file(pending))
+            if _opens(candidate, stored):
+                pending.replace(path)
+        if not path.exists() and stored is None:
+            crypto.write_key_file(path, Cipher.new_key())
+        return Cipher(crypto.read_key_file(path))
+
+    def _check_key(self) -> None:
+        from casebook.models import PracticeSetting
+
+        with self.write() as s:
+            row = s.get(PracticeSetting, "key_check")
+            if row is None:
+                s.add(PracticeSetting(key="key_check", value=self.cipher.encrypt(KEY_CHECK)))
+            elif not _opens(self.cipher, row.value):
+                raise KeyProblem(
+                    "The encryption key does not match this database. Casebook will not start "
+                    "with the wrong key: restore the right key file or CASEBOOK_KEY."
+                )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -86,12 +151,24 @@ class Database:
             yield session
 
     def upgrade(self) -> None:
-        """Apply every pending migration."""
-        with self.engine.begin() as conn:
-            cfg = Config()
-            cfg.set_main_option("script_location", str(MIGRATIONS))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        """Apply every pending migration, all in one transaction."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as conn:
+            if sqlite:
+                # Rebuilding a table in a migration must not trip foreign keys midway; the
+                # pragma only takes effect outside a transaction, so set it on the raw link.
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    cfg = Config()
+                    cfg.set_main_option("script_location", str(MIGRATIONS))
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise RuntimeError("a migration left rows with broken foreign keys")
+            finally:
+                if sqlite:
+                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     def is_empty(self) -> bool:
         """True when no user account exists yet (a first run)."""

@@ -17,6 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from casebook.crypto import EncryptedText
+
 ROLES = ("counsellor", "supervisor", "admin")
 OUTCOMES = ("reconciled", "separated well", "paused", "referred on", "disengaged", "other")
 
@@ -40,6 +42,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="ck_users_role"),)
 
@@ -50,10 +55,10 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     opened_on: Mapped[date] = mapped_column(Date)
-    presenting_concern: Mapped[str] = mapped_column(Text, default="")
+    presenting_concern: Mapped[str] = mapped_column(EncryptedText, default="")
     closed_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(40))
-    closing_note: Mapped[str | None] = mapped_column(Text)
+    closing_note: Mapped[str | None] = mapped_column(EncryptedText)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -97,5 +102,41 @@ class StageEvent(Base):
     stage: Mapped[int] = mapped_column(Integer)
     moved_on: Mapped[date] = mapped_column(Date)
     moved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PracticeSetting(Base):
+    """A practice-wide setting; values are JSON text, defaults live in casebook/practice.py."""
+
+    __tablename__ = "practice_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit trail; each carries the hash of the one before."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    client_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def encrypted_columns() -> list[tuple[str, str]]:
+    """(table, column) of every column stored encrypted."""
+    return [
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedText)
+    ]

@@ -13,6 +13,7 @@ import platformdirs
 class Settings:
     home: Path
     database_url: str
+    key: bytes | None = None  # from CASEBOOK_KEY; else the key file in `home`
 
     @property
     def is_sqlite(self) -> bool:
@@ -30,4 +31,5 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("CASEBOOK_HOME") or platformdirs.user_data_dir("casebook", appauthor=False))
     url = env.get("CASEBOOK_DATABASE_URL") or f"sqlite:///{home / 'casebook.db'}"
-    return Settings(home=home, database_url=url)
+    key = env.get("CASEBOOK_KEY")
+    return Settings(home=home, database_url=url, key=key.encode("ascii") if key else None)

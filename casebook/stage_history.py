@@ -8,22 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casebook import validation
+from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
-from casebook.cases import _stage_number, current_stage_rows
+from casebook.cases import Move, _histories, _stage_number, current_stage_rows
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
-from casebook.models import Case, Client, StageEvent, User
-
-
-@dataclass(frozen=True)
-class Move:
-    id: int
-    client_id: int
-    stage: int
-    moved_on: date
-    moved_by: str
-    reason: str
+from casebook.models import Case, Client, StageEvent
 
 
 @dataclass(frozen=True)
@@ -96,21 +86,24 @@ def move_client(
         )
         s.add(event)
         s.flush()
+        audit.record(
+            s,
+            actor,
+            "stage_move",
+            case_id=case.id,
+            client_id=client_id,
+            detail=f"{last.stage if last else '-'} -> {stage}",
+        )
         return Move(event.id, client_id, stage, moved_on, actor.display_name, reason)
 
 
 def history(db: Database, actor: Actor, client_id: int) -> list[Move]:
-    """A client's stage moves, oldest first; raises NotFound or AccessDenied."""
-    with db.read() as s:
+    """A client's stage moves, oldest first; the view is audited. Raises NotFound, AccessDenied."""
+    with db.write() as s:
         client = _client(s, client_id)
         case_for_reading(s, actor, client.case_id)
-        rows = s.execute(
-            select(StageEvent, User.display_name)
-            .join(User, User.id == StageEvent.moved_by)
-            .where(StageEvent.client_id == client_id)
-            .order_by(StageEvent.id)
-        )
-        return [Move(e.id, e.client_id, e.stage, e.moved_on, name, e.reason) for e, name in rows]
+        audit.record(s, actor, "client_view", case_id=client.case_id, client_id=client_id)
+        return list(_histories(s, [client_id])[client_id])
 
 
 def current_positions(db: Database, actor: Actor) -> list[Position]:

@@ -114,7 +114,7 @@ with stages_tab:
                             st.session_state.pop(f"move_reason_{client.id}", None)
                             saved(f"{client.name} moved to stage {common.stage_label(target)}.")
             st.markdown("**History**")
-            moves = stage_history.history(db, user, client.id)
+            moves = client.history
             st.table(
                 pd.DataFrame(
                     {

@@ -4,28 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import streamlit as st
 
+from casebook import practice
 from casebook.access import Actor
+from casebook.crypto import KeyProblem
 from casebook.db import Database
 from casebook.errors import CasebookError
 from casebook.settings import settings_from_env
 from worksheets.stages import stage
 
 USER_KEY = "casebook_user"
+ACTIVE_KEY = "casebook_last_active"
+LOGGED_OUT_KEY = "casebook_logged_out_because"
 
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str) -> Database:
-    settings = settings_from_env()
-    return Database.open(settings)
+    return Database.open(settings_from_env())
 
 
 def database() -> Database:
-    """The process's one Database for the configured URL."""
-    return _database(settings_from_env().database_url)
+    """The process's one Database for the configured URL; a key problem stops the app."""
+    try:
+        return _database(settings_from_env().database_url)
+    except KeyProblem as exc:
+        st.error(f"Casebook cannot start. {exc}", icon=":material/key_off:")
+        st.stop()
+
+
+def _idle_limit() -> timedelta:
+    return timedelta(minutes=practice.load(database()).idle_logoff_minutes)
+
+
+@st.fragment(run_every=timedelta(seconds=30))
+def _idle_watch() -> None:
+    """Log off an idle browser even when nobody touches it (a fragment rerun is no activity)."""
+    last = st.session_state.get(ACTIVE_KEY)
+    if last is not None and datetime.now() - last > _idle_limit():
+        st.rerun(scope="app")
 
 
 def current_user() -> Actor | None:
@@ -33,7 +53,9 @@ def current_user() -> Actor | None:
 
 
 def log_in(actor: Actor) -> None:
+    st.session_state.pop(LOGGED_OUT_KEY, None)
     st.session_state[USER_KEY] = actor
+    st.session_state[ACTIVE_KEY] = datetime.now()
 
 
 def log_out() -> None:
@@ -51,11 +73,22 @@ def require_user(*roles: str) -> Actor:
     user = current_user()
     if user is None:
         st.stop()
+    last = st.session_state.get(ACTIVE_KEY)
+    now = datetime.now()
+    if last is not None and now - last > _idle_limit():
+        minutes = int(_idle_limit().total_seconds() // 60)
+        log_out()
+        st.session_state[LOGGED_OUT_KEY] = (
+            f"You were logged out after {minutes} minutes without activity."
+        )
+        st.rerun()
+    st.session_state[ACTIVE_KEY] = now
     with st.sidebar:
         st.caption(f"Signed in as **{md(user.display_name)}** · {user.role}")
         if st.button("Log out", icon=":material/logout:", key="logout"):
             log_out()
             st.rerun()
+        _idle_watch()
     if roles and user.role not in roles:
         st.error("Your account cannot open this page.", icon=":material/block:")
         st.stop()

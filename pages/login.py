@@ -8,6 +8,8 @@ _, middle, _ = st.columns([1, 1.2, 1])
 with middle:
     st.title("Casebook")
     st.caption("Case tracking and worksheets for reconciliation counselling")
+    if reason := st.session_state.get(common.LOGGED_OUT_KEY):
+        st.info(reason, icon=":material/timer_off:")
     with st.form("login"):
         username = st.text_input("User name", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import streamlit as st
 
 from casebook import accounts
@@ -9,6 +11,11 @@ db = common.database()
 st.title("My account")
 st.markdown(f"**{common.md(user.display_name)}** · user name `{user.username}` · {user.role}")
 common.show_flash()
+if user.must_change_password:
+    st.warning(
+        "Your password was reset by an administrator. Choose a new one to continue.",
+        icon=":material/key:",
+    )
 
 with st.form("change_password"):
     st.subheader("Change your password", anchor=False)
@@ -26,5 +33,6 @@ with st.form("change_password"):
         elif common.attempt(lambda: accounts.change_own_password(db, user, current, new)):
             for key in ("pw_current", "pw_new", "pw_again"):
                 st.session_state.pop(key, None)
+            common.log_in(replace(user, must_change_password=False))
             common.flash("Your password is changed.")
             st.rerun()

@@ -14,12 +14,15 @@ from sqlalchemy.engine import make_url
 
 from casebook import accounts
 from casebook.access import Actor
+from casebook.crypto import Cipher
 from casebook.db import Database
 from casebook.settings import Settings
 
 POSTGRES_URL = os.environ.get("CASEBOOK_TEST_POSTGRES_URL")
 TEMPLATE = "casebook_test_template"
 PASSWORD = "correct horse battery"
+# PostgreSQL test databases are copies of one template, so they share its key.
+POSTGRES_KEY = Cipher.new_key()
 
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
@@ -29,14 +32,15 @@ def _admin_engine():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated PostgreSQL database that each test's database is copied from."""
     engine = _admin_engine()
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{TEMPLATE}"'))
     url = make_url(POSTGRES_URL).set(database=TEMPLATE).render_as_string(hide_password=False)
-    Database.open(Settings(Path("."), url)).dispose()
+    home = tmp_path_factory.mktemp("template")
+    Database.open(Settings(home, url, key=POSTGRES_KEY)).dispose()
     yield TEMPLATE
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)'))
@@ -50,7 +54,7 @@ def _postgres_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    yield Settings(tmp_path, url)
+    yield Settings(tmp_path, url, key=POSTGRES_KEY)
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()

@@ -1,0 +1,68 @@
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from casebook import audit
+from casebook.exports import csv_bytes
+from pages import common
+
+user = common.require_user("admin")
+db = common.database()
+
+st.title("Audit trail")
+st.caption(
+    "Every login, view, change, export and account change, each entry chained to the one "
+    "before it. `casebook audit verify` checks the whole chain."
+)
+
+a, b, c, d, e = st.columns([1.2, 1, 1.4, 1, 1])
+username = a.text_input("User name", key="audit_user").strip().lower() or None
+client_text = b.text_input("Client number", key="audit_client").strip()
+action = c.selectbox(
+    "Action",
+    [None, *audit.actions(db, user)],
+    key="audit_action",
+    format_func=lambda x: "Any action" if x is None else x.replace("_", " "),
+)
+since = d.date_input(
+    "From", value=date.today() - timedelta(days=30), key="audit_since", format="DD/MM/YYYY"
+)
+until = e.date_input("To", value=date.today(), key="audit_until", format="DD/MM/YYYY")
+
+client_id = None
+if client_text:
+    if not client_text.isdigit():
+        st.error("A client number is digits only, e.g. 12.", icon=":material/error:")
+        st.stop()
+    client_id = int(client_text)
+
+rows = audit.entries(
+    db, user, username=username, client_id=client_id, action=action, since=since, until=until
+)
+frame = pd.DataFrame(
+    {
+        "#": [r.id for r in rows],
+        "When (UTC)": [r.at.strftime("%Y-%m-%d %H:%M:%S") for r in rows],
+        "User": [r.username for r in rows],
+        "Action": [r.action.replace("_", " ") for r in rows],
+        "Case": [r.case_id for r in rows],
+        "Client": [r.client_id for r in rows],
+        "Detail": [r.detail for r in rows],
+        "Hash": [r.hash[:12] for r in rows],
+    }
+)
+st.caption(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} (newest first, at most 1,000)")
+if rows:
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.download_button(
+        "Export as CSV",
+        csv_bytes(frame),
+        file_name=f"casebook-audit-{date.today()}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="audit_export",
+        on_click=lambda: audit.log(db, user, "audit_export", detail=f"{len(rows)} entries"),
+    )
+else:
+    st.info("No entries match these filters.", icon=":material/info:")
