@@ -176,6 +176,48 @@ def _stage_number(stage: int) -> int:
     return stage
 
 
+def insert_case(
+    s: Session,
+    actor: Actor,
+    clients: Sequence[ClientInput],
+    *,
+    opened_on: date | None = None,
+    presenting_concern: str = "",
+    start_stage: int = 1,
+) -> Case:
+    """Validate and add a case inside the caller's transaction (see create_case).
+
+    Raises ValidationError before adding anything, or AccessDenied for a non-counsellor.
+    """
+    if actor.role != "counsellor":
+        raise AccessDenied("Only counsellors open cases.")
+    today = date.today()
+    opened_on = validation.past_date(opened_on or today, "Opening date", today=today)
+    cleaned = _clean_clients(clients)
+    concern = validation.text(
+        presenting_concern, "Presenting concern", max_len=5000, multiline=True
+    )
+    _stage_number(start_stage)
+    case = Case(counsellor_id=actor.id, opened_on=opened_on, presenting_concern=concern, version=1)
+    s.add(case)
+    for position, c in enumerate(cleaned, start=1):
+        case.clients.append(Client(position=position, **c.__dict__))
+    s.flush()
+    for client in case.clients:
+        s.add(
+            StageEvent(
+                client_id=client.id,
+                stage=start_stage,
+                moved_on=opened_on,
+                moved_by=actor.id,
+                reason="Case opened",
+            )
+        )
+    s.flush()
+    audit.record(s, actor, "case_create", case_id=case.id, detail=f"{len(cleaned)} client(s)")
+    return case
+
+
 def create_case(
     db: Database,
     actor: Actor,
@@ -189,36 +231,15 @@ def create_case(
 
     Raises ValidationError, or AccessDenied for anyone but a counsellor.
     """
-    if actor.role != "counsellor":
-        raise AccessDenied("Only counsellors open cases.")
-    today = date.today()
-    opened_on = validation.past_date(opened_on or today, "Opening date", today=today)
-    cleaned = _clean_clients(clients)
-    concern = validation.text(
-        presenting_concern, "Presenting concern", max_len=5000, multiline=True
-    )
-    _stage_number(start_stage)
     with db.write() as s:
-        case = Case(
-            counsellor_id=actor.id, opened_on=opened_on, presenting_concern=concern, version=1
+        case = insert_case(
+            s,
+            actor,
+            clients,
+            opened_on=opened_on,
+            presenting_concern=presenting_concern,
+            start_stage=start_stage,
         )
-        s.add(case)
-        for position, c in enumerate(cleaned, start=1):
-            client = Client(position=position, **c.__dict__)
-            case.clients.append(client)
-        s.flush()
-        for client in case.clients:
-            s.add(
-                StageEvent(
-                    client_id=client.id,
-                    stage=start_stage,
-                    moved_on=opened_on,
-                    moved_by=actor.id,
-                    reason="Case opened",
-                )
-            )
-        s.flush()
-        audit.record(s, actor, "case_create", case_id=case.id, detail=f"{len(cleaned)} client(s)")
         return _views(s, [case])[0]
 
 

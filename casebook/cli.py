@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from casebook import accounts
+from casebook import accounts, audit, crypto, keys
+from casebook.access import Actor
 from casebook.db import Database
 from casebook.errors import CasebookError
 from casebook.models import ROLES, Base
@@ -99,14 +100,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        if not sys.stdin.isatty():
-            raise CommandError("No terminal to ask for a password: use --password-stdin.")
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            raise CommandError("The two passwords differ.")
+    password = _read_password(args)
+    if not args.password_stdin and getpass.getpass("Again: ") != password:
+        raise CommandError("The two passwords differ.")
     db = _open(settings)
     account = accounts.create_user(
         db, None, args.name, args.role, password, display_name=args.display_name or ""
@@ -118,6 +114,87 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     _open(settings)
     print("The database is up to date.")
+    return 0
+
+
+def _read_password(args: argparse.Namespace, prompt: str = "Password: ") -> str:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("No terminal to ask for a password: use --password-stdin.")
+    return getpass.getpass(prompt)
+
+
+def _acting_user(args: argparse.Namespace, db: Database) -> Actor:
+    """Commands that read clinical records act as a user, who must log in."""
+    if not args.user:
+        raise CommandError("Say who is acting: --user NAME (the password is asked for).")
+    return accounts.authenticate(db, args.user, _read_password(args, f"Password for {args.user}: "))
+
+
+def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    result = audit.verify(_open(settings))
+    if not result.ok:
+        raise CommandError(
+            f"The audit trail is broken at entry #{result.first_broken}: it {result.problem} "
+            f"({result.entries} entries before it are intact)."
+        )
+    print(f"The audit trail is intact: {result.entries} entries.")
+    return 0
+
+
+def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = _open(settings)
+    count = keys.rotate(db, settings)
+    print(f"Re-encrypted {count} values under a new key, kept in {crypto.key_path(settings.home)}.")
+    print("Copy the new key file to where you keep the key's backup: the old key no longer works.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from casebook import backup
+
+    path = backup.backup_to(_open(settings), settings, Path(args.file))
+    print(f"Backed up to {path}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from casebook import backup
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError("Restoring replaces every record: add --yes to confirm.")
+        if input("This replaces every record with the backup. Type 'restore' to go on: ") != (
+            "restore"
+        ):
+            raise CommandError("Nothing was changed.")
+    backup.restore_from(settings, Path(args.file))
+    print(f"Restored from {args.file}.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from casebook import exports
+
+    db = _open(settings)
+    actor = _acting_user(args, db)
+    if args.client is not None:
+        written = exports.export_client(db, actor, args.client, Path(args.out))
+    else:
+        written = [exports.export_practice_csv(db, actor, Path(args.out))]
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
+def cmd_import_clients(args: argparse.Namespace, settings: Settings) -> int:
+    from casebook import imports
+
+    db = _open(settings)
+    actor = _acting_user(args, db)
+    created = imports.import_clients(db, actor, Path(args.file))
+    print(f"Imported {len(created)} case{'s' if len(created) != 1 else ''}.")
     return 0
 
 
@@ -154,6 +231,44 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     upgrade = db_sub.add_parser("upgrade", help="apply migrations")
     upgrade.set_defaults(func=cmd_db_upgrade)
+
+    audit_p = sub.add_parser("audit", help="the audit trail")
+    audit_sub = audit_p.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    audit_sub.add_parser("verify", help="check the whole hash chain").set_defaults(
+        func=cmd_audit_verify
+    )
+
+    key = sub.add_parser("key", help="the encryption key")
+    key_sub = key.add_subparsers(dest="key_command", required=True, parser_class=_Parser)
+    key_sub.add_parser("rotate", help="re-encrypt everything under a new key").set_defaults(
+        func=cmd_key_rotate
+    )
+
+    backup_p = sub.add_parser("backup", help="copy the database to FILE (safe while running)")
+    backup_p.add_argument("file")
+    backup_p.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="replace every record with a backup FILE")
+    restore.add_argument("file")
+    restore.add_argument("--yes", action="store_true", help="confirm without a prompt")
+    restore.set_defaults(func=cmd_restore)
+
+    def acting(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", help="the counsellor or supervisor acting (logs in)")
+        p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    export = sub.add_parser("export", help="one client's record, or the practice's cases as CSV")
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("--client", type=int, help="client number: JSON and PDF into --out DIR")
+    what.add_argument("--cases", action="store_true", help="every visible case: CSV at --out FILE")
+    export.add_argument("--out", required=True)
+    acting(export)
+    export.set_defaults(func=cmd_export)
+
+    imp = sub.add_parser("import-clients", help="open cases from a CSV file, all rows or none")
+    imp.add_argument("file")
+    acting(imp)
+    imp.set_defaults(func=cmd_import_clients)
     return parser
 
 

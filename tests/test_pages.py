@@ -369,3 +369,70 @@ def test_user_changes_own_password(demo):
     at.text_input(key="pw_again").input("a fresh passphrase")
     at.button(key="FormSubmitter:change_password-Change password").click().run()
     assert accounts.authenticate(demo, "riley", "a fresh passphrase").username == "riley"
+
+
+# --- security: audit trail, settings, idle log-off, forced password change -------------------
+
+
+def test_admin_filters_the_audit_trail_and_exports_it(demo):
+    app_as(demo, "morgan", "pages/case.py", case=1)  # a view to find
+    at = app_as(demo, "admin", "pages/audit_trail.py")
+    at.text_input(key="audit_user").input("morgan").run()
+    frame = at.dataframe[0].value
+    assert set(frame["User"]) == {"morgan"}
+    assert "case view" in set(frame["Action"])
+    at.selectbox(key="audit_action").set_value("case_view").run()
+    assert set(at.dataframe[0].value["Action"]) == {"case view"}
+
+
+def test_admin_saves_practice_settings(demo):
+    at = app_as(demo, "admin", "pages/practice_settings.py")
+    at.number_input(key="set_idle").set_value(5)
+    at.text_input(key="set_name").input("Harbour Counselling")
+    at.button(key="FormSubmitter:practice_settings-Save settings").click().run()
+    from casebook import practice
+
+    stored = practice.load(demo)
+    assert (stored.idle_logoff_minutes, stored.practice_name) == (5, "Harbour Counselling")
+
+
+def test_an_idle_session_is_logged_out_with_a_reason(demo):
+    from datetime import datetime, timedelta
+
+    from pages.common import ACTIVE_KEY, LOGGED_OUT_KEY
+
+    at = app_as(demo, "morgan")
+    at.session_state[ACTIVE_KEY] = datetime.now() - timedelta(minutes=16)
+    at.run()
+    assert USER_KEY not in at.session_state
+    assert "15 minutes without activity" in at.session_state[LOGGED_OUT_KEY]
+    assert len(at.metric) == 0
+
+
+def test_a_recent_session_stays_logged_in(demo):
+    from datetime import datetime, timedelta
+
+    from pages.common import ACTIVE_KEY
+
+    at = app_as(demo, "morgan")
+    at.session_state[ACTIVE_KEY] = datetime.now() - timedelta(minutes=14)
+    at.run()
+    assert at.session_state[USER_KEY].username == "morgan"
+
+
+def test_after_a_reset_only_my_account_is_open_until_the_password_changes(demo):
+    admin = actor(demo, "admin")
+    riley_id = actor(demo, "riley").id
+    accounts.reset_password(demo, admin, riley_id, "temporary passphrase")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = accounts.authenticate(demo, "riley", "temporary passphrase")
+    at.run()
+    assert [t.value for t in at.title] == ["My account"]
+    assert any("reset by an administrator" in w.value for w in at.warning)
+    with pytest.raises(ValueError):
+        at.switch_page("pages/dashboard.py")
+    at.text_input(key="pw_current").input("temporary passphrase")
+    at.text_input(key="pw_new").input("riley's own passphrase")
+    at.text_input(key="pw_again").input("riley's own passphrase")
+    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    assert not at.session_state[USER_KEY].must_change_password

@@ -1,0 +1,48 @@
+"""Rotating the encryption key: every encrypted value, one transaction, no half state."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from casebook import audit, crypto
+from casebook.crypto import Cipher
+from casebook.db import KEY_CHECK, Database
+from casebook.errors import ValidationError
+from casebook.models import encrypted_columns
+from casebook.settings import Settings
+
+
+def rotate(db: Database, settings: Settings) -> int:
+    """Re-encrypt everything under a new key file; returns how many values were re-encrypted.
+
+    The new key is written beside the old one first; the database changes in one transaction;
+    only then does the new key replace the old. A stop in between is finished on next open.
+    """
+    if settings.key:
+        raise ValidationError(
+            "The key comes from CASEBOOK_KEY: rotate it where it is kept, not from here."
+        )
+    path = crypto.key_path(settings.home)
+    pending = path.with_name(path.name + ".new")
+    old, new = db.cipher, Cipher(Cipher.new_key())
+    crypto.write_key_file(pending, new.key)
+    count = 0
+    with db.write() as s:
+        for table, column in encrypted_columns():
+            rows = s.execute(
+                text(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")
+            ).all()
+            for row_id, token in rows:
+                s.execute(
+                    text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
+                    {"v": new.encrypt(old.decrypt(token)), "id": row_id},
+                )
+            count += len(rows)
+        s.execute(
+            text("UPDATE practice_settings SET value = :v WHERE key = 'key_check'"),
+            {"v": new.encrypt(KEY_CHECK)},
+        )
+        audit.record(s, None, "key_rotate", detail=f"{count} values")
+    pending.replace(path)
+    db.cipher = new
+    return count
