@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,7 +83,10 @@ class Database:
         if settings.is_sqlite:
             path = settings.sqlite_path
             assert path is not None
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Client names and contact details are plain columns: owner-only file (SQLite
+            # gives its -wal and -shm files the same permissions).
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         db = cls(make_engine(settings.database_url))
         try:
             db.cipher = db._load_cipher(settings)
