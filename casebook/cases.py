@@ -152,7 +152,7 @@ def _views(session: Session, cases: Sequence[Case], *, history: bool = False) ->
     ]
 
 
-def _clean_clients(clients: Sequence[ClientInput]) -> list[ClientInput]:
+def clean_clients(clients: Sequence[ClientInput]) -> list[ClientInput]:
     if not 1 <= len(clients) <= 2:
         raise ValidationError("A case has one client, or two for a couple.")
     cleaned = []
@@ -169,7 +169,7 @@ def _clean_clients(clients: Sequence[ClientInput]) -> list[ClientInput]:
     return cleaned
 
 
-def _stage_number(stage: int) -> int:
+def stage_number(stage: int) -> int:
     numbers = [s.number for s in stages()]
     if stage not in numbers:
         raise ValidationError(f"Stage must be one of {numbers[0]}-{numbers[-1]}.")
@@ -193,11 +193,11 @@ def insert_case(
         raise AccessDenied("Only counsellors open cases.")
     today = date.today()
     opened_on = validation.past_date(opened_on or today, "Opening date", today=today)
-    cleaned = _clean_clients(clients)
+    cleaned = clean_clients(clients)
     concern = validation.text(
         presenting_concern, "Presenting concern", max_len=5000, multiline=True
     )
-    _stage_number(start_stage)
+    stage_number(start_stage)
     case = Case(counsellor_id=actor.id, opened_on=opened_on, presenting_concern=concern, version=1)
     s.add(case)
     for position, c in enumerate(cleaned, start=1):
@@ -265,7 +265,7 @@ def list_cases(
 ) -> list[CaseView]:
     """The cases the actor may see, newest first, filtered by client name, stage, status, kind."""
     query = select(Case).where(visible_cases(actor))
-    term = (search or "").strip().lower()
+    term = validation.text(search, "Search", max_len=200).lower()
     if term:
         query = query.where(
             Case.id.in_(
@@ -337,7 +337,7 @@ def update_case(
 
     Raises ValidationError, Conflict (stale version), NotFound or AccessDenied.
     """
-    cleaned = _clean_clients(clients)
+    cleaned = clean_clients(clients)
     concern = validation.text(
         presenting_concern, "Presenting concern", max_len=5000, multiline=True
     )

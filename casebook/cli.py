@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from casebook import accounts, audit, crypto, keys
+from casebook import accounts, audit, backup, crypto, keys, practice
 from casebook.access import Actor
 from casebook.db import Database
 from casebook.errors import CasebookError
@@ -57,6 +57,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if db.is_empty():
         _load_demo(db)
         _print_demo_login()
+    made = backup.daily_backup(db, settings, practice.load(db).backups_kept)
+    if made:
+        print(f"Today's backup: {made}")
     db.dispose()
     port = args.port or _free_port(DEFAULT_PORT)
     print(f"Casebook is at http://127.0.0.1:{port}  (data: {settings.home})", flush=True)
@@ -152,22 +155,21 @@ def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from casebook import backup
-
-    path = backup.backup_to(_open(settings), settings, Path(args.file))
+    db = _open(settings)
+    try:
+        path = backup.backup_to(db, settings, Path(args.file))
+    finally:
+        db.dispose()
     print(f"Backed up to {path}.")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from casebook import backup
-
     if not args.yes:
         if not sys.stdin.isatty():
             raise CommandError("Restoring replaces every record: add --yes to confirm.")
-        if input("This replaces every record with the backup. Type 'restore' to go on: ") != (
-            "restore"
-        ):
+        answer = input("This replaces every record with the backup. Type 'restore' to go on: ")
+        if answer.strip() != "restore":
             raise CommandError("Nothing was changed.")
     backup.restore_from(settings, Path(args.file))
     print(f"Restored from {args.file}.")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
-from casebook.cases import Move, _histories, _stage_number, current_stage_rows
+from casebook.cases import Move, _histories, current_stage_rows, stage_number
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
 from casebook.models import Case, Client, StageEvent
@@ -59,7 +59,7 @@ def move_client(
 
     Raises ValidationError, NotFound or AccessDenied.
     """
-    _stage_number(stage)
+    stage_number(stage)
     reason = validation.text(reason, "Reason", max_len=1000, required=True, multiline=True)
     today = date.today()
     moved_on = validation.past_date(moved_on or today, "Date of the move", today=today)

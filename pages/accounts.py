@@ -48,7 +48,7 @@ with add_col, st.form("add_account"):
         if created is not None:
             for key in ("acct_username", "acct_display", "acct_password"):
                 st.session_state.pop(key, None)
-            common.flash(f"Account '{created.username}' created.")
+            common.flash(f"Account '{common.md(created.username)}' created.")
             st.rerun()
 
 with manage_col:
@@ -64,16 +64,16 @@ with manage_col:
     if account.active:
         if st.button("Deactivate", key="acct_deactivate", disabled=account.id == user.id):
             if common.attempt(lambda: accounts.set_active(db, user, account.id, False)):
-                common.flash(f"'{account.username}' can no longer log in.")
+                common.flash(f"'{common.md(account.username)}' can no longer log in.")
                 st.rerun()
     elif st.button("Reactivate", key="acct_reactivate"):
         if common.attempt(lambda: accounts.set_active(db, user, account.id, True)):
-            common.flash(f"'{account.username}' can log in again.")
+            common.flash(f"'{common.md(account.username)}' can log in again.")
             st.rerun()
     with st.form("reset_password"):
         new_password = st.text_input("New password", type="password", key="acct_new_password")
         if st.form_submit_button("Reset password"):
             if common.attempt(lambda: accounts.reset_password(db, user, account.id, new_password)):
                 st.session_state.pop("acct_new_password", None)
-                common.flash(f"Password of '{account.username}' reset.")
+                common.flash(f"Password of '{common.md(account.username)}' reset.")
                 st.rerun()

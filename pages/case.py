@@ -40,7 +40,7 @@ can_write = user.role == "counsellor" and case.counsellor_id == user.id
 editable = can_write and case.status == "open"
 
 st.page_link("pages/cases.py", label="Cases", icon=":material/arrow_back:")
-st.title(f"Case #{case.id} · {case.label}")
+st.title(f"Case #{case.id} · {common.md(case.label)}")
 badge = {"open": "green", "closed": "blue", "archived": "gray"}[case.status]
 st.badge(case.status.capitalize(), color=badge)
 st.caption(
@@ -70,7 +70,8 @@ elif case.status != "open":
         icon=":material/lock:",
     )
 if case.presenting_concern:
-    st.markdown(f"**Presenting concern.** {common.md(case.presenting_concern)}")
+    st.markdown("**Presenting concern**")
+    st.text(case.presenting_concern)
 
 stages_tab, details_tab, close_tab = st.tabs(["Stages", "Details", "Close or archive"])
 
@@ -112,7 +113,8 @@ with stages_tab:
                         )
                         if move is not None:
                             st.session_state.pop(f"move_reason_{client.id}", None)
-                            saved(f"{client.name} moved to stage {common.stage_label(target)}.")
+                            name, label = common.md(client.name), common.stage_label(target)
+                            saved(f"{name} moved to stage {label}.")
             st.markdown("**History**")
             moves = client.history
             st.table(
@@ -207,7 +209,7 @@ with close_tab:
     elif case.status == "closed":
         st.markdown(f"Closed on {case.closed_on:%d %b %Y} as **{case.outcome}**.")
         if case.closing_note:
-            st.markdown(common.md(case.closing_note))
+            st.text(case.closing_note)
         if st.button("Reopen case", key=f"reopen_{case.id}"):
             if common.attempt(lambda: cases.reopen_case(db, user, case.id, expected_version)):
                 saved("Case reopened.")

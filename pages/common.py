@@ -101,7 +101,7 @@ def plain_errors() -> Iterator[None]:
     try:
         yield
     except CasebookError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(str(exc)), icon=":material/error:")
 
 
 def attempt(action: Callable[[], Any]) -> Any | None:
@@ -109,7 +109,7 @@ def attempt(action: Callable[[], Any]) -> Any | None:
     try:
         return action()
     except CasebookError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(str(exc)), icon=":material/error:")
         return None
 
 
@@ -125,7 +125,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop("casebook_flash", None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(message, icon=":material/check_circle:")  # callers escape user text
 
 
 _MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"

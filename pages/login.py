@@ -18,6 +18,6 @@ with middle:
         try:
             common.log_in(accounts.authenticate(common.database(), username, password))
         except LoginFailed as exc:
-            st.error(str(exc), icon=":material/lock:")
+            st.error(common.md(str(exc)), icon=":material/lock:")
         else:
             st.rerun()

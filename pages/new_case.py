@@ -53,5 +53,5 @@ if submitted:
         )
     )
     if case is not None:
-        common.flash(f"Case #{case.id} opened for {case.label}.")
+        common.flash(f"Case #{case.id} opened for {common.md(case.label)}.")
         st.switch_page("pages/case.py", query_params={"case": case.id})

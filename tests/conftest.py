@@ -19,7 +19,8 @@ from casebook.db import Database
 from casebook.settings import Settings
 
 POSTGRES_URL = os.environ.get("CASEBOOK_TEST_POSTGRES_URL")
-TEMPLATE = "casebook_test_template"
+# One template per test run, so that runs side by side do not drop each other's.
+TEMPLATE = f"casebook_test_template_{uuid.uuid4().hex[:8]}"
 PASSWORD = "correct horse battery"
 # PostgreSQL test databases are copies of one template, so they share its key.
 POSTGRES_KEY = Cipher.new_key()

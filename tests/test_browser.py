@@ -23,6 +23,7 @@ pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
     reason=f"no Chromium at {CHROMIUM} (install Debian's 'chromium' package)",
 )
+playwright_api.expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -102,6 +103,7 @@ def test_wrong_password_then_visitor_urls_show_only_login(app, page):
 
 def test_counsellor_moves_a_client_to_the_next_stage(app, page):
     url, home = app
+    assert len(list((home / "backups").glob("casebook-*.db"))) == 1  # made on start
     log_in(page, url, "morgan")
     playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     page.get_by_role("link", name="Cases").first.click()
@@ -130,3 +132,24 @@ def test_counsellor_moves_a_client_to_the_next_stage(app, page):
 
     page.get_by_role("button", name="Log out").click()
     playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def test_hostile_text_is_shown_exactly_as_typed(app, page):
+    url, _ = app
+    name = "<script>alert('x')</script> **O'Brien** _Σοφία_ Дмитрий 🙂"
+    concern = "=1+1 [link](http://example.org) # not a heading"
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.get_by_role("link", name="New case").click()
+    playwright_api.expect(page.get_by_role("heading", name="New case")).to_be_visible()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Presenting concern").fill(concern)
+    page.get_by_role("button", name="Open case").click()
+    heading = page.get_by_role("heading", level=1)
+    playwright_api.expect(heading).to_have_text(f"Case #13 · {name}", timeout=20_000)
+    playwright_api.expect(page.get_by_test_id("stText").get_by_text(concern)).to_be_visible()
+    assert page.locator("a[href='http://example.org']").count() == 0
+    assert page.locator("strong", has_text="O'Brien").count() == 0
+    assert dialogs == []

@@ -67,10 +67,12 @@ def people_sqlite(tmp_path):
     db.dispose()
 
 
-def test_key_file_is_created_owner_only(tmp_path):
-    Database.open(sqlite_settings(tmp_path)).dispose()
-    mode = stat.S_IMODE((tmp_path / crypto.KEY_FILE).stat().st_mode)
-    assert mode == 0o600
+def test_key_file_database_and_folder_are_owner_only(tmp_path):
+    home = tmp_path / "data"
+    Database.open(sqlite_settings(home)).dispose()
+    for name in (crypto.KEY_FILE, "casebook.db"):
+        assert stat.S_IMODE((home / name).stat().st_mode) == 0o600, name
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
 
 
 def test_a_missing_key_refuses_to_start(tmp_path, people_sqlite):

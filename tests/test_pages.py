@@ -87,7 +87,7 @@ def test_wrong_password_gets_a_plain_message(demo):
     at.text_input[0].input("morgan")
     at.text_input[1].input("not the password")
     at.button[0].click().run()
-    assert [e.value for e in at.error] == ["Wrong user name or password."]
+    assert [e.value for e in at.error] == [md("Wrong user name or password.")]
     assert USER_KEY not in at.session_state
 
 
@@ -260,7 +260,7 @@ def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
     before = stage_history.history(demo, actor(demo, "morgan"), client.id)
     at = app_as(demo, "morgan", "pages/case.py", case=case.id)
     at.button(key=f"FormSubmitter:move_{client.id}-Record move").click().run()
-    assert [e.value for e in at.error] == ["Reason is required."]
+    assert [e.value for e in at.error] == [md("Reason is required.")]
     assert stage_history.history(demo, actor(demo, "morgan"), client.id) == before
 
 
@@ -320,7 +320,7 @@ def test_closing_and_archiving_a_case(demo):
 def test_another_counsellors_case_is_denied_by_url(demo):
     theirs = _case(demo, "riley", "Noah Kim")
     at = app_as(demo, "morgan", "pages/case.py", case=theirs.id)
-    assert [e.value for e in at.error] == ["This case belongs to another counsellor."]
+    assert [e.value for e in at.error] == [md("This case belongs to another counsellor.")]
     assert "Noah" not in shown(at).replace("Noah Kim", "") and len(at.table) == 0
 
 

@@ -1,0 +1,221 @@
+"""The hostile-input corpus through every form and command that exists."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from casebook import accounts, cases, practice, stage_history
+from casebook.cases import ClientInput
+from casebook.cli import main
+from casebook.errors import CasebookError
+from pages.common import USER_KEY, md
+from tests.hostile import ABSURD_DATES, HOSTILE_TEXT
+from tests.test_pages import APP, actor, demo  # noqa: F401 - the demo fixture
+
+VALUES = pytest.mark.parametrize("value", HOSTILE_TEXT.values(), ids=HOSTILE_TEXT.keys())
+
+
+def stored_or_refused(save, read, value, *, expected=None):
+    """Either the save is refused plainly and nothing changes, or it reads back as typed."""
+    before = read()
+    try:
+        save(value)
+    except CasebookError as exc:
+        message = str(exc)
+        assert message and "\n" not in message and "Traceback" not in message
+        assert read() == before
+        return False
+    assert read() == (value.strip() if expected is None else expected)
+    return True
+
+
+@VALUES
+def test_client_name(db, people, value):
+    morgan = people["morgan"]
+
+    def save(v):
+        cases.create_case(db, morgan, [ClientInput(v)])
+
+    def read():
+        found = cases.list_cases(db, morgan)
+        return found[0].clients[0].name if found else None
+
+    stored_or_refused(save, read, value)
+
+
+@VALUES
+@pytest.mark.parametrize("field", ["pronouns", "email", "phone"])
+def test_client_details(db, people, value, field):
+    morgan = people["morgan"]
+
+    def save(v):
+        cases.create_case(db, morgan, [ClientInput("Ana", **{field: v})])
+
+    def read():
+        found = cases.list_cases(db, morgan)
+        return getattr(found[0].clients[0], field) if found else None
+
+    stored_or_refused(save, read, value)
+
+
+@VALUES
+def test_presenting_concern_close_note_and_move_reason(db, people, value):
+    morgan = people["morgan"]
+    case = cases.create_case(db, morgan, [ClientInput("Ana")])
+    client_id = case.clients[0].id
+
+    def concern():
+        return cases.get_case(db, morgan, case.id).presenting_concern
+
+    def save_concern(v):
+        current = cases.get_case(db, morgan, case.id)
+        cases.update_case(
+            db, morgan, case.id, current.version, clients=[ClientInput("Ana")], presenting_concern=v
+        )
+
+    stored_or_refused(save_concern, concern, value)
+
+    def reason():
+        return stage_history.history(db, morgan, client_id)[-1].reason
+
+    stored_or_refused(
+        lambda v: stage_history.move_client(db, morgan, client_id, 2, reason=v), reason, value
+    )
+
+    def note():
+        return cases.get_case(db, morgan, case.id).closing_note
+
+    def close(v):
+        current = cases.get_case(db, morgan, case.id)
+        cases.close_case(
+            db,
+            morgan,
+            case.id,
+            current.version,
+            outcome="other",
+            closed_on=current.opened_on,
+            note=v,
+        )
+
+    stored_or_refused(close, note, value)
+
+
+@VALUES
+def test_search_never_fails(db, people, value):
+    cases.create_case(db, people["morgan"], [ClientInput("Ana")])
+    try:
+        found = cases.list_cases(db, people["morgan"], search=value)
+    except CasebookError as exc:
+        assert "Search" in str(exc) and "\n" not in str(exc)
+    else:
+        assert all(value.strip().lower() in c.label.lower() for c in found)
+
+
+@VALUES
+def test_account_display_name_and_practice_name(db, people, value):
+    admin = people["admin"]
+
+    def save_account(v):
+        accounts.create_user(
+            db, admin, "newcomer", "counsellor", "a long passphrase", display_name=v
+        )
+
+    def read_account():
+        found = [a for a in accounts.list_accounts(db, admin) if a.username == "newcomer"]
+        return found[0].display_name if found else None
+
+    stored_or_refused(save_account, read_account, value, expected=value.strip() or "newcomer")
+    stored_or_refused(
+        lambda v: practice.update(db, admin, practice_name=v),
+        lambda: practice.load(db).practice_name,
+        value,
+        expected=value,
+    )
+
+
+@VALUES
+def test_username_and_password(db, people, value):
+    admin = people["admin"]
+    names = lambda: sorted(a.username for a in accounts.list_accounts(db, admin))  # noqa: E731
+    stored_or_refused(
+        lambda v: accounts.create_user(db, admin, v, "counsellor", "a long passphrase"),
+        names,
+        value,
+        expected=sorted([*names(), value.strip().lower()]),
+    )
+    # Any password of 12 characters or more is accepted and verifies exactly.
+    if len(value) >= 12:
+        accounts.create_user(db, admin, "pwuser", "counsellor", value)
+        assert accounts.authenticate(db, "pwuser", value).username == "pwuser"
+
+
+@pytest.mark.parametrize("day", ABSURD_DATES.values(), ids=ABSURD_DATES.keys())
+def test_absurd_dates_are_refused(db, people, day):
+    morgan = people["morgan"]
+    with pytest.raises(CasebookError):
+        cases.create_case(db, morgan, [ClientInput("Ana")], opened_on=day)
+    case = cases.create_case(db, morgan, [ClientInput("Ana")])
+    with pytest.raises(CasebookError):
+        stage_history.move_client(db, morgan, case.clients[0].id, 2, reason="r", moved_on=day)
+    with pytest.raises(CasebookError):
+        cases.close_case(db, morgan, case.id, case.version, outcome="other", closed_on=day)
+    assert cases.get_case(db, morgan, case.id).status == "open"
+
+
+@VALUES
+def test_cli_user_add_display_name(settings, monkeypatch, capsys, value):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long passphrase\n"))
+    code = main(
+        [
+            "user",
+            "add",
+            "hostile",
+            "--role",
+            "counsellor",
+            "--display-name",
+            value,
+            "--password-stdin",
+        ],
+        settings=settings,
+    )
+    out = capsys.readouterr()
+    assert code in (0, 2)
+    assert "Traceback" not in out.err
+    if code == 2:
+        assert len(out.err.strip().splitlines()) == 1
+
+
+# --- the forms, through AppTest: shown as typed or refused, the typed text kept -------------
+
+FORM_VALUES = {k: v for k, v in HOSTILE_TEXT.items() if k != "one megabyte"}
+FORM_VALUES["long"] = "y" * 20_000
+
+
+@pytest.mark.parametrize("value", FORM_VALUES.values(), ids=FORM_VALUES.keys())
+def test_new_case_form(demo, value):  # noqa: F811
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = actor(demo, "morgan")
+    at.run()
+    at.switch_page("pages/new_case.py").run()
+    at.text_input(key="new_client1_name").input(value)
+    at.text_area(key="new_case_concern").input(value)
+    at.button[0].click().run()
+    assert not at.exception
+    morgan = actor(demo, "morgan")
+    created = [c for c in cases.list_cases(demo, morgan) if c.presenting_concern == value.strip()]
+    if at.error:
+        assert at.text_input(key="new_client1_name").value == value  # kept on screen
+        assert len(at.error) == 1 and "\n" not in at.error[0].value
+        assert created == []
+    else:
+        assert len(created) == 1 and created[0].clients[0].name == value.strip()
+        at.switch_page("pages/case.py")
+        at.query_params["case"] = str(created[0].id)
+        at.run()
+        assert not at.exception
+        titles = [t.value for t in at.title]
+        assert titles == [f"Case #{created[0].id} · {md(value.strip())}"]
