@@ -219,3 +219,91 @@ def test_new_case_form(demo, value):  # noqa: F811
         assert not at.exception
         titles = [t.value for t in at.title]
         assert titles == [f"Case #{created[0].id} · {md(value.strip())}"]
+
+
+# --- documents and files: exports and the client import -------------------------------------
+
+PRINTABLE = [
+    "script tag",
+    "html",
+    "markdown",
+    "quotes",
+    "sql",
+    "greek and cyrillic",
+    "formula equals",
+    "formula plus",
+    "backslashes",
+    "percent and underscore",
+]
+
+
+@VALUES
+def test_client_export_keeps_the_text_exactly(db, people, value, tmp_path):
+    import json
+
+    from pypdf import PdfReader
+
+    from casebook import exports
+
+    morgan = people["morgan"]
+    try:
+        case = cases.create_case(db, morgan, [ClientInput(value)], presenting_concern=value)
+    except CasebookError:
+        return  # refused plainly at entry (checked above); nothing to export
+    written = exports.export_client(db, morgan, case.clients[0].id, tmp_path)
+    record = json.loads(next(p for p in written if p.suffix == ".json").read_text("utf-8"))
+    def strings(node):
+        if isinstance(node, dict):
+            return [s for v in node.values() for s in strings(v)]
+        if isinstance(node, list):
+            return [s for v in node for s in strings(v)]
+        return [node] if isinstance(node, str) else []
+
+    assert strings(record).count(value.strip()) >= 2  # the name and the presenting concern
+    pdf = next(p for p in written if p.suffix == ".pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    key = next(k for k, v in HOSTILE_TEXT.items() if v == value)
+    if key in PRINTABLE:
+        assert value.strip() in text
+
+
+@VALUES
+def test_practice_csv_neutralises_and_keeps_the_text(db, people, value, tmp_path):
+    import csv
+
+    from casebook import exports
+
+    morgan = people["morgan"]
+    try:
+        cases.create_case(db, morgan, [ClientInput(value)])
+    except CasebookError:
+        return
+    path = exports.export_practice_csv(db, morgan, tmp_path / "cases.csv")
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines(keepends=True)))
+    cell = rows[0]["client_name"]
+    expected = value.strip()
+    assert cell == ("'" + expected if expected.startswith(("=", "+", "-", "@")) else expected)
+
+
+@VALUES
+def test_client_import_stores_as_typed_or_refuses_everything(db, people, value, tmp_path):
+    import csv
+
+    from casebook import imports
+
+    morgan = people["morgan"]
+    path = tmp_path / "clients.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "presenting_concern"])
+        writer.writerow(["Good Row", "fine"])
+        writer.writerow([value, value])
+    try:
+        imports.import_clients(db, morgan, path)
+    except CasebookError as exc:
+        assert "\n" not in str(exc)
+        assert cases.list_cases(db, morgan) == []  # all or nothing
+        return
+    names = sorted(c.clients[0].name for c in cases.list_cases(db, morgan))
+    # A row whose cells are all blank is skipped, as the import documents.
+    assert names == sorted(["Good Row", *([value.strip()] if value.strip() else [])])

@@ -1,0 +1,146 @@
+"""No counsellor reads another counsellor's client, and an admin reads none, by any path:
+page, search, URL or query parameter, export, command."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from casebook import cases, exports, stage_history
+from casebook.cli import main
+from casebook.errors import AccessDenied
+from pages.common import USER_KEY
+from sample_data.demo import DEMO_PASSWORD
+from tests.test_pages import APP, actor, demo, shown  # noqa: F401 - the demo fixture
+
+PAGES = [
+    "pages/dashboard.py",
+    "pages/cases.py",
+    "pages/case.py",
+    "pages/new_case.py",
+    "pages/my_account.py",
+    "pages/accounts.py",
+    "pages/audit_trail.py",
+    "pages/practice_settings.py",
+]
+
+
+def names_of(db, username: str) -> set[str]:
+    """Every client name and presenting concern in a counsellor's caseload."""
+    own = cases.list_cases(db, actor(db, username), status=None)
+    return {c.name for case in own for c in case.clients} | {
+        case.presenting_concern for case in own
+    }
+
+
+def open_page(db, viewer: str, page: str, **query) -> AppTest:
+    """Through the router where it offers the page to this role; else the page on its own."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = actor(db, viewer)
+    at.run()
+    try:
+        at.switch_page(page)
+    except ValueError:  # not registered for this role: its own role gate must hold
+        at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=30)
+        at.session_state[USER_KEY] = actor(db, viewer)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    return at.run()
+
+
+def everything_shown(at: AppTest) -> str:
+    text = shown(at)
+    text += "".join(str(t.value) for t in at.table) + "".join(str(d.value) for d in at.dataframe)
+    return text + "".join(str(m.value) for m in at.metric)
+
+
+def secrets_in(text: str, secrets: set[str]) -> set[str]:
+    plain = text.replace("\\", "")  # pages escape Markdown characters
+    return {s for s in secrets if s and s in plain}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    ("viewer", "owner"),
+    [("morgan", "riley"), ("riley", "morgan"), ("admin", "morgan"), ("admin", "riley")],
+)
+def test_no_page_shows_anothers_clients_whatever_the_query(demo, page, viewer, owner):  # noqa: F811
+    secrets = names_of(demo, owner)
+    their_cases = cases.list_cases(demo, actor(demo, owner), status=None)
+    for case in their_cases[:3]:
+        at = open_page(demo, viewer, page, case=case.id, client=case.clients[0].id)
+        assert not at.exception
+        assert secrets_in(everything_shown(at), secrets) == set(), (page, case.id)
+
+
+@pytest.mark.parametrize("viewer", ["morgan", "admin"])
+def test_searching_for_anothers_clients_finds_nothing(demo, viewer):  # noqa: F811
+    secrets = names_of(demo, "riley")
+    at = open_page(demo, viewer, "pages/cases.py")
+    for name in sorted(n for n in secrets if len(n) < 40)[:4]:
+        if viewer == "admin":
+            assert at.error  # the page is not theirs at all
+            break
+        at.text_input(key="cases_search").input(name.split()[0]).run()
+        at.selectbox(key="cases_status").set_value(None).run()
+        assert secrets_in(everything_shown(at), secrets) == set()
+
+
+def test_repositories_refuse_every_read_of_anothers_client(demo):  # noqa: F811
+    morgan, riley = actor(demo, "morgan"), actor(demo, "riley")
+    theirs = cases.list_cases(demo, riley, status=None)
+    secrets = names_of(demo, "riley")
+    for case in theirs:
+        with pytest.raises(AccessDenied):
+            cases.get_case(demo, morgan, case.id)
+        for client in case.clients:
+            with pytest.raises(AccessDenied):
+                stage_history.history(demo, morgan, client.id)
+            with pytest.raises(AccessDenied):
+                exports.client_record(demo, morgan, client.id)
+    visible = [p.client_name for p in stage_history.current_positions(demo, morgan)]
+    visible += [m.client_name for m in stage_history.recent_moves(demo, morgan, days=3650)]
+    visible += [c.label for c in cases.list_cases(demo, morgan, status=None)]
+    assert secrets_in(" ".join(visible), secrets) == set()
+    assert secrets_in(exports.practice_frame(demo, morgan).to_csv(), secrets) == set()
+
+
+def _cli(settings, monkeypatch, capsys, username, *argv):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
+    code = main([*argv, "--user", username, "--password-stdin"], settings=settings)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize(("viewer", "owner"), [("morgan", "riley"), ("admin", "morgan")])
+def test_no_command_exports_anothers_client(demo, tmp_path, monkeypatch, capsys, viewer, owner):  # noqa: F811
+    from casebook.settings import settings_from_env
+
+    settings = settings_from_env()  # the demo fixture points CASEBOOK_HOME at its database
+    secrets = names_of(demo, owner)
+    for case in cases.list_cases(demo, actor(demo, owner), status=None):
+        out_dir = tmp_path / f"export-{case.id}"
+        code, said = _cli(
+            settings,
+            monkeypatch,
+            capsys,
+            viewer,
+            "export",
+            "--client",
+            str(case.clients[0].id),
+            "--out",
+            str(out_dir),
+        )
+        assert code == 2
+        assert secrets_in(said, secrets) == set()
+        assert not out_dir.exists() or not any(out_dir.iterdir())
+    csv_path = tmp_path / "cases.csv"
+    code, said = _cli(
+        settings, monkeypatch, capsys, viewer, "export", "--cases", "--out", str(csv_path)
+    )
+    written = csv_path.read_text(encoding="utf-8-sig") if csv_path.exists() else ""
+    assert secrets_in(said + written, secrets) == set()
+    assert code == (2 if viewer == "admin" else 0)
