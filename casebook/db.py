@@ -92,6 +92,9 @@ class Database:
             db.cipher = db._load_cipher(settings)
             db.upgrade()
             db._check_key()
+            from casebook.library import sync_shipped  # the library needs the schema first
+
+            sync_shipped(db)
         except BaseException:
             db.dispose()
             raise

@@ -140,3 +140,81 @@ def encrypted_columns() -> list[tuple[str, str]]:
         for column in table.columns
         if isinstance(column.type, EncryptedText)
     ]
+
+
+class WorksheetTemplate(Base):
+    """One version of a worksheet template; its TOML source is the truth, the rest indexes it."""
+
+    __tablename__ = "worksheet_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(48))
+    version: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(120))
+    contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(Text)
+    custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_templates_key_version"),)
+
+
+ASSIGNMENT_STATUSES = ("assigned", "in_progress", "completed", "reviewed", "cancelled")
+
+
+class Assignment(Base):
+    """A worksheet given to one client, with a due date. Overdue is derived, never stored."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("worksheet_templates.id"))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    instructions: Mapped[str] = mapped_column(EncryptedText, default="")
+    status: Mapped[str] = mapped_column(String(20), default="assigned", index=True)
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_on: Mapped[date] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    review_comment: Mapped[str | None] = mapped_column(EncryptedText)
+    safety_override: Mapped[str | None] = mapped_column(EncryptedText)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {ASSIGNMENT_STATUSES!r}", name="ck_assignments_status"),
+    )
+
+
+class Response(Base):
+    """A client's answer to one field: JSON, encrypted; shared with the partner or private."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    field_id: Mapped[str] = mapped_column(String(48))
+    value: Mapped[str] = mapped_column(EncryptedText)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "field_id", name="uq_responses_assignment_field"),
+    )
+
+
+class SafetyScreen(Base):
+    """A private safety screen of one client. `flagged` is computed from the answers on save."""
+
+    __tablename__ = "safety_screens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    screened_on: Mapped[date] = mapped_column(Date)
+    screened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answers: Mapped[str] = mapped_column(EncryptedText)
+    flagged: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

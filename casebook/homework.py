@@ -1,0 +1,345 @@
+"""Worksheet assignments: assign (behind the safety gate), answer, complete, review, cancel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casebook import audit, safety, validation
+from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.db import Database
+from casebook.errors import Conflict, NotFound, ValidationError
+from casebook.models import Assignment, Case, Client, Response, WorksheetTemplate, utcnow
+from worksheets.answers import check_answers, missing_required
+from worksheets.templates import Template, parse_template_text
+
+OPEN = ("assigned", "in_progress")
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    id: int
+    case_id: int
+    client_id: int
+    client_name: str
+    template_id: int
+    template_title: str
+    template_version: int
+    stage: int
+    contact: bool
+    due_on: date
+    status: str
+    assigned_on: date
+    completed_on: date | None
+    reviewed_on: date | None
+    instructions: str
+    review_comment: str | None
+    version: int
+
+    def overdue(self, today: date) -> bool:
+        """Derived from the due date, never stored."""
+        return self.status in OPEN and self.due_on < today
+
+
+@dataclass(frozen=True)
+class AssignmentDetail:
+    assignment: AssignmentView
+    template: Template
+    answers: dict[str, tuple[Any, bool]] = field(default_factory=dict)  # value, shared
+
+
+class SafetyGate(ValidationError):
+    """A contact-oriented worksheet for a flagged client, without a recorded override."""
+
+
+def _view(a: Assignment, client: Client, t: WorksheetTemplate) -> AssignmentView:
+    return AssignmentView(
+        a.id,
+        client.case_id,
+        client.id,
+        client.name,
+        t.id,
+        t.title,
+        t.version,
+        t.stage,
+        t.contact,
+        a.due_on,
+        a.status,
+        a.assigned_on,
+        a.completed_on,
+        a.reviewed_on,
+        a.instructions,
+        a.review_comment,
+        a.version,
+    )
+
+
+def _joined():  # type: ignore[no-untyped-def]
+    return (
+        select(Assignment, Client, WorksheetTemplate)
+        .join(Client, Client.id == Assignment.client_id)
+        .join(WorksheetTemplate, WorksheetTemplate.id == Assignment.template_id)
+    )
+
+
+def assign(
+    db: Database,
+    actor: Actor,
+    client_ids: Sequence[int],
+    template_id: int,
+    *,
+    due_on: date,
+    instructions: str = "",
+    override_reason: str = "",
+) -> list[AssignmentView]:
+    """Give a worksheet to one client, or to both partners (one assignment each).
+
+    A contact-oriented worksheet cannot go to a client when they or their partner is
+    flagged by a safety screen, unless `override_reason` is given (the audit trail keeps it).
+    Raises SafetyGate, ValidationError, NotFound or AccessDenied.
+    """
+    if not client_ids or len(set(client_ids)) != len(client_ids):
+        raise ValidationError("Choose who the worksheet is for.")
+    instructions = validation.text(instructions, "Instructions", max_len=5000, multiline=True)
+    override_reason = validation.text(
+        override_reason, "Override reason", max_len=2000, multiline=True
+    )
+    today = date.today()
+    if due_on is None or due_on < today - timedelta(days=1) or due_on.year > today.year + 5:
+        raise ValidationError("The due date must be from today to five years ahead.")
+    with db.write() as s:
+        template = s.get(WorksheetTemplate, template_id)
+        if template is None:
+            raise NotFound(f"There is no worksheet #{template_id}.")
+        clients = [_client(s, i) for i in client_ids]
+        case_ids = {c.case_id for c in clients}
+        if len(case_ids) != 1:
+            raise ValidationError("Both assignments must be in the same case.")
+        case = case_for_writing(s, actor, case_ids.pop())
+        if case.closed_on is not None or case.archived_at is not None:
+            raise ValidationError("This case is closed or archived: reopen it to assign work.")
+        if template.contact:
+            status = safety.statuses(s, [c.id for c in case.clients])
+            flagged = [c.name for c in case.clients if status[c.id].flagged]
+            if flagged and not override_reason:
+                raise SafetyGate(
+                    f"{' and '.join(flagged)} {'has' if len(flagged) == 1 else 'have'} a safety "
+                    f"flag: '{template.title}' asks for contact with the partner. Record an "
+                    f"override with a reason to assign it anyway."
+                )
+        views = []
+        for client in clients:
+            a = Assignment(
+                client_id=client.id,
+                template_id=template.id,
+                due_on=due_on,
+                instructions=instructions,
+                status="assigned",
+                assigned_by=actor.id,
+                assigned_on=today,
+                version=1,
+                safety_override=override_reason or None,
+            )
+            s.add(a)
+            s.flush()
+            audit.record(
+                s,
+                actor,
+                "assign",
+                case_id=case.id,
+                client_id=client.id,
+                detail=f"{template.key} v{template.version} #{a.id}",
+            )
+            if template.contact and override_reason:
+                audit.record(
+                    s,
+                    actor,
+                    "safety_override",
+                    case_id=case.id,
+                    client_id=client.id,
+                    detail=f"#{a.id}: {override_reason}",
+                )
+            views.append(_view(a, client, template))
+        return views
+
+
+def _client(s: Session, client_id: int) -> Client:
+    client = s.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"There is no client #{client_id}.")
+    return client
+
+
+def for_case(db: Database, actor: Actor, case_id: int) -> list[AssignmentView]:
+    """Every assignment of a case's clients, open ones first, then by due date."""
+    with db.read() as s:
+        case_for_reading(s, actor, case_id)
+        rows = s.execute(_joined().where(Client.case_id == case_id).order_by(Assignment.due_on))
+        views = [_view(a, c, t) for a, c, t in rows]
+    return sorted(views, key=lambda v: (v.status not in OPEN, v.due_on, v.id))
+
+
+def _load(s: Session, actor: Actor, assignment_id: int, *, write: bool):  # type: ignore[no-untyped-def]
+    row = s.execute(_joined().where(Assignment.id == assignment_id)).first()
+    if row is None:
+        raise NotFound(f"There is no assignment #{assignment_id}.")
+    a, client, template = row
+    (case_for_writing if write else case_for_reading)(s, actor, client.case_id)
+    return a, client, template
+
+
+def get(db: Database, actor: Actor, assignment_id: int) -> AssignmentDetail:
+    """An assignment with its worksheet and answers; the view is audited."""
+    with db.write() as s:
+        a, client, t = _load(s, actor, assignment_id, write=False)
+        audit.record(
+            s,
+            actor,
+            "assignment_view",
+            case_id=client.case_id,
+            client_id=client.id,
+            detail=f"#{a.id}",
+        )
+        answers = {
+            r.field_id: (json.loads(r.value), r.shared)
+            for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
+        }
+        template = parse_template_text(t.source, f"{t.key} v{t.version}")
+        return AssignmentDetail(_view(a, client, t), template, answers)
+
+
+def _editable(s: Session, actor: Actor, assignment_id: int, expected_version: int, *states: str):  # type: ignore[no-untyped-def]
+    a, client, t = _load(s, actor, assignment_id, write=True)
+    if a.version != expected_version:
+        raise Conflict(
+            "This worksheet was changed in another tab or by someone else since you opened it. "
+            "Your answers are still on screen: copy them, reload, and apply them again."
+        )
+    if a.status not in states:
+        raise ValidationError(
+            f"This worksheet is {a.status.replace('_', ' ')}: it cannot change now."
+        )
+    a.version += 1
+    return a, client, t
+
+
+def save_answers(
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    expected_version: int,
+    answers: dict[str, Any],
+    shared: dict[str, bool],
+    *,
+    complete: bool = False,
+) -> AssignmentView:
+    """Save answers (a draft, or complete); each answer is shared with the partner or private.
+
+    Raises ValidationError (in plain words, naming the question), Conflict (stale version).
+    """
+    with db.write() as s:
+        a, client, t = _editable(s, actor, assignment_id, expected_version, *OPEN, "completed")
+        template = parse_template_text(t.source, f"{t.key} v{t.version}")
+        try:
+            checked = check_answers(template, answers)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        existing = {
+            r.field_id: r for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
+        }
+        for field_id, value in checked.items():
+            row = existing.get(field_id)
+            if value is None:
+                if row is not None:
+                    s.delete(row)
+                continue
+            if row is None:
+                row = Response(assignment_id=a.id, field_id=field_id)
+                s.add(row)
+            row.value = json.dumps(value, ensure_ascii=False)
+            row.shared = bool(shared.get(field_id, False))
+        s.flush()
+        if complete:
+            stored = {
+                r.field_id: json.loads(r.value)
+                for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
+            }
+            missing = missing_required(template, stored)
+            if missing:
+                raise ValidationError(f"Answer '{missing[0].prompt}' before marking complete.")
+            a.status, a.completed_on = "completed", date.today()
+        elif a.status == "assigned":
+            a.status = "in_progress"
+        a.updated_at = utcnow()
+        audit.record(
+            s,
+            actor,
+            "answers_save",
+            case_id=client.case_id,
+            client_id=client.id,
+            detail=f"#{a.id} {len(checked)} fields" + (" complete" if complete else ""),
+        )
+        return _view(a, client, t)
+
+
+def review(
+    db: Database, actor: Actor, assignment_id: int, expected_version: int, comment: str
+) -> AssignmentView:
+    """Review a completed worksheet with a comment."""
+    comment = validation.text(comment, "Review comment", max_len=5000, multiline=True)
+    with db.write() as s:
+        a, client, t = _editable(s, actor, assignment_id, expected_version, "completed")
+        a.status, a.reviewed_on, a.review_comment = "reviewed", date.today(), comment
+        audit.record(
+            s, actor, "review", case_id=client.case_id, client_id=client.id, detail=f"#{a.id}"
+        )
+        return _view(a, client, t)
+
+
+def cancel(db: Database, actor: Actor, assignment_id: int, expected_version: int) -> AssignmentView:
+    """Cancel an assignment that is not yet reviewed; its answers are kept."""
+    with db.write() as s:
+        a, client, t = _editable(s, actor, assignment_id, expected_version, *OPEN, "completed")
+        a.status = "cancelled"
+        audit.record(
+            s,
+            actor,
+            "assignment_cancel",
+            case_id=client.case_id,
+            client_id=client.id,
+            detail=f"#{a.id}",
+        )
+        return _view(a, client, t)
+
+
+@dataclass(frozen=True)
+class Homework:
+    due_this_week: list[AssignmentView]
+    overdue: list[AssignmentView]
+    awaiting_review: list[AssignmentView]
+
+
+def caseload_homework(db: Database, actor: Actor, *, today: date | None = None) -> Homework:
+    """Across the actor's open cases: due in the next 7 days, overdue, awaiting review."""
+    today = today or date.today()
+    with db.read() as s:
+        rows = s.execute(
+            _joined()
+            .join(Case, Case.id == Client.case_id)
+            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+            .where(Assignment.status.in_((*OPEN, "completed")))
+            .order_by(Assignment.due_on, Assignment.id)
+        )
+        views = [_view(a, c, t) for a, c, t in rows]
+    week = today + timedelta(days=7)
+    return Homework(
+        due_this_week=[v for v in views if v.status in OPEN and today <= v.due_on <= week],
+        overdue=[v for v in views if v.overdue(today)],
+        awaiting_review=[v for v in views if v.status == "completed"],
+    )

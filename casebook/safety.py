@@ -1,0 +1,149 @@
+"""Private safety screens, per client, and the flag that gates contact-oriented homework."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casebook import audit, validation
+from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.db import Database
+from casebook.errors import NotFound, ValidationError
+from casebook.models import Case, Client, SafetyScreen, User
+from worksheets.safety import screen
+
+
+@dataclass(frozen=True)
+class ScreenView:
+    id: int
+    client_id: int
+    screened_on: date
+    screened_by: str
+    answers: dict[str, str]
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class SafetyStatus:
+    client_id: int
+    screened: bool
+    flagged: bool
+    last_screened: date | None
+
+
+def _client(s: Session, client_id: int) -> Client:
+    client = s.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"There is no client #{client_id}.")
+    return client
+
+
+def record_screen(
+    db: Database, actor: Actor, client_id: int, answers: dict[str, str], *, screened_on: date
+) -> ScreenView:
+    """Record one client's private screen; any concern (or unsure) flags the client."""
+    try:
+        checked = screen().check(answers)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    screened_on = validation.past_date(screened_on, "Screening date", today=date.today())
+    flagged = screen().flags(checked)
+    with db.write() as s:
+        client = _client(s, client_id)
+        case_for_writing(s, actor, client.case_id)
+        row = SafetyScreen(
+            client_id=client_id,
+            screened_on=screened_on,
+            screened_by=actor.id,
+            answers=json.dumps(checked),
+            flagged=flagged,
+        )
+        s.add(row)
+        s.flush()
+        audit.record(
+            s,
+            actor,
+            "safety_screen",
+            case_id=client.case_id,
+            client_id=client_id,
+            detail="flagged" if flagged else "no concern",
+        )
+        return ScreenView(row.id, client_id, screened_on, actor.display_name, checked, flagged)
+
+
+def screens(db: Database, actor: Actor, client_id: int) -> list[ScreenView]:
+    """One client's screens, newest first; the view is audited."""
+    with db.write() as s:
+        client = _client(s, client_id)
+        case_for_reading(s, actor, client.case_id)
+        audit.record(s, actor, "safety_view", case_id=client.case_id, client_id=client_id)
+        rows = s.execute(
+            select(SafetyScreen, User.display_name)
+            .join(User, User.id == SafetyScreen.screened_by)
+            .where(SafetyScreen.client_id == client_id)
+            .order_by(SafetyScreen.id.desc())
+        ).all()
+        return [
+            ScreenView(r.id, r.client_id, r.screened_on, name, json.loads(r.answers), r.flagged)
+            for r, name in rows
+        ]
+
+
+def _latest_screens(s: Session, client_ids: list[int]) -> dict[int, tuple[bool, date]]:
+    latest = (
+        select(func.max(SafetyScreen.id))
+        .where(SafetyScreen.client_id.in_(client_ids))
+        .group_by(SafetyScreen.client_id)
+    )
+    rows = s.execute(
+        select(SafetyScreen.client_id, SafetyScreen.flagged, SafetyScreen.screened_on).where(
+            SafetyScreen.id.in_(latest)
+        )
+    )
+    return {client_id: (flagged, on) for client_id, flagged, on in rows}
+
+
+def statuses(s: Session, client_ids: list[int]) -> dict[int, SafetyStatus]:
+    """Each client's flag from their latest screen (no access check: callers have done it)."""
+    latest = _latest_screens(s, client_ids)
+    return {
+        i: SafetyStatus(
+            i, i in latest, latest.get(i, (False, None))[0], latest.get(i, (0, None))[1]
+        )
+        for i in client_ids
+    }
+
+
+def case_status(db: Database, actor: Actor, case_id: int) -> dict[int, SafetyStatus]:
+    """The safety status of each client of a case (the flag only, never the answers)."""
+    with db.read() as s:
+        case = case_for_reading(s, actor, case_id)
+        return statuses(s, [c.id for c in case.clients])
+
+
+@dataclass(frozen=True)
+class Flag:
+    case_id: int
+    client_id: int
+    client_name: str
+    last_screened: date
+
+
+def flagged_clients(db: Database, actor: Actor) -> list[Flag]:
+    """Clients of the actor's open cases whose latest screen raised a concern."""
+    with db.read() as s:
+        rows = s.execute(
+            select(Case.id, Client.id, Client.name)
+            .join(Client, Client.case_id == Case.id)
+            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        ).all()
+        status = statuses(s, [r[1] for r in rows])
+    return [
+        Flag(case_id, client_id, name, status[client_id].last_screened)  # type: ignore[arg-type]
+        for case_id, client_id, name in rows
+        if status[client_id].flagged
+    ]

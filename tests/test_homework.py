@@ -1,0 +1,248 @@
+"""Worksheet assignments: lifecycle, answers by kind, versions, visibility, the safety gate."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from casebook import audit, cases, homework, library, safety
+from casebook.cases import ClientInput
+from casebook.errors import AccessDenied, Conflict, ValidationError
+from casebook.homework import SafetyGate
+from worksheets.answers import visible_to_partner
+
+TODAY = date.today()
+NO_CONCERN = {
+    "fear": "no",
+    "threats": "no",
+    "physical_harm": "no",
+    "control": "no",
+    "protective_order": "no",
+    "safe_together": "yes",
+}
+
+
+@pytest.fixture
+def couple(db, people):
+    return cases.create_case(db, people["morgan"], [ClientInput("Ana"), ClientInput("Ben")])
+
+
+def template_id(db, actor, key):
+    return next(t.id for t in library.list_templates(db, actor) if t.key == key)
+
+
+def test_shipped_library_is_in_the_database_with_one_worksheet_per_stage(db, people):
+    found = library.list_templates(db, people["morgan"])
+    assert {t.stage for t in found} == set(range(1, 9))
+    assert {t.key for t in found if t.contact} >= {"communication_plan", "rekindling_plan"}
+
+
+def test_assign_to_both_partners_makes_two_assignments(db, people, couple):
+    morgan = people["morgan"]
+    made = homework.assign(
+        db,
+        morgan,
+        [c.id for c in couple.clients],
+        template_id(db, morgan, "trust_plan"),
+        due_on=TODAY + timedelta(days=7),
+        instructions="Before Thursday",
+    )
+    assert [(a.client_name, a.status, a.instructions) for a in made] == [
+        ("Ana", "assigned", "Before Thursday"),
+        ("Ben", "assigned", "Before Thursday"),
+    ]
+    assert [a.id for a in homework.for_case(db, morgan, couple.id)] == [a.id for a in made]
+
+
+def test_lifecycle_draft_complete_review(db, people, couple):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    draft = homework.save_answers(
+        db,
+        morgan,
+        a.id,
+        a.version,
+        {"reliability": 6, "hiding": "Nothing now"},
+        {"reliability": True},
+    )
+    assert draft.status == "in_progress"
+    with pytest.raises(ValidationError, match="before marking complete"):
+        homework.save_answers(db, morgan, a.id, draft.version, {}, {}, complete=True)
+    detail = homework.get(db, morgan, a.id)
+    assert detail.answers == {"reliability": (6, True), "hiding": ("Nothing now", False)}
+    done = homework.save_answers(
+        db,
+        morgan,
+        a.id,
+        detail.assignment.version,
+        {
+            "actions": "Cook on Sundays",
+            "promises": [{"promise": "Call when late", "by_when": TODAY, "kept": True}],
+        },
+        {"actions": True},
+        complete=True,
+    )
+    assert (done.status, done.completed_on) == ("completed", TODAY)
+    stored = homework.get(db, morgan, a.id).answers
+    assert stored["promises"] == (
+        [{"promise": "Call when late", "by_when": TODAY.isoformat(), "kept": True}],
+        False,
+    )
+    assert stored["reliability"] == (6, True)  # the draft's answers are kept
+    reviewed = homework.review(db, morgan, a.id, done.version, "Good progress")
+    assert (reviewed.status, reviewed.review_comment) == ("reviewed", "Good progress")
+    with pytest.raises(ValidationError, match="reviewed"):
+        homework.save_answers(db, morgan, a.id, reviewed.version, {"hiding": "x"}, {})
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"reliability": 11}, "from 0 to 10"),
+        ({"reliability": "7"}, "whole number"),
+        ({"feeling": "Ecstatic"}, "choose one of the options"),
+        ({"transparency": ["Something else"]}, "tick only the options"),
+        ({"check_in": "not a date"}, "needs a date"),
+        ({"check_in": date(1850, 1, 1)}, "between 1900 and 2100"),
+        ({"hiding": "x" * 20_001}, "too long"),
+        ({"promises": [{"promise": "a\x00b"}]}, "control character"),
+        ({"nonsense": "x"}, "no question 'nonsense'"),
+    ],
+)
+def test_bad_answers_are_refused_and_nothing_is_saved(db, people, couple, answers, message):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    with pytest.raises(ValidationError, match=message):
+        homework.save_answers(db, morgan, a.id, a.version, answers, {})
+    detail = homework.get(db, morgan, a.id)
+    assert detail.answers == {} and detail.assignment.status == "assigned"
+
+
+def test_a_stale_save_is_refused(db, people, couple):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    homework.save_answers(db, morgan, a.id, a.version, {"hiding": "first tab"}, {})
+    with pytest.raises(Conflict):
+        homework.save_answers(db, morgan, a.id, a.version, {"hiding": "second tab"}, {})
+    assert homework.get(db, morgan, a.id).answers["hiding"] == ("first tab", False)
+
+
+def test_overdue_is_derived_and_the_caseload_view_sorts_homework(db, people, couple):
+    morgan = people["morgan"]
+    tid = template_id(db, morgan, "trust_plan")
+    [late] = homework.assign(db, morgan, [couple.clients[0].id], tid, due_on=TODAY)
+    [soon] = homework.assign(
+        db, morgan, [couple.clients[1].id], tid, due_on=TODAY + timedelta(days=3)
+    )
+    [done] = homework.assign(db, morgan, [couple.clients[1].id], tid, due_on=TODAY)
+    homework.save_answers(db, morgan, done.id, done.version, {"actions": "x"}, {}, complete=True)
+    tomorrow = TODAY + timedelta(days=1)
+    assert late.overdue(tomorrow) and not late.overdue(TODAY)
+    work = homework.caseload_homework(db, morgan, today=tomorrow)
+    assert [a.id for a in work.overdue] == [late.id]
+    assert [a.id for a in work.due_this_week] == [soon.id]
+    assert [a.id for a in work.awaiting_review] == [done.id]
+    assert homework.caseload_homework(db, people["riley"]).overdue == []
+
+
+def test_cancel_keeps_the_answers(db, people, couple):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    a = homework.save_answers(db, morgan, a.id, a.version, {"hiding": "kept"}, {})
+    assert homework.cancel(db, morgan, a.id, a.version).status == "cancelled"
+    assert homework.get(db, morgan, a.id).answers == {"hiding": ("kept", False)}
+
+
+def test_private_answers_never_reach_the_partner():
+    answers = {"a": ("shared text", True), "b": ("private text", False)}
+    assert visible_to_partner(answers) == {"a": "shared text"}
+
+
+def test_other_counsellors_and_supervisors_cannot_assign_or_answer(db, people, couple):
+    morgan = people["morgan"]
+    tid = template_id(db, morgan, "trust_plan")
+    [a] = homework.assign(db, morgan, [couple.clients[0].id], tid, due_on=TODAY)
+    for who in ("riley", "casey"):
+        with pytest.raises(AccessDenied):
+            homework.assign(db, people[who], [couple.clients[0].id], tid, due_on=TODAY)
+        with pytest.raises(AccessDenied):
+            homework.save_answers(db, people[who], a.id, a.version, {"hiding": "x"}, {})
+    with pytest.raises(AccessDenied):
+        homework.get(db, people["riley"], a.id)
+    assert homework.get(db, people["casey"], a.id).assignment.id == a.id  # reads only
+
+
+# --- the safety gate ------------------------------------------------------------------------
+
+
+def test_a_flag_on_either_partner_blocks_contact_worksheets_for_both(db, people, couple):
+    morgan = people["morgan"]
+    ana, ben = (c.id for c in couple.clients)
+    safety.record_screen(db, morgan, ana, {**NO_CONCERN, "fear": "yes"}, screened_on=TODAY)
+    safety.record_screen(db, morgan, ben, NO_CONCERN, screened_on=TODAY)
+    contact = template_id(db, morgan, "communication_plan")
+    for who in (ana, ben):
+        with pytest.raises(SafetyGate, match="Ana has a safety flag"):
+            homework.assign(db, morgan, [who], contact, due_on=TODAY)
+    assert homework.for_case(db, morgan, couple.id) == []
+    # Worksheets that ask for no contact are not gated.
+    homework.assign(db, morgan, [ana], template_id(db, morgan, "trust_plan"), due_on=TODAY)
+
+
+def test_an_override_with_a_reason_is_recorded_in_the_audit_trail(db, people, couple):
+    morgan = people["morgan"]
+    ana = couple.clients[0].id
+    safety.record_screen(
+        db, morgan, ana, {**NO_CONCERN, "protective_order": "yes"}, screened_on=TODAY
+    )
+    [a] = homework.assign(
+        db,
+        morgan,
+        [ana],
+        template_id(db, morgan, "rekindling_plan"),
+        due_on=TODAY,
+        override_reason="Order lifted; reassessed in session",
+    )
+    entries = audit.entries(db, people["admin"], action="safety_override")
+    assert [(e.client_id, e.detail) for e in entries] == [
+        (ana, f"#{a.id}: Order lifted; reassessed in session")
+    ]
+
+
+def test_unsure_flags_and_a_later_clear_screen_lifts_the_flag(db, people, couple):
+    morgan = people["morgan"]
+    ana = couple.clients[0].id
+    safety.record_screen(db, morgan, ana, {**NO_CONCERN, "control": "unsure"}, screened_on=TODAY)
+    assert safety.case_status(db, morgan, couple.id)[ana].flagged
+    assert [f.client_name for f in safety.flagged_clients(db, morgan)] == ["Ana"]
+    safety.record_screen(db, morgan, ana, NO_CONCERN, screened_on=TODAY)
+    status = safety.case_status(db, morgan, couple.id)
+    assert not status[ana].flagged and status[ana].screened
+    assert not status[couple.clients[1].id].screened
+
+
+def test_a_screen_must_answer_every_question(db, people, couple):
+    answers = dict(NO_CONCERN)
+    del answers["threats"]
+    with pytest.raises(ValidationError, match="threatened"):
+        safety.record_screen(db, people["morgan"], couple.clients[0].id, answers, screened_on=TODAY)
+
+
+def test_screens_are_private_to_the_case_counsellor_and_supervisor(db, people, couple):
+    morgan = people["morgan"]
+    ana = couple.clients[0].id
+    safety.record_screen(db, morgan, ana, NO_CONCERN, screened_on=TODAY)
+    with pytest.raises(AccessDenied):
+        safety.screens(db, people["riley"], ana)
+    with pytest.raises(AccessDenied):
+        safety.screens(db, people["admin"], ana)
+    assert [s.answers for s in safety.screens(db, morgan, ana)] == [NO_CONCERN]
+    with pytest.raises(AccessDenied):
+        safety.record_screen(db, people["casey"], ana, NO_CONCERN, screened_on=TODAY)
