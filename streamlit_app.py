@@ -26,7 +26,10 @@ else:
         pages = [
             st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:"),
             st.Page("pages/cases.py", title="Cases", icon=":material/folder_shared:"),
+            st.Page("pages/homework.py", title="Homework", icon=":material/assignment:"),
+            st.Page("pages/worksheets.py", title="Worksheets", icon=":material/library_books:"),
             st.Page("pages/case.py", title="Case", visibility="hidden"),
+            st.Page("pages/assignment.py", title="Worksheet", visibility="hidden"),
             account,
         ]
         if user.role == "counsellor":

@@ -15,7 +15,7 @@ from casebook import accounts, audit, backup, crypto, keys, practice
 from casebook.access import Actor
 from casebook.db import Database
 from casebook.errors import CasebookError
-from casebook.models import ROLES, Base
+from casebook.models import ROLES
 from casebook.settings import Settings, settings_from_env
 
 APP_ROOT = Path(__file__).resolve().parent.parent
@@ -93,10 +93,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             answer = input("This deletes every record in the database. Type 'reset' to go on: ")
             if answer.strip() != "reset":
                 raise CommandError("Nothing was changed.")
-        with db.engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.upgrade()
+        db.reset()
     _load_demo(db)
     _print_demo_login()
     return 0
@@ -200,6 +197,28 @@ def cmd_import_clients(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worksheets_list(args: argparse.Namespace, settings: Settings) -> int:
+    from worksheets.templates import shipped_templates
+
+    for t in shipped_templates():
+        print(f"{t.key}\tv{t.version}\tstage {t.stage}\t{t.title}")
+    return 0
+
+
+def cmd_worksheets_check(args: argparse.Namespace, settings: Settings) -> int:
+    from worksheets.templates import TemplateError, load_template
+
+    try:
+        template = load_template(Path(args.file))
+    except TemplateError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        f"{args.file}: fine: '{template.title}' v{template.version}, stage {template.stage}, "
+        f"{len(template.fields)} fields."
+    )
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise CommandError(f"{message} (see '{self.prog} --help')")
@@ -266,6 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True)
     acting(export)
     export.set_defaults(func=cmd_export)
+
+    ws = sub.add_parser("worksheets", help="the worksheet library")
+    ws_sub = ws.add_subparsers(dest="ws_command", required=True, parser_class=_Parser)
+    ws_sub.add_parser("list", help="key, version, stage and title, one per line").set_defaults(
+        func=cmd_worksheets_list
+    )
+    check = ws_sub.add_parser("check", help="validate a worksheet file")
+    check.add_argument("file")
+    check.set_defaults(func=cmd_worksheets_check)
 
     imp = sub.add_parser("import-clients", help="open cases from a CSV file, all rows or none")
     imp.add_argument("file")

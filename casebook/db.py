@@ -92,9 +92,7 @@ class Database:
             db.cipher = db._load_cipher(settings)
             db.upgrade()
             db._check_key()
-            from casebook.library import sync_shipped  # the library needs the schema first
-
-            sync_shipped(db)
+            db.sync_library()
         except BaseException:
             db.dispose()
             raise
@@ -177,6 +175,23 @@ class Database:
             finally:
                 if sqlite:
                     conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    def reset(self) -> None:
+        """Delete every record and table, then build an empty, current database."""
+        from casebook.models import Base
+
+        with self.engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        self.upgrade()
+        self._check_key()
+        self.sync_library()
+
+    def sync_library(self) -> None:
+        """Add the shipped worksheet templates that the database does not hold yet."""
+        from casebook.library import sync_shipped  # the library needs the schema first
+
+        sync_shipped(self)
 
     def is_empty(self) -> bool:
         """True when no user account exists yet (a first run)."""

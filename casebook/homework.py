@@ -111,8 +111,10 @@ def assign(
         override_reason, "Override reason", max_len=2000, multiline=True
     )
     today = date.today()
-    if due_on is None or due_on < today - timedelta(days=1) or due_on.year > today.year + 5:
-        raise ValidationError("The due date must be from today to five years ahead.")
+    if due_on is None or not today - timedelta(days=366) <= due_on <= today + timedelta(
+        days=5 * 366
+    ):
+        raise ValidationError("The due date must be within a year ago and five years ahead.")
     with db.write() as s:
         template = s.get(WorksheetTemplate, template_id)
         if template is None:

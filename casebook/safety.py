@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.cases import current_stage_rows
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
 from casebook.models import Case, Client, SafetyScreen, User
@@ -133,17 +134,46 @@ class Flag:
     last_screened: date
 
 
+def _open_clients(s: Session, actor: Actor):  # type: ignore[no-untyped-def]
+    current = current_stage_rows()
+    return s.execute(
+        select(Case.id, Client.id, Client.name, current.c.stage)
+        .join(Client, Client.case_id == Case.id)
+        .join(current, current.c.client_id == Client.id)
+        .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        .order_by(Case.id, Client.position)
+    ).all()
+
+
 def flagged_clients(db: Database, actor: Actor) -> list[Flag]:
     """Clients of the actor's open cases whose latest screen raised a concern."""
     with db.read() as s:
-        rows = s.execute(
-            select(Case.id, Client.id, Client.name)
-            .join(Client, Client.case_id == Case.id)
-            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
-        ).all()
+        rows = _open_clients(s, actor)
         status = statuses(s, [r[1] for r in rows])
     return [
         Flag(case_id, client_id, name, status[client_id].last_screened)  # type: ignore[arg-type]
-        for case_id, client_id, name in rows
+        for case_id, client_id, name, _ in rows
         if status[client_id].flagged
+    ]
+
+
+@dataclass(frozen=True)
+class Unscreened:
+    case_id: int
+    client_id: int
+    client_name: str
+    stage: int
+
+
+def unscreened_before_contact(
+    db: Database, actor: Actor, *, from_stage: int = 3
+) -> list[Unscreened]:
+    """Clients of open cases at `from_stage` or later who were never screened: a reminder."""
+    with db.read() as s:
+        rows = _open_clients(s, actor)
+        status = statuses(s, [r[1] for r in rows])
+    return [
+        Unscreened(case_id, client_id, name, stage)
+        for case_id, client_id, name, stage in rows
+        if stage >= from_stage and not status[client_id].screened
     ]

@@ -1,12 +1,15 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from casebook import cases, stage_history
+from casebook import cases, homework, library, safety, stage_history
 from casebook.models import OUTCOMES
 from pages import common, widgets
+from worksheets.safety import screen
 from worksheets.stages import stage, stages
+
+safety_screen = screen()
 
 user = common.require_user("counsellor", "supervisor")
 db = common.database()
@@ -37,6 +40,7 @@ def saved(message: str) -> None:
 
 
 can_write = user.role == "counsellor" and case.counsellor_id == user.id
+today = date.today()
 editable = can_write and case.status == "open"
 
 st.page_link("pages/cases.py", label="Cases", icon=":material/arrow_back:")
@@ -73,169 +77,354 @@ if case.presenting_concern:
     st.markdown("**Presenting concern**")
     st.text(case.presenting_concern)
 
-stages_tab, details_tab, close_tab = st.tabs(["Stages", "Details", "Close or archive"])
+status = safety.case_status(db, user, case.id)
+flagged = [c.name for c in case.clients if status[c.id].flagged]
+if flagged:
+    st.error(
+        f"Safety flag: {common.md(' and '.join(flagged))}. Contact-oriented worksheets are "
+        "blocked unless you record an override.",
+        icon=":material/shield:",
+    )
+unscreened = [c.name for c in case.clients if not status[c.id].screened]
+if unscreened and case.status == "open":
+    st.warning(
+        f"Not yet screened for safety: {common.md(', '.join(unscreened))}. Screen each partner "
+        "privately before stage 4 or any contact-oriented worksheet.",
+        icon=":material/shield:",
+    )
 
-with stages_tab:
-    columns = st.columns(len(case.clients), gap="large")
-    for column, client in zip(columns, case.clients, strict=True):
-        current = stage(client.stage)
-        with column, st.container(border=True, key=f"client_{client.id}"):
-            pronouns = f" ({common.md(client.pronouns)})" if client.pronouns else ""
-            st.subheader(f"{common.md(client.name)}{pronouns}", anchor=False)
-            st.markdown(f"#### Stage {current.label}")
-            st.caption(f"Since {client.stage_since:%d %b %Y}. {current.summary}")
-            with st.expander("What this stage asks of the client"):
-                for ask in current.asks:
-                    st.markdown(f"- **{ask.title}.** {ask.text}")
-            if editable:
-                numbers = [s.number for s in stages()]
-                with st.form(f"move_{client.id}"):
-                    target = st.selectbox(
-                        "Move to stage",
-                        numbers,
-                        index=min(client.stage, len(numbers) - 1),
-                        format_func=common.stage_label,
-                        key=f"move_stage_{client.id}",
-                    )
-                    moved_on = st.date_input(
-                        "Date",
-                        value=date.today(),
-                        max_value=date.today(),
-                        key=f"move_date_{client.id}",
-                        format="DD/MM/YYYY",
-                    )
-                    reason = st.text_input("Reason", key=f"move_reason_{client.id}")
-                    if st.form_submit_button("Record move", type="primary"):
-                        move = common.attempt(
-                            lambda c=client, t=target, d=moved_on, r=reason: (
-                                stage_history.move_client(db, user, c.id, t, reason=r, moved_on=d)
-                            )
+# Only the open tab runs: less work per rerun, and one client's safety answers are on the
+# page only while the counsellor has the Safety tab open.
+stages_tab, work_tab, safety_tab, details_tab, close_tab = st.tabs(
+    ["Stages", "Worksheets", "Safety", "Details", "Close or archive"],
+    key=f"case_tab_{case.id}",
+    on_change="rerun",
+)
+
+if stages_tab.open:
+    with stages_tab:
+        columns = st.columns(len(case.clients), gap="large")
+        for column, client in zip(columns, case.clients, strict=True):
+            current = stage(client.stage)
+            with column, st.container(border=True, key=f"client_{client.id}"):
+                pronouns = f" ({common.md(client.pronouns)})" if client.pronouns else ""
+                st.subheader(f"{common.md(client.name)}{pronouns}", anchor=False)
+                st.markdown(f"#### Stage {current.label}")
+                st.caption(f"Since {client.stage_since:%d %b %Y}. {current.summary}")
+                with st.expander("What this stage asks of the client"):
+                    for ask in current.asks:
+                        st.markdown(f"- **{ask.title}.** {ask.text}")
+                if editable:
+                    numbers = [s.number for s in stages()]
+                    with st.form(f"move_{client.id}"):
+                        target = st.selectbox(
+                            "Move to stage",
+                            numbers,
+                            index=min(client.stage, len(numbers) - 1),
+                            format_func=common.stage_label,
+                            key=f"move_stage_{client.id}",
                         )
-                        if move is not None:
-                            st.session_state.pop(f"move_reason_{client.id}", None)
-                            name, label = common.md(client.name), common.stage_label(target)
-                            saved(f"{name} moved to stage {label}.")
-            st.markdown("**History**")
-            moves = client.history
-            st.table(
-                pd.DataFrame(
-                    {
-                        "Date": [f"{m.moved_on:%d %b %Y}" for m in moves],
-                        "Stage": [common.md(common.stage_label(m.stage)) for m in moves],
-                        "By": [common.md(m.moved_by) for m in moves],
-                        "Reason": [common.md(m.reason) for m in moves],
-                    }
-                ).iloc[::-1],
-                hide_index=True,
-                border="horizontal",
-            )
-
-with details_tab:
-    if not editable:
-        for client in case.clients:
-            details = [
-                common.md(client.pronouns) or "pronouns not given",
-                common.md(client.email) or "no email",
-                common.md(client.phone) or "no phone",
-            ]
-            st.markdown(f"**{common.md(client.name)}** · " + " · ".join(details))
-    else:
-        add_partner = len(case.clients) == 1 and st.checkbox(
-            "Add a partner to this case", key=f"add_partner_{case.id}"
-        )
-        with st.form(f"edit_{case.id}"):
-            slots = len(case.clients) + (1 if add_partner else 0)
-            columns = st.columns(slots, gap="large")
-            edited = []
-            for i, column in enumerate(columns, start=1):
-                existing = case.clients[i - 1] if i <= len(case.clients) else None
-                with column:
-                    title = "Client" if slots == 1 else f"Partner {i}"
-                    edited.append(
-                        widgets.client_fields(title, key=f"edit_{case.id}_{i}", client=existing)
-                    )
-            concern = st.text_area(
-                "Presenting concern", value=case.presenting_concern, key=f"edit_concern_{case.id}"
-            )
-            if st.form_submit_button("Save details", type="primary"):
-                updated = common.attempt(
-                    lambda: cases.update_case(
-                        db,
-                        user,
-                        case.id,
-                        expected_version,
-                        clients=edited,
-                        presenting_concern=concern,
-                    )
+                        moved_on = st.date_input(
+                            "Date",
+                            value=date.today(),
+                            max_value=date.today(),
+                            key=f"move_date_{client.id}",
+                            format="DD/MM/YYYY",
+                        )
+                        reason = st.text_input("Reason", key=f"move_reason_{client.id}")
+                        if st.form_submit_button("Record move", type="primary"):
+                            move = common.attempt(
+                                lambda c=client, t=target, d=moved_on, r=reason: (
+                                    stage_history.move_client(
+                                        db, user, c.id, t, reason=r, moved_on=d
+                                    )
+                                )
+                            )
+                            if move is not None:
+                                st.session_state.pop(f"move_reason_{client.id}", None)
+                                name, label = common.md(client.name), common.stage_label(target)
+                                saved(f"{name} moved to stage {label}.")
+                st.markdown("**History**")
+                moves = client.history
+                st.table(
+                    pd.DataFrame(
+                        {
+                            "Date": [f"{m.moved_on:%d %b %Y}" for m in moves],
+                            "Stage": [common.md(common.stage_label(m.stage)) for m in moves],
+                            "By": [common.md(m.moved_by) for m in moves],
+                            "Reason": [common.md(m.reason) for m in moves],
+                        }
+                    ).iloc[::-1],
+                    hide_index=True,
+                    border="horizontal",
                 )
-                if updated is not None:
-                    st.session_state.pop(f"add_partner_{case.id}", None)
-                    saved("Details saved.")
 
-with close_tab:
-    if not can_write:
-        st.caption("Only the case's counsellor can close or archive it.")
-    elif case.status == "open":
-        with st.form(f"close_{case.id}"):
-            st.markdown("**Close this case**")
-            outcome = st.selectbox(
-                "Outcome",
-                OUTCOMES,
-                key=f"close_outcome_{case.id}",
-                format_func=str.capitalize,
+if work_tab.open:
+    with work_tab:
+        work = homework.for_case(db, user, case.id)
+        if not work:
+            st.caption("No worksheets assigned yet.")
+        for a in work:
+            with st.container(border=True):
+                row = st.columns([3, 2, 2, 2], vertical_alignment="center")
+                row[0].page_link(
+                    "pages/assignment.py",
+                    label=f"{common.md(a.template_title)} · {common.md(a.client_name)}",
+                    query_params={"assignment": a.id},
+                    icon=":material/assignment:",
+                )
+                row[1].caption(f"Stage {a.stage}" + (" · asks for contact" if a.contact else ""))
+                row[2].caption(
+                    f"Due {a.due_on:%d %b %Y}" + (" · **overdue**" if a.overdue(today) else "")
+                )
+                row[3].badge(
+                    a.status.replace("_", " ").capitalize(),
+                    color={"reviewed": "green", "cancelled": "gray", "completed": "orange"}.get(
+                        a.status, "blue"
+                    ),
+                )
+        if editable:
+            st.subheader("Assign a worksheet", anchor=False)
+            templates = library.list_templates(db, user)
+            chosen = st.selectbox(
+                "Worksheet",
+                [t.id for t in templates],
+                key=f"assign_template_{case.id}",
+                index=next(
+                    (i for i, t in enumerate(templates) if t.stage == case.clients[0].stage), 0
+                ),
+                format_func=lambda i: next(
+                    f"Stage {t.stage} · {t.title}" + (" (asks for contact)" if t.contact else "")
+                    for t in templates
+                    if t.id == i
+                ),
             )
-            closed_on = st.date_input(
-                "Closed on",
-                value=date.today(),
-                max_value=date.today(),
-                key=f"close_date_{case.id}",
+            picked = next(t for t in templates if t.id == chosen)
+            who_options = [c.id for c in case.clients] + ([0] if len(case.clients) == 2 else [])
+            who = st.radio(
+                "For",
+                who_options,
+                horizontal=True,
+                key=f"assign_who_{case.id}",
+                format_func=lambda i: (
+                    "Both partners" if i == 0 else next(c.name for c in case.clients if c.id == i)
+                ),
+            )
+            due = st.date_input(
+                "Due",
+                value=today + timedelta(days=7),
+                min_value=today,
+                key=f"assign_due_{case.id}",
                 format="DD/MM/YYYY",
             )
-            note = st.text_area("Closing note", key=f"close_note_{case.id}")
-            if st.form_submit_button("Close case"):
-                closed = common.attempt(
-                    lambda: cases.close_case(
+            instructions = st.text_area(
+                "Instructions (optional)", key=f"assign_instr_{case.id}", height=80
+            )
+            override = ""
+            if picked.contact:
+                st.info(
+                    f"'{common.md(picked.title)}' asks the client to contact their partner.",
+                    icon=":material/forum:",
+                )
+                if flagged:
+                    override = st.text_area(
+                        "Safety override: why is contact work appropriate despite the flag?",
+                        key=f"assign_override_{case.id}",
+                        height=80,
+                    )
+            if st.button("Assign", type="primary", key=f"assign_{case.id}"):
+                targets = [c.id for c in case.clients] if who == 0 else [who]
+                made = common.attempt(
+                    lambda: homework.assign(
                         db,
                         user,
-                        case.id,
-                        expected_version,
-                        outcome=outcome,
-                        closed_on=closed_on,
-                        note=note,
+                        targets,
+                        chosen,
+                        due_on=due,
+                        instructions=instructions,
+                        override_reason=override,
                     )
                 )
-                if closed is not None:
-                    saved(f"Case closed: {outcome}.")
-    elif case.status == "closed":
-        st.markdown(f"Closed on {case.closed_on:%d %b %Y} as **{case.outcome}**.")
-        if case.closing_note:
-            st.text(case.closing_note)
-        if st.button("Reopen case", key=f"reopen_{case.id}"):
-            if common.attempt(lambda: cases.reopen_case(db, user, case.id, expected_version)):
-                saved("Case reopened.")
+                if made:
+                    for key in (f"assign_instr_{case.id}", f"assign_override_{case.id}"):
+                        st.session_state.pop(key, None)
+                    saved(f"Assigned '{common.md(picked.title)}'.")
 
-    if can_write:
-        st.divider()
-        archived = case.status == "archived"
-        confirm_key = f"confirm_archive_{case.id}"
-        label = "Restore case" if archived else "Archive case"
-        if st.button(label, key=f"archive_{case.id}"):
-            st.session_state[confirm_key] = True
-        if st.session_state.get(confirm_key):
-            st.warning(
-                "Restore this case to the working list?"
-                if archived
-                else "Archive this case? It leaves the working list; nothing is deleted and it "
-                "can be restored at any time.",
-                icon=":material/archive:",
+if safety_tab.open:
+    with safety_tab:
+        st.caption(safety_screen.notice)
+        person = st.radio(
+            "Client",
+            [c.id for c in case.clients],
+            horizontal=True,
+            key=f"safety_who_{case.id}",
+            format_func=lambda i: next(c.name for c in case.clients if c.id == i),
+        )
+        st.caption("Ask each partner separately and in private; this shows one client at a time.")
+        past = safety.screens(db, user, person)
+        if past:
+            latest = past[0]
+            label = "Flagged" if latest.flagged else "No concern raised"
+            st.markdown(
+                f"**Latest screen:** {latest.screened_on:%d %b %Y} by "
+                f"{common.md(latest.screened_by)} · **{label}**"
             )
-            yes, no = st.columns([1, 6])
-            if yes.button("Yes, " + label.lower(), type="primary", key=f"archive_yes_{case.id}"):
-                st.session_state.pop(confirm_key)
-                if common.attempt(
-                    lambda: cases.set_archived(db, user, case.id, expected_version, not archived)
+            with st.expander(f"All screens ({len(past)})"):
+                for sc in past:
+                    st.markdown(
+                        f"**{sc.screened_on:%d %b %Y}** · {common.md(sc.screened_by)}"
+                        f" · {'flagged' if sc.flagged else 'no concern'}"
+                    )
+                    for q in safety_screen.questions:
+                        st.caption(f"{common.md(q.text)} **{sc.answers.get(q.id, '-')}**")
+        else:
+            st.caption("Never screened.")
+        if editable:
+            with st.form(f"screen_{case.id}_{person}"):
+                st.markdown(f"**{common.md(safety_screen.title)}**")
+                answers = {
+                    q.id: st.radio(
+                        common.md(q.text),
+                        ["yes", "no", "unsure"],
+                        index=None,
+                        horizontal=True,
+                        key=f"screen_{person}_{q.id}",
+                    )
+                    for q in safety_screen.questions
+                }
+                on = st.date_input(
+                    "Screened on",
+                    value=today,
+                    max_value=today,
+                    key=f"screen_date_{person}",
+                    format="DD/MM/YYYY",
+                )
+                if st.form_submit_button("Record screen", type="primary"):
+                    done = common.attempt(
+                        lambda: safety.record_screen(db, user, person, answers, screened_on=on)
+                    )
+                    if done is not None:
+                        for q in safety_screen.questions:
+                            st.session_state.pop(f"screen_{person}_{q.id}", None)
+                        saved(
+                            "Screen recorded: "
+                            + ("client flagged." if done.flagged else "no concern raised.")
+                        )
+
+if details_tab.open:
+    with details_tab:
+        if not editable:
+            for client in case.clients:
+                details = [
+                    common.md(client.pronouns) or "pronouns not given",
+                    common.md(client.email) or "no email",
+                    common.md(client.phone) or "no phone",
+                ]
+                st.markdown(f"**{common.md(client.name)}** · " + " · ".join(details))
+        else:
+            add_partner = len(case.clients) == 1 and st.checkbox(
+                "Add a partner to this case", key=f"add_partner_{case.id}"
+            )
+            with st.form(f"edit_{case.id}"):
+                slots = len(case.clients) + (1 if add_partner else 0)
+                columns = st.columns(slots, gap="large")
+                edited = []
+                for i, column in enumerate(columns, start=1):
+                    existing = case.clients[i - 1] if i <= len(case.clients) else None
+                    with column:
+                        title = "Client" if slots == 1 else f"Partner {i}"
+                        edited.append(
+                            widgets.client_fields(title, key=f"edit_{case.id}_{i}", client=existing)
+                        )
+                concern = st.text_area(
+                    "Presenting concern",
+                    value=case.presenting_concern,
+                    key=f"edit_concern_{case.id}",
+                )
+                if st.form_submit_button("Save details", type="primary"):
+                    updated = common.attempt(
+                        lambda: cases.update_case(
+                            db,
+                            user,
+                            case.id,
+                            expected_version,
+                            clients=edited,
+                            presenting_concern=concern,
+                        )
+                    )
+                    if updated is not None:
+                        st.session_state.pop(f"add_partner_{case.id}", None)
+                        saved("Details saved.")
+
+if close_tab.open:
+    with close_tab:
+        if not can_write:
+            st.caption("Only the case's counsellor can close or archive it.")
+        elif case.status == "open":
+            with st.form(f"close_{case.id}"):
+                st.markdown("**Close this case**")
+                outcome = st.selectbox(
+                    "Outcome",
+                    OUTCOMES,
+                    key=f"close_outcome_{case.id}",
+                    format_func=str.capitalize,
+                )
+                closed_on = st.date_input(
+                    "Closed on",
+                    value=date.today(),
+                    max_value=date.today(),
+                    key=f"close_date_{case.id}",
+                    format="DD/MM/YYYY",
+                )
+                note = st.text_area("Closing note", key=f"close_note_{case.id}")
+                if st.form_submit_button("Close case"):
+                    closed = common.attempt(
+                        lambda: cases.close_case(
+                            db,
+                            user,
+                            case.id,
+                            expected_version,
+                            outcome=outcome,
+                            closed_on=closed_on,
+                            note=note,
+                        )
+                    )
+                    if closed is not None:
+                        saved(f"Case closed: {outcome}.")
+        elif case.status == "closed":
+            st.markdown(f"Closed on {case.closed_on:%d %b %Y} as **{case.outcome}**.")
+            if case.closing_note:
+                st.text(case.closing_note)
+            if st.button("Reopen case", key=f"reopen_{case.id}"):
+                if common.attempt(lambda: cases.reopen_case(db, user, case.id, expected_version)):
+                    saved("Case reopened.")
+
+        if can_write:
+            st.divider()
+            archived = case.status == "archived"
+            confirm_key = f"confirm_archive_{case.id}"
+            label = "Restore case" if archived else "Archive case"
+            if st.button(label, key=f"archive_{case.id}"):
+                st.session_state[confirm_key] = True
+            if st.session_state.get(confirm_key):
+                st.warning(
+                    "Restore this case to the working list?"
+                    if archived
+                    else "Archive this case? It leaves the working list; nothing is deleted and it "
+                    "can be restored at any time.",
+                    icon=":material/archive:",
+                )
+                yes, no = st.columns([1, 6])
+                if yes.button(
+                    "Yes, " + label.lower(), type="primary", key=f"archive_yes_{case.id}"
                 ):
-                    saved("Case restored." if archived else "Case archived.")
-            if no.button("Cancel", key=f"archive_no_{case.id}"):
-                st.session_state.pop(confirm_key)
-                st.rerun()
+                    st.session_state.pop(confirm_key)
+                    if common.attempt(
+                        lambda: cases.set_archived(
+                            db, user, case.id, expected_version, not archived
+                        )
+                    ):
+                        saved("Case restored." if archived else "Case archived.")
+                if no.button("Cancel", key=f"archive_no_{case.id}"):
+                    st.session_state.pop(confirm_key)
+                    st.rerun()

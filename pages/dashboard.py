@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import caseload, charts
-from casebook import stage_history
+from casebook import homework, safety, stage_history
 from pages import common
 from worksheets.stages import stages
 
@@ -21,11 +21,34 @@ positions = pd.DataFrame(
     columns=caseload.POSITION_COLUMNS,
 )
 counts = caseload.case_counts(positions)
-a, b, c, d = st.columns(4)
+work = homework.caseload_homework(db, user)
+a, b, c, d, e, f = st.columns(6)
 a.metric("Open cases", counts["open_cases"])
 b.metric("Individual", counts["individual"])
 c.metric("Couple", counts["couple"])
-d.metric("Clients in open cases", counts["clients"])
+d.metric("Homework due this week", len(work.due_this_week))
+e.metric("Overdue", len(work.overdue))
+f.metric("Awaiting review", len(work.awaiting_review))
+
+flags = safety.flagged_clients(db, user)
+for flag in flags:
+    with st.container(border=True):
+        st.page_link(
+            "pages/case.py",
+            label=f"Safety flag: **{common.md(flag.client_name)}** · case "
+            f"#{flag.case_id} (screened {flag.last_screened:%d %b %Y})",
+            query_params={"case": flag.case_id},
+            icon=":material/shield:",
+        )
+unscreened = safety.unscreened_before_contact(db, user)
+if unscreened:
+    with st.expander(f"Not yet screened for safety, at stage 3 or later ({len(unscreened)})"):
+        for item in unscreened:
+            st.page_link(
+                "pages/case.py",
+                label=f"{common.md(item.client_name)} · case #{item.case_id}",
+                query_params={"case": item.case_id},
+            )
 
 left, right = st.columns([3, 2], gap="large")
 with left:

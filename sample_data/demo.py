@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from casebook import accounts, cases, stage_history
+from casebook import accounts, cases, homework, library, safety, stage_history
 from casebook.access import Actor
 from casebook.cases import ClientInput
 from casebook.db import Database
@@ -234,3 +234,98 @@ def load_demo(db: Database, *, today: date | None = None) -> None:
             )
         if demo.archived:
             cases.set_archived(db, actor, case.id, case.version, True)
+    _load_worksheets(db, actors, today)
+
+
+CLEAR_SCREEN = {
+    "fear": "no",
+    "threats": "no",
+    "physical_harm": "no",
+    "control": "no",
+    "protective_order": "no",
+    "safe_together": "yes",
+}
+# Client names never screened (early in their work), and the one client with a flag.
+UNSCREENED = {"Mei Lin", "Lucía Fernández"}
+FLAGGED = {"Jess Mensah": {"control": "yes", "safe_together": "unsure"}}
+
+
+def _load_worksheets(db: Database, actors: dict[str, Actor], today: date) -> None:
+    """Safety screens for most clients, and worksheets in every status."""
+    by_name = {}
+    for username in ("morgan", "riley"):
+        actor = actors[username]
+        for case in cases.list_cases(db, actor, status="open"):
+            for client in case.clients:
+                by_name[client.name] = (actor, client.id)
+                if client.name in UNSCREENED:
+                    continue
+                answers = {**CLEAR_SCREEN, **FLAGGED.get(client.name, {})}
+                safety.record_screen(
+                    db, actor, client.id, answers, screened_on=today - timedelta(days=20)
+                )
+    templates = {t.key: t.id for t in library.list_templates(db, actors["morgan"])}
+
+    def give(name: str, key: str, due_in: int, instructions: str = "") -> homework.AssignmentView:
+        actor, client_id = by_name[name]
+        [made] = homework.assign(
+            db,
+            actor,
+            [client_id],
+            templates[key],
+            due_on=today + timedelta(days=due_in),
+            instructions=instructions,
+        )
+        return made
+
+    def answer(a: homework.AssignmentView, values: dict, shared: dict, complete: bool):
+        actor = by_name[a.client_name][0]
+        return homework.save_answers(db, actor, a.id, a.version, values, shared, complete=complete)
+
+    solutions = {
+        "apology": "I am sorry I kept the credit card statements from you.",
+        "problems": [
+            {
+                "problem": "Money secrets",
+                "solution": "Monthly budget night",
+                "who": "Both of us",
+                "by_when": (today + timedelta(days=30)).isoformat(),
+            }
+        ],
+        "ready_to_forgive": 7,
+    }
+    done = answer(
+        give("Jordan Reyes", "solutions", -10, "Bring it to the next session."),
+        solutions,
+        {"apology": True},
+        complete=True,
+    )
+    homework.review(
+        db,
+        by_name["Jordan Reyes"][0],
+        done.id,
+        done.version,
+        "Apology owned fully; budget night agreed.",
+    )
+    answer(give("Alex Reyes", "solutions", 4), {"apology": "Working on it."}, {}, complete=False)
+    trust = {
+        "actions": "Cook together on Sundays.",
+        "reliability": 7,
+        "transparency": ["No secret accounts or messages"],
+    }
+    answer(give("Sam O'Connor", "trust_plan", -2), trust, {"actions": True}, complete=True)
+    give("Taylor O'Connor", "trust_plan", -5, "Fill in the promises table first.")
+    give("Priya Nair", "reflection", 3)
+    cancelled = give("Chris Walker", "self_improvement", 10)
+    homework.cancel(db, by_name["Chris Walker"][0], cancelled.id, cancelled.version)
+    give("Chris Walker", "professional_help", 6)
+    give("Noah Kim", "self_improvement", 2)
+    give("Ava Kim", "communication_plan", 6, "Start with one casual message.")
+    answer(
+        give("Ben Adeyemi", "trust_plan", 1),
+        {"reliability": 8},
+        {"reliability": True},
+        complete=False,
+    )
+    give("Grace Adeyemi", "trust_plan", 1)
+    give("Kwame Mensah", "professional_help", 9)

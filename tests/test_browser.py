@@ -153,3 +153,55 @@ def test_hostile_text_is_shown_exactly_as_typed(app, page):
     assert page.locator("a[href='http://example.org']").count() == 0
     assert page.locator("strong", has_text="O'Brien").count() == 0
     assert dialogs == []
+
+
+def _open_priyas_worksheets(page):
+    page.get_by_role("link", name="Cases").first.click()
+    page.get_by_role("link", name="Priya Nair").first.click()
+    playwright_api.expect(page.get_by_role("heading", name="Case #2")).to_be_visible()
+    page.get_by_role("tab", name="Worksheets").click()
+
+
+def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page):
+    url, home = app
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    _open_priyas_worksheets(page)
+    page.get_by_label("Worksheet", exact=True).click()
+    page.get_by_role("option", name="Stage 6 · Trust plan").click()
+    page.get_by_role("button", name="Assign", exact=True).click()
+    playwright_api.expect(page.get_by_text("Assigned 'Trust plan'.")).to_be_visible()
+
+    # First visit: a draft, part-way.
+    page.get_by_role("link", name="Trust plan · Priya Nair").click()
+    secret = page.get_by_label("Is there anything you are tempted to keep secret?", exact=False)
+    secret.fill("Late-night messages to an old friend")
+    page.get_by_role("button", name="Save draft").click()
+    playwright_api.expect(page.get_by_text("Draft saved.")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    # Second visit: the draft is there; finish, complete, review.
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    _open_priyas_worksheets(page)
+    page.get_by_role("link", name="Trust plan · Priya Nair").click()
+    playwright_api.expect(
+        page.get_by_label("Is there anything you are tempted to keep secret?", exact=False)
+    ).to_have_value("Late-night messages to an old friend")
+    page.get_by_label("What will you do this week", exact=False).fill("Phone home at nine")
+    page.get_by_role("button", name="Save and mark complete").click()
+    playwright_api.expect(page.get_by_text("Marked complete.")).to_be_visible()
+    page.get_by_label("Comment for the record").fill("Specific and kind")
+    page.get_by_role("button", name="Mark reviewed").click()
+    playwright_api.expect(page.get_by_text("Reviewed.", exact=True)).to_be_visible()
+
+    db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+    morgan = accounts.authenticate(db, "morgan", "rekindle-demo")
+    from casebook import homework
+
+    [done] = [a for a in homework.for_case(db, morgan, 2) if a.template_title == "Trust plan"]
+    answers = homework.get(db, morgan, done.id).answers
+    assert (done.status, done.review_comment) == ("reviewed", "Specific and kind")
+    assert answers["hiding"][0] == "Late-night messages to an old friend"
+    assert answers["actions"][0] == "Phone home at nine"
+    db.dispose()

@@ -29,6 +29,18 @@ def test_demo_loads_every_demo_account_and_case(settings, capsys):
     assert {c.kind for c in every} == {"individual", "couple"}
     assert {cl.stage for c in every for cl in c.clients if c.status == "open"} == set(range(1, 9))
     assert {c.status for c in every} == {"open", "closed", "archived"}
+    from casebook import homework, safety
+
+    work = [a for c in every for a in homework.for_case(db, casey, c.id)]
+    assert {a.status for a in work} == {
+        "assigned",
+        "in_progress",
+        "completed",
+        "reviewed",
+        "cancelled",
+    }
+    assert len(homework.caseload_homework(db, casey).overdue) >= 1
+    assert [f.client_name for f in safety.flagged_clients(db, casey)] == ["Jess Mensah"]
     db.dispose()
 
 

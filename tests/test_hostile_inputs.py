@@ -252,6 +252,7 @@ def test_client_export_keeps_the_text_exactly(db, people, value, tmp_path):
         return  # refused plainly at entry (checked above); nothing to export
     written = exports.export_client(db, morgan, case.clients[0].id, tmp_path)
     record = json.loads(next(p for p in written if p.suffix == ".json").read_text("utf-8"))
+
     def strings(node):
         if isinstance(node, dict):
             return [s for v in node.values() for s in strings(v)]

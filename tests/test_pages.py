@@ -62,6 +62,12 @@ def shown(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def open_tab(at: AppTest, case_id: int, label: str) -> AppTest:
+    """Select a tab of the case page (only the open tab runs)."""
+    at.session_state[f"case_tab_{case_id}"] = label
+    return at.run()
+
+
 def page_links(at: AppTest) -> list[str]:
     return [e.proto.label for e in at.get("page_link")]
 
@@ -266,7 +272,7 @@ def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
 
 def test_editing_details_is_stored(demo):
     case = _case(demo, "morgan", "Mei Lin")
-    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Details")
     at.text_input(key=f"edit_{case.id}_1_pronouns").input("she/they")
     at.text_area(key=f"edit_concern_{case.id}").input("Partner moved abroad")
     at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
@@ -278,7 +284,7 @@ def test_editing_details_is_stored(demo):
 
 def test_a_stale_edit_is_refused_and_the_typed_text_stays(demo):
     case = _case(demo, "morgan", "Mei Lin")
-    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Details")
     morgan = actor(demo, "morgan")
     cases.update_case(  # someone else saves first, from another tab
         demo,
@@ -298,6 +304,7 @@ def test_a_stale_edit_is_refused_and_the_typed_text_stays(demo):
 def test_closing_and_archiving_a_case(demo):
     case = _case(demo, "morgan", "Chris Walker")
     at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at = open_tab(at, case.id, "Close or archive")
     at.selectbox(key=f"close_outcome_{case.id}").set_value("referred on")
     at.text_area(key=f"close_note_{case.id}").input("Referred to individual therapy")
     at.button(key=f"FormSubmitter:close_{case.id}-Close case").click().run()

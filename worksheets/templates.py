@@ -70,7 +70,7 @@ class _Reader:
 
     def __init__(self, source: str, where: str, table: object) -> None:
         if not isinstance(table, dict):
-            raise TemplateError(f"{source}: {where} must be a table")
+            raise TemplateError(f"{source}: {where.rstrip('.') or 'the template'} must be a table")
         self.source, self.where, self.table = source, where, table
 
     def fail(self, name: str, problem: str) -> TemplateError:
@@ -145,6 +145,11 @@ def _field(source: str, where: str, table: object, kinds: tuple[str, ...]) -> Fi
         _unique(source, f"{r.where}columns", [c.id for c in columns])
     elif raw_columns:
         raise r.fail("columns", f"only belong to rows fields, not {kind}")
+    reaches = r.texts("reaches")
+    asks = {a.title for s in stages() for a in s.asks}
+    for title in reaches:
+        if title not in asks:
+            raise r.fail("reaches", f"names '{title}', which is not a point of the guide")
     return Field(
         id=field_id,
         kind=kind,
@@ -153,7 +158,7 @@ def _field(source: str, where: str, table: object, kinds: tuple[str, ...]) -> Fi
         required=r.boolean("required"),
         options=options,
         columns=columns,
-        reaches=r.texts("reaches"),
+        reaches=reaches,
     )
 
 
@@ -180,14 +185,6 @@ def parse_template(data: object, source: str) -> Template:
         _field(source, f"field {i}.", f, KINDS) for i, f in enumerate(raw_fields, start=1)
     )
     _unique(source, "fields", [f.id for f in fields])
-    asks = {a.title for s in stages() for a in s.asks}
-    for f in fields:
-        for title in f.reaches + tuple(t for c in f.columns for t in c.reaches):
-            if title not in asks:
-                raise TemplateError(
-                    f"{source}: field ({f.id}).reaches names '{title}', which is not a point "
-                    f"of the guide"
-                )
     return Template(
         key=key,
         version=r.whole("version", 1, 10_000),
@@ -224,6 +221,8 @@ def shipped_sources() -> list[tuple[Template, str]]:
     found = []
     for path in sorted(TEMPLATES_DIR.glob("*.toml")):
         found.append((load_template(path), path.read_text(encoding="utf-8")))
+    if not found:
+        raise TemplateError(f"{TEMPLATES_DIR}: no worksheet templates (a broken install?)")
     return sorted(found, key=lambda pair: (pair[0].stage, pair[0].title))
 
 

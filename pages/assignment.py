@@ -1,0 +1,130 @@
+from datetime import date
+
+import streamlit as st
+
+from casebook import cases, homework
+from pages import common, worksheet_form
+
+user = common.require_user("counsellor", "supervisor")
+db = common.database()
+
+try:
+    assignment_id = int(st.query_params.get("assignment", ""))
+except ValueError:
+    st.title("Worksheet")
+    st.info("Open a worksheet from its case or from Homework.", icon=":material/info:")
+    st.stop()
+
+detail = common.attempt(lambda: homework.get(db, user, assignment_id))
+if detail is None:
+    st.stop()
+a, template = detail.assignment, detail.template
+version_key = f"assignment_version_{a.id}"
+st.session_state.setdefault(version_key, a.version)
+expected = st.session_state[version_key]
+
+
+def saved(message: str) -> None:
+    st.session_state.pop(version_key, None)
+    common.flash(message)
+    st.rerun()
+
+
+case = cases.get_case(db, user, a.case_id)
+can_write = user.role == "counsellor" and case.counsellor_id == user.id
+
+st.page_link(
+    "pages/case.py",
+    label=f"Case #{a.case_id}",
+    icon=":material/arrow_back:",
+    query_params={"case": a.case_id},
+)
+st.title(f"{common.md(template.title)} · {common.md(a.client_name)}")
+status = a.status.replace("_", " ").capitalize()
+badges = st.columns([1, 1, 6])
+badges[0].badge(status, color={"reviewed": "green", "cancelled": "gray"}.get(a.status, "blue"))
+if a.overdue(date.today()):
+    badges[1].badge("Overdue", color="red")
+st.caption(
+    f"Stage {common.stage_label(a.stage)} · version {a.template_version} · assigned "
+    f"{a.assigned_on:%d %b %Y} · due {a.due_on:%d %b %Y}"
+    + (f" · completed {a.completed_on:%d %b %Y}" if a.completed_on else "")
+)
+common.show_flash()
+if expected != a.version:
+    st.warning(
+        "This worksheet was changed in another tab or by someone else. Copy anything you "
+        "typed, then reload.",
+        icon=":material/sync_problem:",
+    )
+    if st.button("Reload the latest version", key="assignment_reload"):
+        st.session_state.pop(version_key, None)
+        st.rerun()
+if a.instructions:
+    st.markdown("**Instructions from your counsellor**")
+    st.text(a.instructions)
+with st.expander("About this worksheet", expanded=a.status == "assigned"):
+    st.text(template.intro)
+
+editable = can_write and a.status in ("assigned", "in_progress", "completed")
+couple = len(case.clients) == 2
+with st.form(f"answers_{a.id}", enter_to_submit=False):
+    answers, shared = worksheet_form.show(
+        template,
+        detail.answers,
+        key=f"ws_{a.id}",
+        disabled=not editable,
+        sharing=couple,
+    )
+    if editable:
+        left, right, _ = st.columns([1, 1, 4])
+        draft = left.form_submit_button("Save draft", icon=":material/save:")
+        complete = right.form_submit_button(
+            "Save and mark complete" if a.status != "completed" else "Save changes",
+            type="primary",
+            icon=":material/task_alt:",
+        )
+        if draft or complete:
+            result = common.attempt(
+                lambda: homework.save_answers(
+                    db,
+                    user,
+                    a.id,
+                    expected,
+                    answers,
+                    shared,
+                    complete=complete and a.status != "completed",
+                )
+            )
+            if result is not None:
+                saved(
+                    "Marked complete."
+                    if result.status == "completed" and complete
+                    else "Draft saved."
+                )
+
+if can_write and a.status == "completed":
+    with st.form(f"review_{a.id}"):
+        st.subheader("Review", anchor=False)
+        comment = st.text_area("Comment for the record", key=f"review_comment_{a.id}")
+        if st.form_submit_button("Mark reviewed", type="primary"):
+            if common.attempt(lambda: homework.review(db, user, a.id, expected, comment)):
+                saved("Reviewed.")
+if a.review_comment:
+    st.markdown("**Review**")
+    st.text(a.review_comment)
+
+if can_write and a.status in ("assigned", "in_progress", "completed"):
+    confirm = f"confirm_cancel_{a.id}"
+    if st.button("Cancel this worksheet", key=f"cancel_{a.id}"):
+        st.session_state[confirm] = True
+    if st.session_state.get(confirm):
+        st.warning("Cancel this worksheet? Its answers are kept.", icon=":material/cancel:")
+        yes, no = st.columns([1, 6])
+        if yes.button("Yes, cancel it", key=f"cancel_yes_{a.id}", type="primary"):
+            st.session_state.pop(confirm)
+            if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
+                saved("Worksheet cancelled.")
+        if no.button("Keep it", key=f"cancel_no_{a.id}"):
+            st.session_state.pop(confirm)
+            st.rerun()

@@ -1,0 +1,42 @@
+from datetime import date
+
+import streamlit as st
+
+from casebook import homework
+from pages import common
+
+user = common.require_user("counsellor", "supervisor")
+db = common.database()
+
+st.title("Homework")
+st.caption(
+    "Worksheets across your open cases."
+    if user.role == "counsellor"
+    else "Worksheets across every open case (read-only)."
+)
+work = homework.caseload_homework(db, user)
+today = date.today()
+
+for title, items, empty in (
+    ("Overdue", work.overdue, "Nothing overdue."),
+    ("Due in the next 7 days", work.due_this_week, "Nothing due this week."),
+    ("Completed, awaiting your review", work.awaiting_review, "Nothing waiting for review."),
+):
+    st.subheader(f"{title} ({len(items)})", anchor=False)
+    if not items:
+        st.caption(empty)
+    for a in items:
+        row = st.columns([4, 3, 2], vertical_alignment="center")
+        row[0].page_link(
+            "pages/assignment.py",
+            label=f"{common.md(a.template_title)} · {common.md(a.client_name)}",
+            query_params={"assignment": a.id},
+            icon=":material/assignment:",
+        )
+        row[1].caption(f"Case #{a.case_id} · stage {a.stage}")
+        late = (today - a.due_on).days
+        row[2].caption(
+            f"{late} day{'s' if late != 1 else ''} late"
+            if a.overdue(today)
+            else f"due {a.due_on:%d %b %Y}"
+        )

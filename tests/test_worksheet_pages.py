@@ -1,0 +1,157 @@
+"""Worksheet pages through AppTest: library, assign, answer, review, safety screen, homework."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from casebook import audit, cases, homework, library, safety
+from pages.common import USER_KEY
+from tests.test_pages import APP, actor, demo, open_tab, shown  # noqa: F401 - the demo fixture
+
+
+def open_as(db, username, page, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = actor(db, username)
+    at.run()
+    at.switch_page(page)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def case_named(db, username, name):
+    return cases.list_cases(db, actor(db, username), search=name)[0]
+
+
+def test_library_previews_a_worksheet_as_the_client_sees_it(demo):  # noqa: F811
+    at = open_as(demo, "morgan", "pages/worksheets.py")
+    trust = next(
+        t for t in library.list_templates(demo, actor(demo, "morgan")) if t.key == "trust_plan"
+    )
+    at.radio(key="library_template").set_value(trust.id).run()
+    assert "Preview: Trust plan" in shown(at)
+    assert any("promises" in str(m.value) for m in at.markdown)
+    preview = [w for w in at.text_area if str(w.key).startswith(f"preview_{trust.id}")]
+    assert preview and all(w.disabled for w in preview)
+
+
+def test_a_custom_worksheet_is_saved_and_a_malformed_one_refused(demo):  # noqa: F811
+    at = open_as(demo, "morgan", "pages/worksheets.py")
+    bad = 'key = "our_check_in"\nversion = 1\nstage = 6\ntitle = "Check-in"\nintro = "Hi"\n'
+    at.text_area(key="custom_source").input(bad)
+    at.button(key="custom_save").click().run()
+    assert any("field must be 1 to 60" in e.value.replace("\\", "") for e in at.error)
+    assert at.text_area(key="custom_source").value == bad  # kept
+    good = bad + '[[field]]\nid = "how"\nkind = "scale"\nprompt = "How was this week?"\n'
+    at.text_area(key="custom_source").input(good)
+    at.button(key="custom_save").click().run()
+    saved = [t for t in library.list_templates(demo, actor(demo, "morgan")) if t.custom]
+    assert [(t.key, t.version, t.stage) for t in saved] == [("our_check_in", 1, 6)]
+
+
+def test_assign_from_the_case_page_to_both_partners(demo):  # noqa: F811
+    case = case_named(demo, "morgan", "Jordan")
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Worksheets")
+    trust = next(
+        t.id for t in library.list_templates(demo, actor(demo, "morgan")) if t.key == "trust_plan"
+    )
+    before = len(homework.for_case(demo, actor(demo, "morgan"), case.id))
+    at.selectbox(key=f"assign_template_{case.id}").set_value(trust).run()
+    at.radio(key=f"assign_who_{case.id}").set_value(0).run()
+    at.text_area(key=f"assign_instr_{case.id}").input("Do the promises table first")
+    at.button(key=f"assign_{case.id}").click().run()
+    work = homework.for_case(demo, actor(demo, "morgan"), case.id)
+    new = [a for a in work if a.template_title == "Trust plan"]
+    assert len(work) == before + 2
+    assert {a.client_name for a in new} == {"Jordan Reyes", "Alex Reyes"}
+    assert {a.instructions for a in new} == {"Do the promises table first"}
+
+
+def test_the_safety_gate_on_the_case_page(demo):  # noqa: F811
+    case = case_named(demo, "riley", "Kwame")  # Jess is flagged in the demo
+    riley = actor(demo, "riley")
+    contact = next(
+        t.id for t in library.list_templates(demo, riley) if t.key == "communication_plan"
+    )
+    at = open_tab(open_as(demo, "riley", "pages/case.py", case=case.id), case.id, "Worksheets")
+    assert any("Safety flag" in e.value for e in at.error)
+    before = len(homework.for_case(demo, riley, case.id))
+    at.selectbox(key=f"assign_template_{case.id}").set_value(contact).run()
+    at.button(key=f"assign_{case.id}").click().run()
+    assert any("has a safety flag" in e.value for e in at.error)
+    assert len(homework.for_case(demo, riley, case.id)) == before
+    at.text_area(key=f"assign_override_{case.id}").input("Reassessed; both consent")
+    at.button(key=f"assign_{case.id}").click().run()
+    assert len(homework.for_case(demo, riley, case.id)) == before + 1
+    overrides = audit.entries(demo, actor(demo, "admin"), action="safety_override")
+    assert overrides and overrides[0].detail.endswith("Reassessed; both consent")
+
+
+def test_recording_a_safety_screen(demo):  # noqa: F811
+    case = case_named(demo, "morgan", "Mei Lin")  # never screened in the demo
+    client = case.clients[0]
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Safety")
+    assert any("Not yet screened" in w.value for w in at.warning)
+    for q in ("fear", "threats", "physical_harm", "control", "protective_order"):
+        at.radio(key=f"screen_{client.id}_{q}").set_value("no")
+    at.radio(key=f"screen_{client.id}_safe_together").set_value("yes")
+    at.button(key=f"FormSubmitter:screen_{case.id}_{client.id}-Record screen").click().run()
+    status = safety.case_status(demo, actor(demo, "morgan"), case.id)[client.id]
+    assert status.screened and not status.flagged
+
+
+def test_fill_in_over_two_visits_then_complete_and_review(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Priya")
+    a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    at.text_area(key=f"ws_{a.id}_what_happened").input("We stopped talking")
+    at.button(key=f"FormSubmitter:answers_{a.id}-Save draft").click().run()
+    assert homework.get(demo, morgan, a.id).answers["what_happened"][0] == "We stopped talking"
+    # A second visit: a fresh session finds the draft and finishes it.
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    assert at.text_area(key=f"ws_{a.id}_what_happened").value == "We stopped talking"
+    at.text_area(key=f"ws_{a.id}_love_or_fear").input("Mostly love, some fear")
+    at.button(key=f"FormSubmitter:answers_{a.id}-Save and mark complete").click().run()
+    assert homework.get(demo, morgan, a.id).assignment.status == "completed"
+    at.text_area(key=f"review_comment_{a.id}").input("Honest reflection")
+    at.button(key=f"FormSubmitter:review_{a.id}-Mark reviewed").click().run()
+    done = homework.get(demo, morgan, a.id).assignment
+    assert (done.status, done.review_comment, done.reviewed_on) == (
+        "reviewed",
+        "Honest reflection",
+        date.today(),
+    )
+
+
+def test_completing_without_a_required_answer_keeps_what_was_typed(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Priya")
+    a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    at.text_area(key=f"ws_{a.id}_what_happened").input("Only this")
+    at.button(key=f"FormSubmitter:answers_{a.id}-Save and mark complete").click().run()
+    assert any("before marking complete" in e.value for e in at.error)
+    assert at.text_area(key=f"ws_{a.id}_what_happened").value == "Only this"
+    assert homework.get(demo, morgan, a.id).assignment.status == "assigned"
+
+
+def test_supervisor_reads_a_worksheet_but_cannot_change_it(demo):  # noqa: F811
+    casey = actor(demo, "casey")
+    case = case_named(demo, "casey", "Sam O")
+    a = homework.for_case(demo, casey, case.id)[0]
+    at = open_as(demo, "casey", "pages/assignment.py", assignment=a.id)
+    assert all(w.disabled for w in at.text_area)
+    assert not [b for b in at.button if "Save" in str(b.label)]
+
+
+def test_homework_page_lists_overdue_and_awaiting_review(demo):  # noqa: F811
+    at = open_as(demo, "morgan", "pages/homework.py")
+    work = homework.caseload_homework(demo, actor(demo, "morgan"))
+    text = shown(at)
+    assert f"Overdue ({len(work.overdue)})" in text
+    assert f"Completed, awaiting your review ({len(work.awaiting_review)})" in text
+    assert "Taylor" in text  # the demo's overdue trust plan
