@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from casebook import cases, exports, stage_history
+from casebook import cases, exports, homework, stage_history
 from casebook.cli import main
 from casebook.errors import AccessDenied
 from pages.common import USER_KEY
@@ -18,6 +18,9 @@ from sample_data.demo import DEMO_PASSWORD
 from tests.test_pages import APP, actor, demo, shown  # noqa: F401 - the demo fixture
 
 PAGES = [
+    "pages/homework.py",
+    "pages/worksheets.py",
+    "pages/assignment.py",
     "pages/dashboard.py",
     "pages/cases.py",
     "pages/case.py",
@@ -71,7 +74,15 @@ def test_no_page_shows_anothers_clients_whatever_the_query(demo, page, viewer, o
     secrets = names_of(demo, owner)
     their_cases = cases.list_cases(demo, actor(demo, owner), status=None)
     for case in their_cases[:3]:
-        at = open_page(demo, viewer, page, case=case.id, client=case.clients[0].id)
+        work = homework.for_case(demo, actor(demo, owner), case.id)
+        at = open_page(
+            demo,
+            viewer,
+            page,
+            case=case.id,
+            client=case.clients[0].id,
+            assignment=work[0].id if work else 1,
+        )
         assert not at.exception
         assert secrets_in(everything_shown(at), secrets) == set(), (page, case.id)
 

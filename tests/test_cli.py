@@ -154,3 +154,21 @@ def test_an_unreachable_database_is_a_plain_line(tmp_path, capsys):
     assert main(["db", "upgrade"], settings=bad) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("casebook: Cannot open the database")
+
+
+def test_worksheets_list_prints_one_line_per_template(settings, capsys):
+    assert main(["worksheets", "list"], settings=settings) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) >= 8
+    assert "trust_plan\tv1\tstage 6\tTrust plan" in lines
+
+
+def test_worksheets_check(settings, tmp_path, capsys):
+    good = Path(__file__).resolve().parents[1] / "worksheets" / "templates" / "solutions.toml"
+    assert main(["worksheets", "check", str(good)], settings=settings) == 0
+    assert "fine" in capsys.readouterr().out
+    bad = tmp_path / "mine.toml"
+    bad.write_text('key = "mine"\nversion = 1\nstage = 12\n', encoding="utf-8")
+    assert main(["worksheets", "check", str(bad)], settings=settings) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("casebook: mine.toml: ")

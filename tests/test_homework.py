@@ -1,5 +1,6 @@
 """Worksheet assignments: lifecycle, answers by kind, versions, visibility, the safety gate."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -246,3 +247,57 @@ def test_screens_are_private_to_the_case_counsellor_and_supervisor(db, people, c
     assert [s.answers for s in safety.screens(db, morgan, ana)] == [NO_CONCERN]
     with pytest.raises(AccessDenied):
         safety.record_screen(db, people["casey"], ana, NO_CONCERN, screened_on=TODAY)
+
+
+CUSTOM = """key = "weekly_check"
+version = {version}
+stage = 6
+title = "Weekly check"
+intro = "A short weekly check."
+[[field]]
+id = "{field}"
+kind = "short_text"
+prompt = "What went well?"
+"""
+
+
+def test_old_answers_stay_with_the_version_they_answered(db, people, couple):
+    morgan = people["morgan"]
+    v1 = library.save_custom(db, morgan, CUSTOM.format(version=1, field="went_well"))
+    [a] = homework.assign(db, morgan, [couple.clients[0].id], v1.id, due_on=TODAY)
+    homework.save_answers(db, morgan, a.id, a.version, {"went_well": "Dinner"}, {})
+    v2 = library.save_custom(db, morgan, CUSTOM.format(version=2, field="highlight"))
+    assert [t.version for t in library.list_templates(db, morgan) if t.key == "weekly_check"] == [2]
+    detail = homework.get(db, morgan, a.id)
+    assert detail.assignment.template_version == 1
+    assert [f.id for f in detail.template.fields] == ["went_well"]
+    assert detail.answers == {"went_well": ("Dinner", False)}
+    [b] = homework.assign(db, morgan, [couple.clients[0].id], v2.id, due_on=TODAY)
+    assert [f.id for f in homework.get(db, morgan, b.id).template.fields] == ["highlight"]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (CUSTOM.format(version=2, field="x1"), "version must be 1"),
+        (
+            CUSTOM.format(version=1, field="x1").replace("weekly_check", "trust_plan"),
+            "belongs to the shipped library",
+        ),
+        (
+            CUSTOM.format(version=1, field="x1").replace('kind = "short_text"', 'kind = "essay"'),
+            "field 1 (x1).kind must be one of",
+        ),
+        ("not toml at all [", "not valid TOML"),
+    ],
+)
+def test_bad_custom_worksheets_are_refused(db, people, source, message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        library.save_custom(db, people["morgan"], source)
+    assert not [t for t in library.list_templates(db, people["morgan"]) if t.custom]
+
+
+def test_only_counsellors_add_worksheets(db, people):
+    for who in ("casey", "admin"):
+        with pytest.raises(AccessDenied):
+            library.save_custom(db, people[who], CUSTOM.format(version=1, field="x1"))

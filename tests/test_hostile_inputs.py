@@ -19,7 +19,10 @@ from tests.test_pages import APP, actor, demo  # noqa: F401 - the demo fixture
 VALUES = pytest.mark.parametrize("value", HOSTILE_TEXT.values(), ids=HOSTILE_TEXT.keys())
 
 
-def stored_or_refused(save, read, value, *, expected=None):
+AS_TYPED = object()
+
+
+def stored_or_refused(save, read, value, *, expected=AS_TYPED):
     """Either the save is refused plainly and nothing changes, or it reads back as typed."""
     before = read()
     try:
@@ -29,7 +32,7 @@ def stored_or_refused(save, read, value, *, expected=None):
         assert message and "\n" not in message and "Traceback" not in message
         assert read() == before
         return False
-    assert read() == (value.strip() if expected is None else expected)
+    assert read() == (value.strip() if expected is AS_TYPED else expected)
     return True
 
 
@@ -308,3 +311,51 @@ def test_client_import_stores_as_typed_or_refuses_everything(db, people, value, 
     names = sorted(c.clients[0].name for c in cases.list_cases(db, morgan))
     # A row whose cells are all blank is skipped, as the import documents.
     assert names == sorted(["Good Row", *([value.strip()] if value.strip() else [])])
+
+
+# --- worksheets: answers, instructions, custom templates ------------------------------------
+
+
+@VALUES
+def test_worksheet_answers_and_instructions(db, people, value):
+    from casebook import homework, library
+
+    morgan = people["morgan"]
+    case = cases.create_case(db, morgan, [ClientInput("Ana")])
+    trust = next(t.id for t in library.list_templates(db, morgan) if t.key == "trust_plan")
+    from datetime import date
+
+    try:
+        [a] = homework.assign(
+            db, morgan, [case.clients[0].id], trust, due_on=date.today(), instructions=value
+        )
+    except CasebookError as exc:
+        assert "\n" not in str(exc)
+        assert homework.for_case(db, morgan, case.id) == []
+    else:
+        assert a.instructions == value.strip()
+    [a] = homework.assign(db, morgan, [case.clients[0].id], trust, due_on=date.today())
+
+    def answer():
+        return homework.get(db, morgan, a.id).answers.get("hiding", (None,))[0]
+
+    stored_or_refused(
+        lambda v: homework.save_answers(
+            db, morgan, a.id, homework.get(db, morgan, a.id).assignment.version, {"hiding": v}, {}
+        ),
+        answer,
+        value,
+        expected=value.strip() or None,
+    )
+
+
+@VALUES
+def test_custom_worksheet_source(db, people, value):
+    from casebook import library
+
+    before = library.list_templates(db, people["morgan"])
+    try:
+        library.save_custom(db, people["morgan"], value)
+    except CasebookError as exc:
+        assert str(exc) and "Traceback" not in str(exc)
+    assert library.list_templates(db, people["morgan"]) == before
