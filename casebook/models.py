@@ -218,3 +218,63 @@ class SafetyScreen(Base):
     answers: Mapped[str] = mapped_column(EncryptedText)
     flagged: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+NOTE_STATUSES = ("draft", "signed")
+RISK_LEVELS = ("none", "low", "moderate", "high")
+
+
+class SessionNote(Base):
+    """A progress note of one session. Signed notes are locked; corrections are addenda."""
+
+    __tablename__ = "session_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    session_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    attendance: Mapped[str] = mapped_column(String(20))  # together, separately, one
+    attendees: Mapped[str] = mapped_column(Text)  # JSON list of client ids
+    note_format: Mapped[str] = mapped_column(String(10))
+    sections: Mapped[str] = mapped_column(EncryptedText, default="{}")  # JSON {section: text}
+    focus: Mapped[str] = mapped_column(Text, default="{}")  # JSON {client id: stage}
+    risk_level: Mapped[str] = mapped_column(String(10), default="none")
+    risk_notes: Mapped[str] = mapped_column(EncryptedText, default="")
+    rescreen: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_session_on: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {NOTE_STATUSES!r}", name="ck_notes_status"),
+        CheckConstraint(f"risk_level IN {RISK_LEVELS!r}", name="ck_notes_risk"),
+    )
+
+
+class NoteAddendum(Base):
+    """A dated correction or addition to a signed note."""
+
+    __tablename__ = "note_addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("session_notes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(EncryptedText)
+
+
+class PsychotherapyNote(Base):
+    """The author's private notes on a session: apart from the record, never exported."""
+
+    __tablename__ = "psychotherapy_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("session_notes.id"), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(EncryptedText)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -10,6 +10,7 @@ from casebook.access import Actor, require_role
 from casebook.db import Database
 from casebook.errors import ValidationError
 from casebook.models import PracticeSetting
+from worksheets.note_formats import formats
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class PracticeSettings:
     lockout_attempts: int = 5
     lockout_minutes: int = 15
     backups_kept: int = 14
+    default_note_format: str = "SOAP"
 
 
 LIMITS = {
@@ -52,6 +54,11 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise ValidationError(
                     f"{name.replace('_', ' ').capitalize()} must be {low}-{high}."
+                )
+        elif name == "default_note_format":
+            if value not in formats():
+                raise ValidationError(
+                    f"Default note format must be one of: {', '.join(formats())}."
                 )
         elif not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise ValidationError(

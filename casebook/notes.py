@@ -1,0 +1,443 @@
+"""Session notes: drafts saved as the counsellor writes, signing that locks, dated addenda,
+and psychotherapy notes kept apart, visible only to their author."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casebook import audit, validation
+from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.db import Database
+from casebook.errors import Conflict, NotFound, ValidationError
+from casebook.models import (
+    RISK_LEVELS,
+    Case,
+    Client,
+    NoteAddendum,
+    PsychotherapyNote,
+    SessionNote,
+    User,
+    utcnow,
+)
+from worksheets.note_formats import formats
+from worksheets.stages import stages
+
+ATTENDANCE = ("together", "separately", "one")
+SECTION_MAX = 20_000
+
+
+@dataclass(frozen=True)
+class Addendum:
+    written_at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    case_id: int
+    author_id: int
+    author: str
+    session_at: datetime
+    duration_minutes: int
+    attendance: str
+    attendees: tuple[int, ...]
+    note_format: str
+    sections: dict[str, str]
+    focus: dict[int, int]
+    risk_level: str
+    risk_notes: str
+    rescreen: bool
+    next_session_on: date | None
+    status: str
+    signed_at: datetime | None
+    signer: str | None
+    version: int
+    addenda: tuple[Addendum, ...] = field(default=())
+    psychotherapy_note: str | None = None  # only for the author
+
+    @property
+    def signed(self) -> bool:
+        return self.status == "signed"
+
+
+def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def _view(s: Session, n: SessionNote, actor: Actor, *, full: bool = False) -> NoteView:
+    names = _names(s, {n.author_id, n.signed_by})
+    addenda: tuple[Addendum, ...] = ()
+    private = None
+    if full:
+        rows = s.execute(
+            select(NoteAddendum, User.display_name)
+            .join(User, User.id == NoteAddendum.author_id)
+            .where(NoteAddendum.note_id == n.id)
+            .order_by(NoteAddendum.id)
+        ).all()
+        addenda = tuple(Addendum(a.written_at, name, a.text) for a, name in rows)
+        if actor.id == n.author_id:
+            private = s.scalar(
+                select(PsychotherapyNote.text).where(
+                    PsychotherapyNote.note_id == n.id, PsychotherapyNote.author_id == actor.id
+                )
+            )
+    return NoteView(
+        id=n.id,
+        case_id=n.case_id,
+        author_id=n.author_id,
+        author=names.get(n.author_id, ""),
+        session_at=n.session_at,
+        duration_minutes=n.duration_minutes,
+        attendance=n.attendance,
+        attendees=tuple(json.loads(n.attendees)),
+        note_format=n.note_format,
+        sections=json.loads(n.sections),
+        focus={int(k): v for k, v in json.loads(n.focus).items()},
+        risk_level=n.risk_level,
+        risk_notes=n.risk_notes,
+        rescreen=n.rescreen,
+        next_session_on=n.next_session_on,
+        status=n.status,
+        signed_at=n.signed_at,
+        signer=names.get(n.signed_by) if n.signed_by else None,
+        version=n.version,
+        addenda=addenda,
+        psychotherapy_note=private,
+    )
+
+
+def _check_session(
+    case: Case, session_at: datetime, duration_minutes: int, attendance: str, attendees: list[int]
+) -> list[int]:
+    now = utcnow()
+    if not datetime(1900, 1, 1) <= session_at <= now + timedelta(days=1):
+        raise ValidationError("The session date cannot be in the future or before 1900.")
+    if (
+        isinstance(duration_minutes, bool)
+        or not isinstance(duration_minutes, int)
+        or not (5 <= duration_minutes <= 600)
+    ):
+        raise ValidationError("Duration is 5 to 600 minutes.")
+    if attendance not in ATTENDANCE:
+        raise ValidationError(f"Attendance must be one of: {', '.join(ATTENDANCE)}.")
+    ids = {c.id for c in case.clients}
+    chosen = [i for i in dict.fromkeys(attendees) if i in ids]
+    if not chosen or len(chosen) != len(set(attendees)):
+        raise ValidationError("Choose who attended from this case's clients.")
+    if attendance == "one" and len(chosen) != 1:
+        raise ValidationError("One client attended: choose exactly one.")
+    if attendance in ("together", "separately") and len(chosen) != 2:
+        raise ValidationError("Both partners attended: choose both.")
+    return chosen
+
+
+def create_draft(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    *,
+    session_at: datetime,
+    duration_minutes: int = 50,
+    attendance: str,
+    attendees: list[int],
+    note_format: str,
+) -> NoteView:
+    """Start a draft note for a session of this case; each attendee's focus is their stage."""
+    if note_format not in formats():
+        raise ValidationError(f"Format must be one of: {', '.join(formats())}.")
+    from casebook.cases import current_stage_rows
+
+    with db.write() as s:
+        case = case_for_writing(s, actor, case_id)
+        if case.archived_at is not None:
+            raise ValidationError("This case is archived: restore it to write notes.")
+        chosen = _check_session(case, session_at, duration_minutes, attendance, attendees)
+        current = current_stage_rows()
+        stage_of = dict(
+            s.execute(
+                select(current.c.client_id, current.c.stage).where(current.c.client_id.in_(chosen))
+            ).all()
+        )
+        note = SessionNote(
+            case_id=case.id,
+            author_id=actor.id,
+            session_at=session_at,
+            duration_minutes=duration_minutes,
+            attendance=attendance,
+            attendees=json.dumps(chosen),
+            note_format=note_format,
+            sections="{}",
+            focus=json.dumps({str(i): stage_of[i] for i in chosen}),
+            risk_level="none",
+            risk_notes="",
+            rescreen=False,
+            status="draft",
+            version=1,
+        )
+        s.add(note)
+        s.flush()
+        audit.record(s, actor, "note_create", case_id=case.id, detail=f"#{note.id}")
+        return _view(s, note, actor, full=True)
+
+
+def _note(s: Session, note_id: int) -> SessionNote:
+    note = s.get(SessionNote, note_id)
+    if note is None:
+        raise NotFound(f"There is no note #{note_id}.")
+    return note
+
+
+def _draft_for_writing(
+    s: Session, actor: Actor, note_id: int, expected_version: int
+) -> SessionNote:
+    note = _note(s, note_id)
+    case_for_writing(s, actor, note.case_id)
+    if note.status == "signed":
+        raise ValidationError(
+            "This note is signed and locked: add a dated addendum to correct or add to it."
+        )
+    if note.version != expected_version:
+        raise Conflict(
+            "This note was saved from another tab or by someone else since you opened it. "
+            "Your text is still on screen: copy it, reload the note, and add it again."
+        )
+    note.version += 1
+    return note
+
+
+def save_draft(
+    db: Database,
+    actor: Actor,
+    note_id: int,
+    expected_version: int,
+    *,
+    sections: dict[str, str],
+    focus: dict[int, int] | None = None,
+    risk_level: str = "none",
+    risk_notes: str = "",
+    rescreen: bool = False,
+    next_session_on: date | None = None,
+    session_at: datetime | None = None,
+    duration_minutes: int | None = None,
+) -> NoteView:
+    """Save the draft as it stands; raises Conflict (stale version) or ValidationError."""
+    numbers = {st.number for st in stages()}
+    if risk_level not in RISK_LEVELS:
+        raise ValidationError(f"Risk must be one of: {', '.join(RISK_LEVELS)}.")
+    risk_notes = validation.text(risk_notes, "Risk notes", max_len=SECTION_MAX, multiline=True)
+    today = date.today()
+    if next_session_on is not None and not today - timedelta(days=1) <= next_session_on <= (
+        today + timedelta(days=366)
+    ):
+        raise ValidationError("The next session is from today to a year ahead.")
+    with db.write() as s:
+        note = _draft_for_writing(s, actor, note_id, expected_version)
+        known = {sec.id: sec.title for sec in formats()[note.note_format].sections}
+        unknown = set(sections) - set(known)
+        if unknown:
+            raise ValidationError(
+                f"A {note.note_format} note has no section '{sorted(unknown)[0]}'."
+            )
+        cleaned = {
+            key: validation.text(value, known[key], max_len=SECTION_MAX, multiline=True)
+            for key, value in sections.items()
+        }
+        if focus is not None:
+            attendees = set(json.loads(note.attendees))
+            if set(focus) - attendees or set(focus.values()) - numbers:
+                raise ValidationError("The stage in focus is a stage of the guide, per attendee.")
+            note.focus = json.dumps({str(k): v for k, v in focus.items()})
+        if session_at is not None or duration_minutes is not None:
+            case = s.get(Case, note.case_id)
+            _check_session(
+                case,
+                session_at or note.session_at,
+                duration_minutes or note.duration_minutes,
+                note.attendance,
+                json.loads(note.attendees),
+            )
+            note.session_at = session_at or note.session_at
+            note.duration_minutes = duration_minutes or note.duration_minutes
+        note.sections = json.dumps(cleaned, ensure_ascii=False)
+        note.risk_level, note.risk_notes, note.rescreen = risk_level, risk_notes, rescreen
+        note.next_session_on = next_session_on
+        audit.record(s, actor, "note_save", case_id=note.case_id, detail=f"#{note.id}")
+        return _view(s, note, actor, full=True)
+
+
+def sign(db: Database, actor: Actor, note_id: int, expected_version: int) -> NoteView:
+    """Sign and lock a draft; records who and when. An empty note cannot be signed."""
+    with db.write() as s:
+        note = _draft_for_writing(s, actor, note_id, expected_version)
+        if not any(v.strip() for v in json.loads(note.sections).values()):
+            raise ValidationError("Write the note before signing it.")
+        note.status, note.signed_at, note.signed_by = "signed", utcnow(), actor.id
+        audit.record(s, actor, "note_sign", case_id=note.case_id, detail=f"#{note.id}")
+        return _view(s, note, actor, full=True)
+
+
+def add_addendum(db: Database, actor: Actor, note_id: int, text: str) -> NoteView:
+    """A dated addendum to a signed note (its only way to change)."""
+    text = validation.text(text, "Addendum", max_len=SECTION_MAX, required=True, multiline=True)
+    with db.write() as s:
+        note = _note(s, note_id)
+        case_for_writing(s, actor, note.case_id)
+        if note.status != "signed":
+            raise ValidationError("Addenda are for signed notes; edit the draft instead.")
+        s.add(NoteAddendum(note_id=note.id, author_id=actor.id, text=text))
+        s.flush()
+        audit.record(s, actor, "note_addendum", case_id=note.case_id, detail=f"#{note.id}")
+        return _view(s, note, actor, full=True)
+
+
+def save_psychotherapy_note(db: Database, actor: Actor, note_id: int, text: str) -> NoteView:
+    """The author's private notes on the session, kept apart from the progress note."""
+    text = validation.text(text, "Psychotherapy note", max_len=SECTION_MAX, multiline=True)
+    with db.write() as s:
+        note = _note(s, note_id)
+        case_for_writing(s, actor, note.case_id)
+        if note.author_id != actor.id:
+            raise ValidationError("Only the note's author keeps its psychotherapy note.")
+        row = s.scalar(select(PsychotherapyNote).where(PsychotherapyNote.note_id == note.id))
+        if row is None:
+            s.add(PsychotherapyNote(note_id=note.id, author_id=actor.id, text=text))
+        else:
+            row.text = text
+        s.flush()
+        audit.record(
+            s, actor, "psychotherapy_note_save", case_id=note.case_id, detail=f"#{note.id}"
+        )
+        return _view(s, note, actor, full=True)
+
+
+def get_note(db: Database, actor: Actor, note_id: int) -> NoteView:
+    """One note with its addenda (and, for its author only, the psychotherapy note)."""
+    with db.write() as s:
+        note = _note(s, note_id)
+        case_for_reading(s, actor, note.case_id)
+        audit.record(s, actor, "note_view", case_id=note.case_id, detail=f"#{note.id}")
+        return _view(s, note, actor, full=True)
+
+
+def notes_for_case(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    *,
+    client_id: int | None = None,
+    stage: int | None = None,
+    text: str = "",
+) -> list[NoteView]:
+    """A case's notes, newest first, filtered by attending client, stage in focus and text."""
+    term = validation.text(text, "Search", max_len=200).lower()
+    with db.write() as s:
+        case_for_reading(s, actor, case_id)
+        audit.record(s, actor, "notes_list", case_id=case_id)
+        rows = s.scalars(
+            select(SessionNote)
+            .where(SessionNote.case_id == case_id)
+            .order_by(SessionNote.session_at.desc(), SessionNote.id.desc())
+        ).all()
+        views = [_view(s, n, actor) for n in rows]
+    if client_id is not None:
+        views = [v for v in views if client_id in v.attendees]
+    if stage is not None:
+        views = [v for v in views if stage in v.focus.values()]
+    if term:
+        views = [
+            v for v in views if any(term in t.lower() for t in (*v.sections.values(), v.risk_notes))
+        ]
+    return views
+
+
+@dataclass(frozen=True)
+class CaseDate:
+    case_id: int
+    label: str
+    on: date
+
+
+def _case_labels(s: Session, case_ids: set[int]) -> dict[int, str]:
+    labels: dict[int, list[str]] = {}
+    for case_id, name in s.execute(
+        select(Client.case_id, Client.name)
+        .where(Client.case_id.in_(case_ids))
+        .order_by(Client.position)
+    ):
+        labels.setdefault(case_id, []).append(name)
+    return {k: " & ".join(v) for k, v in labels.items()}
+
+
+def upcoming_sessions(db: Database, actor: Actor, *, days: int = 14) -> list[CaseDate]:
+    """Next sessions booked in notes, from today, for the actor's open cases."""
+    today = date.today()
+    with db.read() as s:
+        latest = (
+            select(SessionNote.case_id, func.max(SessionNote.next_session_on).label("on"))
+            .group_by(SessionNote.case_id)
+            .subquery()
+        )
+        rows = s.execute(
+            select(latest.c.case_id, latest.c.on)
+            .join(Case, Case.id == latest.c.case_id)
+            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+            .where(latest.c.on >= today, latest.c.on <= today + timedelta(days=days))
+            .order_by(latest.c.on)
+        ).all()
+        labels = _case_labels(s, {r[0] for r in rows})
+    return [CaseDate(case_id, labels.get(case_id, ""), on) for case_id, on in rows]
+
+
+def cases_without_session(db: Database, actor: Actor, *, days: int = 30) -> list[CaseDate]:
+    """Open cases whose last session (or opening, if none) is more than `days` ago."""
+    cutoff = date.today() - timedelta(days=days)
+    with db.read() as s:
+        last = (
+            select(SessionNote.case_id, func.max(SessionNote.session_at).label("at"))
+            .group_by(SessionNote.case_id)
+            .subquery()
+        )
+        rows = s.execute(
+            select(Case.id, Case.opened_on, last.c.at)
+            .outerjoin(last, last.c.case_id == Case.id)
+            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        ).all()
+        stale = [
+            (case_id, at.date() if at else opened)
+            for case_id, opened, at in rows
+            if (at.date() if at else opened) < cutoff
+        ]
+        labels = _case_labels(s, {c for c, _ in stale})
+    return sorted((CaseDate(c, labels.get(c, ""), on) for c, on in stale), key=lambda d: d.on)
+
+
+@dataclass(frozen=True)
+class Unsigned:
+    note_id: int
+    case_id: int
+    session_at: datetime
+
+
+def unsigned_notes(db: Database, actor: Actor, *, older_than_days: int = 7) -> list[Unsigned]:
+    """The actor's drafts (a supervisor: everyone's) for sessions more than N days ago."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    with db.read() as s:
+        query = (
+            select(SessionNote.id, SessionNote.case_id, SessionNote.session_at)
+            .join(Case, Case.id == SessionNote.case_id)
+            .where(visible_cases(actor), SessionNote.status == "draft")
+            .where(SessionNote.session_at < cutoff)
+            .order_by(SessionNote.session_at)
+        )
+        return [Unsigned(*row) for row in s.execute(query)]

@@ -1,0 +1,200 @@
+"""Session notes: drafts, signing and locking, addenda, conflicts, psychotherapy notes."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from casebook import audit, cases, exports, notes
+from casebook.cases import ClientInput
+from casebook.errors import AccessDenied, Conflict, ValidationError
+
+NOW = datetime.now().replace(microsecond=0)
+
+
+@pytest.fixture
+def couple(db, people):
+    return cases.create_case(db, people["morgan"], [ClientInput("Ana"), ClientInput("Ben")])
+
+
+def draft(db, actor, case, **kw):
+    args = dict(
+        session_at=NOW - timedelta(hours=1),
+        attendance="together",
+        attendees=[c.id for c in case.clients],
+        note_format="SOAP",
+    )
+    return notes.create_draft(db, actor, case.id, **{**args, **kw})
+
+
+def test_a_draft_is_saved_and_read_back(db, people, couple):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    assert note.focus == {c.id: 1 for c in couple.clients}
+    saved = notes.save_draft(
+        db,
+        morgan,
+        note.id,
+        note.version,
+        sections={"subjective": "Both calmer", "plan": "Trust plan"},
+        focus={couple.clients[0].id: 2, couple.clients[1].id: 1},
+        risk_level="low",
+        risk_notes="Raised voices once",
+        rescreen=True,
+        next_session_on=date.today() + timedelta(days=7),
+    )
+    stored = notes.get_note(db, morgan, note.id)
+    assert stored == saved
+    assert stored.sections == {"subjective": "Both calmer", "plan": "Trust plan"}
+    assert (stored.risk_level, stored.rescreen, stored.status) == ("low", True, "draft")
+
+
+def test_signing_locks_the_note_and_records_who_and_when(db, people, couple):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    with pytest.raises(ValidationError, match="Write the note"):
+        notes.sign(db, morgan, note.id, note.version)
+    note = notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "x"})
+    signed = notes.sign(db, morgan, note.id, note.version)
+    assert (signed.status, signed.signer) == ("signed", "Morgan")
+    assert signed.signed_at is not None
+    with pytest.raises(ValidationError, match="signed and locked"):
+        notes.save_draft(db, morgan, note.id, signed.version, sections={"plan": "changed"})
+    assert notes.get_note(db, morgan, note.id).sections == {"plan": "x"}
+
+
+def test_a_correction_is_a_dated_addendum(db, people, couple):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    with pytest.raises(ValidationError, match="Addenda are for signed notes"):
+        notes.add_addendum(db, morgan, note.id, "too early")
+    note = notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "x"})
+    notes.sign(db, morgan, note.id, note.version)
+    after = notes.add_addendum(db, morgan, note.id, "Ben's name was misspelt above")
+    assert [(a.author, a.text) for a in after.addenda] == [
+        ("Morgan", "Ben's name was misspelt above")
+    ]
+    assert after.sections == {"plan": "x"}
+
+
+def test_a_second_save_from_a_stale_tab_is_refused(db, people, couple):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "tab one"})
+    with pytest.raises(Conflict, match="another tab"):
+        notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "tab two"})
+    assert notes.get_note(db, morgan, note.id).sections == {"plan": "tab one"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"attendance": "one"}, "exactly one"),
+        ({"attendance": "crowd"}, "Attendance must be"),
+        ({"attendees": [999]}, "Choose who attended"),
+        ({"note_format": "XYZ"}, "Format must be"),
+        ({"duration_minutes": 0}, "Duration"),
+        ({"session_at": NOW + timedelta(days=3)}, "future"),
+    ],
+)
+def test_bad_sessions_are_refused(db, people, couple, changes, message):
+    with pytest.raises(ValidationError, match=message):
+        draft(db, people["morgan"], couple, **changes)
+    assert notes.notes_for_case(db, people["morgan"], couple.id) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"sections": {"data": "x"}}, "no section 'data'"),
+        ({"sections": {"plan": "a\x00"}}, "control character"),
+        ({"sections": {}, "risk_level": "extreme"}, "Risk must be"),
+        ({"sections": {}, "next_session_on": date(2001, 1, 1)}, "next session"),
+        ({"sections": {}, "focus": {12345: 2}}, "stage in focus"),
+    ],
+)
+def test_bad_drafts_are_refused_and_nothing_changes(db, people, couple, fields, message):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    with pytest.raises(ValidationError, match=message):
+        notes.save_draft(db, morgan, note.id, note.version, **fields)
+    assert notes.get_note(db, morgan, note.id) == notes.get_note(db, morgan, note.id)
+    assert notes.get_note(db, morgan, note.id).version == note.version
+
+
+def test_psychotherapy_notes_are_visible_only_to_their_author(db, people, couple, tmp_path):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    notes.save_psychotherapy_note(db, morgan, note.id, "My hunch about the family script")
+    assert notes.get_note(db, morgan, note.id).psychotherapy_note == (
+        "My hunch about the family script"
+    )
+    assert notes.get_note(db, people["casey"], note.id).psychotherapy_note is None
+    written = exports.export_client(db, morgan, couple.clients[0].id, tmp_path)
+    for path in written:
+        assert b"family script" not in path.read_bytes()
+
+
+def test_supervisors_read_and_other_counsellors_are_denied(db, people, couple):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    assert notes.get_note(db, people["casey"], note.id).id == note.id
+    with pytest.raises(AccessDenied):
+        notes.save_draft(db, people["casey"], note.id, note.version, sections={"plan": "x"})
+    with pytest.raises(AccessDenied):
+        draft(db, people["casey"], couple)
+    for call in (
+        lambda: notes.get_note(db, people["riley"], note.id),
+        lambda: notes.notes_for_case(db, people["riley"], couple.id),
+        lambda: notes.save_psychotherapy_note(db, people["riley"], note.id, "x"),
+        lambda: notes.get_note(db, people["admin"], note.id),
+    ):
+        with pytest.raises(AccessDenied):
+            call()
+
+
+def test_history_is_newest_first_and_filters(db, people, couple):
+    morgan = people["morgan"]
+    ana, ben = (c.id for c in couple.clients)
+    older = draft(db, morgan, couple, session_at=NOW - timedelta(days=8))
+    notes.save_draft(
+        db, morgan, older.id, older.version, sections={"plan": "money talk"}, focus={ana: 3, ben: 1}
+    )
+    newer = draft(db, morgan, couple, attendance="one", attendees=[ben])
+    notes.save_draft(db, morgan, newer.id, newer.version, sections={"plan": "alone"})
+    ids = lambda **kw: [n.id for n in notes.notes_for_case(db, morgan, couple.id, **kw)]  # noqa: E731
+    assert ids() == [newer.id, older.id]
+    assert ids(client_id=ana) == [older.id]
+    assert ids(stage=3) == [older.id]
+    assert ids(text="MONEY") == [older.id]
+
+
+def test_dashboard_lists(db, people, couple):
+    morgan = people["morgan"]
+    old = draft(db, morgan, couple, session_at=NOW - timedelta(days=40))
+    notes.save_draft(
+        db,
+        morgan,
+        old.id,
+        old.version,
+        sections={"plan": "x"},
+        next_session_on=date.today() + timedelta(days=3),
+    )
+    assert [u.note_id for u in notes.unsigned_notes(db, morgan)] == [old.id]
+    assert [(c.case_id, c.label) for c in notes.upcoming_sessions(db, morgan)] == [
+        (couple.id, "Ana & Ben")
+    ]
+    assert [c.case_id for c in notes.cases_without_session(db, morgan)] == [couple.id]
+    fresh = draft(db, morgan, couple)
+    assert notes.cases_without_session(db, morgan) == []
+    assert fresh.id not in [u.note_id for u in notes.unsigned_notes(db, morgan)]
+    assert notes.unsigned_notes(db, people["riley"]) == []
+
+
+def test_every_step_is_audited(db, people, couple):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    note = notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "secret plan"})
+    notes.sign(db, morgan, note.id, note.version)
+    actions = [e.action for e in audit.entries(db, people["admin"], username="morgan")][:3]
+    assert actions == ["note_sign", "note_save", "note_create"]
+    assert all("secret plan" not in e.detail for e in audit.entries(db, people["admin"]))
