@@ -30,6 +30,7 @@ else:
             st.Page("pages/worksheets.py", title="Worksheets", icon=":material/library_books:"),
             st.Page("pages/case.py", title="Case", visibility="hidden"),
             st.Page("pages/assignment.py", title="Worksheet", visibility="hidden"),
+            st.Page("pages/note.py", title="Session note", visibility="hidden"),
             account,
         ]
         if user.role == "counsellor":

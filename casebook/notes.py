@@ -24,8 +24,9 @@ from casebook.models import (
     User,
     utcnow,
 )
+from handouts.note import NotePrint
 from worksheets.note_formats import formats
-from worksheets.stages import stages
+from worksheets.stages import stage, stages
 
 ATTENDANCE = ("together", "separately", "one")
 SECTION_MAX = 20_000
@@ -441,3 +442,46 @@ def unsigned_notes(db: Database, actor: Actor, *, older_than_days: int = 7) -> l
             .order_by(SessionNote.session_at)
         )
         return [Unsigned(*row) for row in s.execute(query)]
+
+
+ATTENDANCE_WORDS = {"together": "Both partners, together", "separately": "Each partner, separately"}
+
+
+def attendance_text(note: NoteView, names: dict[int, str]) -> str:
+    """Who attended, in words."""
+    if note.attendance == "one":
+        return f"{names.get(note.attendees[0], 'One client')} alone"
+    return ATTENDANCE_WORDS[note.attendance]
+
+
+def printable(db: Database, actor: Actor, note_id: int) -> NotePrint:
+    """The note as plain data for its PDF (never the psychotherapy note); audited."""
+    from casebook.cases import get_case
+
+    note = get_note(db, actor, note_id)
+    case = get_case(db, actor, note.case_id)
+    names = {c.id: c.name for c in case.clients}
+    audit.log(db, actor, "note_print", case_id=note.case_id, detail=f"#{note.id}")
+    sections = formats()[note.note_format].sections
+    return NotePrint(
+        case_id=note.case_id,
+        note_id=note.id,
+        clients=case.label,
+        author=note.author,
+        session_at=note.session_at,
+        duration_minutes=note.duration_minutes,
+        attendance=attendance_text(note, names),
+        note_format=note.note_format,
+        sections=tuple((sec.title, note.sections.get(sec.id, "")) for sec in sections),
+        focus=tuple((names.get(cid, ""), stage(st).label) for cid, st in note.focus.items()),
+        risk_level=note.risk_level,
+        risk_notes=note.risk_notes,
+        next_session_on=note.next_session_on,
+        status=note.status,
+        signed=(
+            f"Signed by {note.signer} on {note.signed_at:%d %b %Y, %H:%M} UTC"
+            if note.signed and note.signed_at
+            else "Draft, not signed"
+        ),
+        addenda=tuple((a.written_at, a.author, a.text) for a in note.addenda),
+    )

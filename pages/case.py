@@ -1,11 +1,12 @@
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from casebook import cases, homework, library, safety, stage_history
+from casebook import cases, homework, library, notes, practice, safety, stage_history
 from casebook.models import OUTCOMES
 from pages import common, widgets
+from worksheets.note_formats import formats as note_formats
 from worksheets.safety import screen
 from worksheets.stages import stage, stages
 
@@ -95,8 +96,8 @@ if unscreened and case.status == "open":
 
 # Only the open tab runs: less work per rerun, and one client's safety answers are on the
 # page only while the counsellor has the Safety tab open.
-stages_tab, work_tab, safety_tab, details_tab, close_tab = st.tabs(
-    ["Stages", "Worksheets", "Safety", "Details", "Close or archive"],
+stages_tab, notes_tab, work_tab, safety_tab, details_tab, close_tab = st.tabs(
+    ["Stages", "Notes", "Worksheets", "Safety", "Details", "Close or archive"],
     key=f"case_tab_{case.id}",
     on_change="rerun",
 )
@@ -157,6 +158,112 @@ if stages_tab.open:
                     ).iloc[::-1],
                     hide_index=True,
                     border="horizontal",
+                )
+
+if notes_tab.open:
+    with notes_tab:
+        if can_write and case.status != "archived":
+            with st.expander("Write a note for a session", expanded=False):
+                n1, n2, n3 = st.columns(3)
+                n_date = n1.date_input(
+                    "Session date",
+                    value=today,
+                    max_value=today,
+                    key=f"note_new_date_{case.id}",
+                    format="DD/MM/YYYY",
+                )
+                n_time = n2.time_input(
+                    "Start time",
+                    value=time(9, 0),
+                    key=f"note_new_time_{case.id}",
+                    step=timedelta(minutes=5),
+                )
+                n_minutes = n3.number_input(
+                    "Minutes", 5, 600, 50, step=5, key=f"note_new_minutes_{case.id}"
+                )
+                couple = len(case.clients) == 2
+                n_attendance = st.radio(
+                    "Who attended",
+                    ["together", "separately", "one"] if couple else ["one"],
+                    horizontal=True,
+                    key=f"note_new_attendance_{case.id}",
+                    format_func=lambda a: {
+                        "together": "Both, together",
+                        "separately": "Each, separately",
+                        "one": "One client" if couple else case.label,
+                    }[a],
+                )
+                n_who = [c.id for c in case.clients]
+                if n_attendance == "one" and couple:
+                    n_who = [
+                        st.radio(
+                            "Which client",
+                            n_who,
+                            horizontal=True,
+                            key=f"note_new_who_{case.id}",
+                            format_func=lambda i: next(c.name for c in case.clients if c.id == i),
+                        )
+                    ]
+                keys = list(note_formats())
+                n_format = st.selectbox(
+                    "Format",
+                    keys,
+                    key=f"note_new_format_{case.id}",
+                    index=keys.index(practice.load(db).default_note_format),
+                )
+                if st.button("Start the note", type="primary", key=f"note_new_{case.id}"):
+                    made = common.attempt(
+                        lambda: notes.create_draft(
+                            db,
+                            user,
+                            case.id,
+                            session_at=datetime.combine(n_date, n_time),
+                            duration_minutes=int(n_minutes),
+                            attendance=n_attendance,
+                            attendees=n_who,
+                            note_format=n_format,
+                        )
+                    )
+                    if made is not None:
+                        st.switch_page("pages/note.py", query_params={"note": made.id})
+        f1, f2, f3 = st.columns(3)
+        f_client = f1.selectbox(
+            "Client",
+            [None, *(c.id for c in case.clients)],
+            key=f"notes_client_{case.id}",
+            format_func=lambda i: (
+                "Either client" if i is None else next(c.name for c in case.clients if c.id == i)
+            ),
+        )
+        f_stage = f2.selectbox(
+            "Stage in focus",
+            [None, *(s.number for s in stages())],
+            key=f"notes_stage_{case.id}",
+            format_func=lambda n: "Any stage" if n is None else common.stage_label(n),
+        )
+        f_text = f3.text_input("Text", key=f"notes_text_{case.id}", placeholder="Search notes…")
+        found = (
+            common.attempt(
+                lambda: notes.notes_for_case(
+                    db, user, case.id, client_id=f_client, stage=f_stage, text=f_text
+                )
+            )
+            or []
+        )
+        if not found:
+            st.caption("No notes match." if f_client or f_stage or f_text else "No notes yet.")
+        for n in found:
+            with st.container(border=True):
+                row = st.columns([3, 2, 2], vertical_alignment="center")
+                row[0].page_link(
+                    "pages/note.py",
+                    query_params={"note": n.id},
+                    icon=":material/description:",
+                    label=f"{n.session_at:%d %b %Y, %H:%M} · {n.note_format}",
+                )
+                row[1].caption(", ".join(common.stage_label(v) for v in n.focus.values()))
+                row[2].badge(
+                    "Signed" if n.signed else "Draft", color="green" if n.signed else "orange"
                 )
 
 if work_tab.open:

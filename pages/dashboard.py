@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import caseload, charts
-from casebook import homework, safety, stage_history
+from casebook import homework, notes, safety, stage_history
 from pages import common
 from worksheets.stages import stages
 
@@ -26,7 +26,7 @@ a, b, c, d, e, f = st.columns(6)
 a.metric("Open cases", counts["open_cases"])
 b.metric("Individual", counts["individual"])
 c.metric("Couple", counts["couple"])
-d.metric("Homework due this week", len(work.due_this_week))
+d.metric("Due this week", len(work.due_this_week))
 e.metric("Overdue", len(work.overdue))
 f.metric("Awaiting review", len(work.awaiting_review))
 
@@ -67,7 +67,36 @@ with left:
         st.info("No open cases yet. Open one from **New case**.", icon=":material/info:")
 
 with right:
-    st.subheader("Stage changes, last 30 days")
+    upcoming = notes.upcoming_sessions(db, user)
+    quiet = notes.cases_without_session(db, user)
+    unsigned = notes.unsigned_notes(db, user)
+    st.subheader("Sessions", anchor=False)
+    if not (upcoming or quiet or unsigned):
+        st.caption("No sessions booked in the next 14 days, no quiet cases, no old drafts.")
+    for item in upcoming:
+        st.page_link(
+            "pages/case.py",
+            query_params={"case": item.case_id},
+            icon=":material/event:",
+            label=f"{item.on:%a %d %b} · {common.md(item.label)}",
+        )
+    for item in unsigned:
+        st.page_link(
+            "pages/note.py",
+            query_params={"note": item.note_id},
+            icon=":material/edit_note:",
+            label=f"Unsigned note from {item.session_at:%d %b} · case #{item.case_id}",
+        )
+    if quiet:
+        with st.expander(f"No session in 30 days ({len(quiet)})"):
+            for item in quiet:
+                st.page_link(
+                    "pages/case.py",
+                    query_params={"case": item.case_id},
+                    label=f"{common.md(item.label)} · last {item.on:%d %b %Y}",
+                )
+    st.subheader("Recent stage changes", anchor=False)
+    st.caption("The last 30 days")
     moves = stage_history.recent_moves(db, user, days=30)
     if not moves:
         st.caption("No client changed stage in the last 30 days.")

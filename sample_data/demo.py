@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from casebook import accounts, cases, homework, library, safety, stage_history
+from casebook import accounts, cases, homework, library, notes, safety, stage_history
 from casebook.access import Actor
 from casebook.cases import ClientInput
 from casebook.db import Database
@@ -235,6 +235,7 @@ def load_demo(db: Database, *, today: date | None = None) -> None:
         if demo.archived:
             cases.set_archived(db, actor, case.id, case.version, True)
     _load_worksheets(db, actors, today)
+    _load_notes(db, actors, today)
 
 
 CLEAR_SCREEN = {
@@ -329,3 +330,56 @@ def _load_worksheets(db: Database, actors: dict[str, Actor], today: date) -> Non
     )
     give("Grace Adeyemi", "trust_plan", 1)
     give("Kwame Mensah", "professional_help", 9)
+
+
+SOAP_TEXT = {
+    "subjective": "{names} reported a calmer fortnight; one argument about plans at the weekend.",
+    "objective": "Engaged and reflective; turn-taking was respectful for most of the session.",
+    "assessment": "Steady work in stage {stage}; the homework is being used between sessions.",
+    "plan": "Continue the current worksheet; review it next session.",
+}
+DAP_TEXT = {
+    "data": "{names} described the week and the homework; brought notes from home.",
+    "assessment": "Within stage {stage}; motivation good, some avoidance of the hard topic.",
+    "plan": "Keep the focus on stage {stage}; next session in two weeks.",
+}
+
+
+def _load_notes(db: Database, actors: dict[str, Actor], today: date) -> None:
+    """A note every two weeks for each open case: signed, but for the latest drafts."""
+    for username in ("morgan", "riley"):
+        actor = actors[username]
+        for case in cases.list_cases(db, actor, status="open"):
+            attendees = [c.id for c in case.clients]
+            names = " and ".join(c.name.split()[0] for c in case.clients)
+            days_ago = (today - case.opened_on).days - 3
+            number = 0
+            while days_ago > 2:
+                number += 1
+                session_day = today - timedelta(days=days_ago)
+                note_format = "SOAP" if number % 3 else "DAP"
+                draft = notes.create_draft(
+                    db,
+                    actor,
+                    case.id,
+                    session_at=datetime.combine(session_day, time(10 + number % 6, 0)),
+                    duration_minutes=50,
+                    attendance="together" if len(attendees) == 2 else "one",
+                    attendees=attendees,
+                    note_format=note_format,
+                )
+                text = SOAP_TEXT if note_format == "SOAP" else DAP_TEXT
+                stage_now = max(draft.focus.values())
+                last = days_ago <= 16
+                saved = notes.save_draft(
+                    db,
+                    actor,
+                    draft.id,
+                    draft.version,
+                    sections={k: v.format(names=names, stage=stage_now) for k, v in text.items()},
+                    next_session_on=today + timedelta(days=2 + case.id % 9) if last else None,
+                )
+                # Leave the newest note of a few cases unsigned, one of them for over a week.
+                if not (last and case.id % 3 == 0):
+                    notes.sign(db, actor, saved.id, saved.version)
+                days_ago -= 14

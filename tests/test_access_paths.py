@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from casebook import cases, exports, homework, stage_history
+from casebook import cases, exports, homework, notes, stage_history
 from casebook.cli import main
 from casebook.errors import AccessDenied
 from pages.common import USER_KEY
@@ -21,6 +21,7 @@ PAGES = [
     "pages/homework.py",
     "pages/worksheets.py",
     "pages/assignment.py",
+    "pages/note.py",
     "pages/dashboard.py",
     "pages/cases.py",
     "pages/case.py",
@@ -75,6 +76,7 @@ def test_no_page_shows_anothers_clients_whatever_the_query(demo, page, viewer, o
     their_cases = cases.list_cases(demo, actor(demo, owner), status=None)
     for case in their_cases[:3]:
         work = homework.for_case(demo, actor(demo, owner), case.id)
+        written = notes.notes_for_case(demo, actor(demo, owner), case.id)
         at = open_page(
             demo,
             viewer,
@@ -82,6 +84,7 @@ def test_no_page_shows_anothers_clients_whatever_the_query(demo, page, viewer, o
             case=case.id,
             client=case.clients[0].id,
             assignment=work[0].id if work else 1,
+            note=written[0].id if written else 1,
         )
         assert not at.exception
         assert secrets_in(everything_shown(at), secrets) == set(), (page, case.id)

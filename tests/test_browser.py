@@ -205,3 +205,41 @@ def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page)
     assert answers["hiding"][0] == "Late-night messages to an old friend"
     assert answers["actions"][0] == "Phone home at nine"
     db.dispose()
+
+
+def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app, page):
+    url, home = app
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.get_by_role("link", name="Cases").first.click()
+    page.get_by_role("link", name="Sam O'Connor").first.click()
+    playwright_api.expect(page.get_by_role("heading", name="Case #3")).to_be_visible()
+    page.get_by_role("tab", name="Notes").click()
+    page.get_by_text("Write a note for a session").click()
+    page.get_by_role("button", name="Start the note").click()
+    playwright_api.expect(page.get_by_role("heading", name="Session note")).to_be_visible()
+    page.get_by_label("Subjective").fill("Both felt heard this week")
+    page.get_by_label("Plan").fill("Keep the Sunday check-in")
+    page.get_by_label("Objective").click()  # leaving a field saves the draft
+    playwright_api.expect(page.get_by_text("Draft saved at")).to_be_visible()
+
+    page.get_by_label("Review comment").first.fill("Promises kept")
+    page.get_by_role("button", name="Mark reviewed").first.click()
+    playwright_api.expect(page.get_by_text("Reviewed 'Trust plan'.")).to_be_visible()
+
+    page.get_by_role("button", name="Sign note").click()
+    page.get_by_role("button", name="Yes, sign it").click()
+    playwright_api.expect(page.get_by_text("Note signed and locked.")).to_be_visible()
+    playwright_api.expect(page.get_by_text("Signed", exact=True)).to_be_visible()
+    playwright_api.expect(page.get_by_label("Subjective")).to_have_count(0)
+    playwright_api.expect(page.get_by_text("Both felt heard this week")).to_be_visible()
+    playwright_api.expect(page.get_by_role("button", name="Add addendum")).to_be_visible()
+
+    from casebook import homework, notes
+
+    db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+    morgan = accounts.authenticate(db, "morgan", "rekindle-demo")
+    newest = notes.notes_for_case(db, morgan, 3)[0]
+    assert newest.signed and newest.sections["subjective"] == "Both felt heard this week"
+    assert "reviewed" in {a.status for a in homework.for_case(db, morgan, 3)}
+    db.dispose()

@@ -359,3 +359,50 @@ def test_custom_worksheet_source(db, people, value):
     except CasebookError as exc:
         assert str(exc) and "Traceback" not in str(exc)
     assert library.list_templates(db, people["morgan"]) == before
+
+
+# --- session notes ---------------------------------------------------------------------------
+
+
+@VALUES
+def test_note_sections_risk_notes_addenda_and_private_notes(db, people, value):
+    from datetime import datetime, timedelta
+
+    from casebook import notes
+
+    morgan = people["morgan"]
+    case = cases.create_case(db, morgan, [ClientInput("Ana")])
+    note = notes.create_draft(
+        db,
+        morgan,
+        case.id,
+        session_at=datetime.now() - timedelta(hours=1),
+        attendance="one",
+        attendees=[case.clients[0].id],
+        note_format="SOAP",
+    )
+
+    def current():
+        return notes.get_note(db, morgan, note.id)
+
+    stored_or_refused(
+        lambda v: notes.save_draft(
+            db, morgan, note.id, current().version, sections={"plan": v}, risk_notes=v
+        ),
+        lambda: (current().sections.get("plan"), current().risk_notes),
+        value,
+        expected=(value.strip(), value.strip()),
+    )
+    stored_or_refused(
+        lambda v: notes.save_psychotherapy_note(db, morgan, note.id, v),
+        lambda: current().psychotherapy_note,
+        value,
+    )
+    notes.save_draft(db, morgan, note.id, current().version, sections={"plan": "signed text"})
+    notes.sign(db, morgan, note.id, current().version)
+    stored_or_refused(
+        lambda v: notes.add_addendum(db, morgan, note.id, v),
+        lambda: [a.text for a in current().addenda],
+        value,
+        expected=[value.strip()],
+    )

@@ -1,0 +1,216 @@
+"""What every Casebook PDF shares: the font, styles, escaped user text, and a running
+header and footer with "Page N of M". Plain data in, bytes out; nothing fetched from a URL.
+
+Every piece of text that a user typed goes through `para` (escaped), so `<`, `>`, `&` and
+quotes print as typed and nothing typed is read as paragraph markup.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from handouts.fonts import HandoutFonts, handout_fonts
+
+NONE_RECORDED = "\u2014"  # an em dash for an empty field
+
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#52606d")
+RULE = colors.HexColor("#9aa5b1")
+SHADE = colors.HexColor("#eef1f4")
+MARGIN = 20 * mm
+
+
+def day(value: date | None) -> str:
+    return f"{value:%d %b %Y}" if value else NONE_RECORDED
+
+
+def markup(text: str | None) -> str:
+    """User text as paragraph markup that prints exactly as typed, line breaks kept."""
+    if text is None or not str(text).strip():
+        return NONE_RECORDED
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "<br/>".join(escape(line.replace("\t", "    ")) for line in lines)
+
+
+class Styles:
+    def __init__(self, fonts: HandoutFonts) -> None:
+        base = ParagraphStyle(
+            "body",
+            fontName=fonts.regular,
+            fontSize=10,
+            leading=14,
+            textColor=INK,
+            alignment=TA_LEFT,
+        )
+        self.body = base
+        self.title = ParagraphStyle(
+            "title", parent=base, fontName=fonts.bold, fontSize=20, leading=24
+        )
+        self.client = ParagraphStyle("client", parent=base, fontSize=15, leading=20, spaceBefore=2)
+        self.meta = ParagraphStyle("meta", parent=base, fontSize=9, leading=12, textColor=MUTED)
+        self.heading = ParagraphStyle(
+            "heading",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=12,
+            leading=16,
+            spaceBefore=14,
+            spaceAfter=6,
+        )
+        self.label = ParagraphStyle("label", parent=base, fontSize=9, textColor=MUTED)
+        self.cell = ParagraphStyle("cell", parent=base, fontSize=9, leading=12)
+        self.cell_head = ParagraphStyle("cell_head", parent=self.cell, fontName=fonts.bold)
+        self.notice = ParagraphStyle("notice", parent=base, fontSize=9, leading=12)
+
+
+def para(text: str | None, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(markup(text), style)
+
+
+def details(rows: list[tuple[str, str | None]], st: Styles, width: float) -> Table:
+    """Label / value pairs, values wrapped; labels are ours, values are the user's."""
+    table = Table(
+        [[Paragraph(escape(label), st.label), para(value, st.body)] for label, value in rows],
+        colWidths=[42 * mm, width - 42 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, SHADE),
+            ]
+        )
+    )
+    return table
+
+
+def notice(text: str, st: Styles, width: float) -> Table:
+    box = Table([[Paragraph(escape(text), st.notice)]], colWidths=[width])
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.75, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return box
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """The text, shortened with an ellipsis if it would be wider than `width`."""
+    text = " ".join(text.split())
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "\u2026", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
+
+
+class _PagedCanvas(Canvas):
+    """Draws the running header and footer once the page count is known ("Page N of M")."""
+
+    def __init__(
+        self, *args: Any, fonts: HandoutFonts, practice_name: str, footer: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._fonts, self._practice, self._footer = fonts, practice_name, footer
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._furniture(number, total)
+            super().showPage()
+        super().save()
+
+    def _furniture(self, number: int, total: int) -> None:
+        width, height = self._pagesize
+        right = width - MARGIN
+        self.saveState()
+        self.setFillColor(MUTED)
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.5)
+        top = height - 12 * mm
+        # drawString takes text as it is (no markup), so user text needs no escaping here.
+        self.setFont(self._fonts.bold, 8.5)
+        self.drawRightString(right, top, "Confidential clinical record")
+        self.setFont(self._fonts.regular, 8.5)
+        self.drawString(MARGIN, top, fit(self._practice, self._fonts.regular, 8.5, 100 * mm))
+        self.line(MARGIN, top - 3 * mm, right, top - 3 * mm)
+        bottom = 12 * mm
+        self.line(MARGIN, bottom + 4 * mm, right, bottom + 4 * mm)
+        self.drawString(MARGIN, bottom, fit(self._footer, self._fonts.regular, 8.5, 120 * mm))
+        self.drawRightString(right, bottom, f"Page {number} of {total}")
+        self.restoreState()
+
+
+def render(
+    story: Callable[[Styles, float], list[Flowable]],
+    *,
+    practice_name: str,
+    footer: str,
+    title: str,
+    pagesize: tuple[float, float] = A4,
+) -> bytes:
+    """A PDF from a story builder (given the styles and the text width)."""
+    fonts = handout_fonts()
+    st = Styles(fonts)
+    out = io.BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=24 * mm,
+        bottomMargin=24 * mm,
+        title=title,
+        author=practice_name,
+        subject=title,
+        creator="Casebook",
+    )
+    # No frame padding: text and tables line up with the running header and footer.
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc.build(
+        story(st, doc.width),
+        canvasmaker=partial(_PagedCanvas, fonts=fonts, practice_name=practice_name, footer=footer),
+    )
+    return out.getvalue()

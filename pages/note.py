@@ -1,0 +1,315 @@
+from datetime import date, datetime, timedelta
+
+import streamlit as st
+
+from casebook import cases, homework, library, notes, practice
+from casebook.errors import CasebookError
+from casebook.models import RISK_LEVELS
+from handouts.note import session_note_pdf
+from pages import common
+from worksheets.note_formats import formats
+from worksheets.stages import stage, stages
+
+user = common.require_user("counsellor", "supervisor")
+db = common.database()
+
+try:
+    note_id = int(st.query_params.get("note", ""))
+except ValueError:
+    st.title("Session note")
+    st.info("Open a note from its case's Notes tab.", icon=":material/info:")
+    st.stop()
+
+note = common.attempt(lambda: notes.get_note(db, user, note_id))
+if note is None:
+    st.stop()
+case = cases.get_case(db, user, note.case_id)
+names = {c.id: c.name for c in case.clients}
+can_write = user.role == "counsellor" and case.counsellor_id == user.id
+editing = can_write and not note.signed
+K = f"note_{note.id}"  # widget keys start with this
+version_key = f"{K}_version"
+st.session_state.setdefault(version_key, note.version)
+sections = formats()[note.note_format].sections
+
+
+def autosave() -> None:
+    """Save the draft whenever a field changes, so leaving the page loses nothing."""
+    ss = st.session_state
+    try:
+        saved = notes.save_draft(
+            db,
+            user,
+            note.id,
+            ss[version_key],
+            sections={sec.id: ss.get(f"{K}_{sec.id}", "") for sec in sections},
+            focus={cid: ss.get(f"{K}_focus_{cid}", note.focus[cid]) for cid in note.focus},
+            risk_level=ss.get(f"{K}_risk", note.risk_level),
+            risk_notes=ss.get(f"{K}_risk_notes", note.risk_notes),
+            rescreen=ss.get(f"{K}_rescreen", note.rescreen),
+            next_session_on=ss.get(f"{K}_next", note.next_session_on),
+            session_at=datetime.combine(
+                ss.get(f"{K}_date", note.session_at.date()),
+                ss.get(f"{K}_time", note.session_at.time()),
+            ),
+            duration_minutes=int(ss.get(f"{K}_duration", note.duration_minutes)),
+        )
+    except CasebookError as exc:
+        ss[f"{K}_problem"] = str(exc)
+    else:
+        ss[version_key] = saved.version
+        ss[f"{K}_problem"] = None
+        ss[f"{K}_saved_at"] = datetime.now().strftime("%H:%M:%S")
+
+
+st.page_link(
+    "pages/case.py",
+    label=f"Case #{case.id}",
+    icon=":material/arrow_back:",
+    query_params={"case": case.id},
+)
+st.title(f"Session note · {common.md(case.label)}")
+st.badge("Signed" if note.signed else "Draft", color="green" if note.signed else "orange")
+st.caption(
+    f"{note.note_format} · {common.md(notes.attendance_text(note, names))} · by "
+    f"{common.md(note.author)}"
+    + (
+        f" · signed by {common.md(note.signer)} on {note.signed_at:%d %b %Y %H:%M} UTC"
+        if note.signed and note.signed_at
+        else ""
+    )
+)
+common.show_flash()
+if problem := st.session_state.get(f"{K}_problem"):
+    st.error(common.md(problem), icon=":material/error:")
+    if st.button("Reload the saved note", key=f"{K}_reload"):
+        for key in [k for k in st.session_state if str(k).startswith(K)]:
+            del st.session_state[key]
+        st.rerun()
+elif saved_at := st.session_state.get(f"{K}_saved_at"):
+    st.caption(f"Draft saved at {saved_at}.")
+
+if editing:
+    a, b, c = st.columns(3)
+    a.date_input(
+        "Session date",
+        value=note.session_at.date(),
+        key=f"{K}_date",
+        max_value=date.today(),
+        format="DD/MM/YYYY",
+        on_change=autosave,
+    )
+    b.time_input(
+        "Start time",
+        value=note.session_at.time(),
+        key=f"{K}_time",
+        step=timedelta(minutes=5),
+        on_change=autosave,
+    )
+    c.number_input(
+        "Minutes", 5, 600, note.duration_minutes, step=5, key=f"{K}_duration", on_change=autosave
+    )
+    focus_cols = st.columns(len(note.focus))
+    for col, (cid, number) in zip(focus_cols, note.focus.items(), strict=True):
+        with col:
+            chosen = st.selectbox(
+                f"Stage in focus for {common.md(names.get(cid, ''))}",
+                [s.number for s in stages()],
+                index=number - 1,
+                key=f"{K}_focus_{cid}",
+                format_func=common.stage_label,
+                on_change=autosave,
+            )
+            with st.expander("Prompts from the guide for this stage"):
+                for ask in stage(chosen).asks:
+                    st.markdown(f"- **{ask.title}.** {ask.text}")
+    for sec in sections:
+        st.text_area(
+            sec.title,
+            value=note.sections.get(sec.id, ""),
+            key=f"{K}_{sec.id}",
+            placeholder=sec.hint,
+            height=120,
+            on_change=autosave,
+        )
+else:
+    for cid, number in note.focus.items():
+        st.markdown(
+            f"**Stage in focus for {common.md(names.get(cid, ''))}:** {common.stage_label(number)}"
+        )
+    st.caption(f"Session {note.session_at:%d %b %Y, %H:%M} · {note.duration_minutes} minutes")
+    for sec in sections:
+        st.markdown(f"**{sec.title}**")
+        st.text(note.sections.get(sec.id, "") or "—")
+
+st.subheader("Risk", anchor=False)
+if editing:
+    r1, r2 = st.columns([1, 2])
+    r1.selectbox(
+        "Risk observed this session",
+        RISK_LEVELS,
+        key=f"{K}_risk",
+        index=RISK_LEVELS.index(note.risk_level),
+        format_func=str.capitalize,
+        on_change=autosave,
+    )
+    r1.checkbox("Rescreen for safety", value=note.rescreen, key=f"{K}_rescreen", on_change=autosave)
+    r2.text_area(
+        "What you observed",
+        value=note.risk_notes,
+        key=f"{K}_risk_notes",
+        height=90,
+        on_change=autosave,
+    )
+else:
+    st.markdown(
+        f"**{note.risk_level.capitalize()}**" + (" · rescreen needed" if note.rescreen else "")
+    )
+    if note.risk_notes:
+        st.text(note.risk_notes)
+if note.rescreen or st.session_state.get(f"{K}_rescreen"):
+    st.warning(
+        "Rescreen each partner privately: open the case's Safety tab.", icon=":material/shield:"
+    )
+st.page_link(
+    "pages/case.py",
+    label="The case's safety screens",
+    icon=":material/shield:",
+    query_params={"case": case.id},
+)
+
+st.subheader("Next session", anchor=False)
+if editing:
+    st.date_input(
+        "Next session",
+        value=note.next_session_on,
+        key=f"{K}_next",
+        min_value=date.today(),
+        max_value=date.today() + timedelta(days=366),
+        format="DD/MM/YYYY",
+        on_change=autosave,
+        label_visibility="collapsed",
+    )
+else:
+    st.markdown(f"{note.next_session_on:%d %b %Y}" if note.next_session_on else "Not booked.")
+
+st.subheader("Homework", anchor=False)
+attending = [
+    a
+    for a in homework.for_case(db, user, case.id)
+    if a.client_id in note.attendees and a.status in ("assigned", "in_progress", "completed")
+]
+if not attending:
+    st.caption("No open worksheets for the clients at this session.")
+for a in attending:
+    with st.container(border=True):
+        st.page_link(
+            "pages/assignment.py",
+            query_params={"assignment": a.id},
+            label=f"{common.md(a.template_title)} · {common.md(a.client_name)} · "
+            f"{a.status.replace('_', ' ')} · due {a.due_on:%d %b %Y}",
+            icon=":material/assignment:",
+        )
+        if can_write and a.status == "completed":
+            comment = st.text_input("Review comment", key=f"{K}_review_{a.id}")
+            if st.button("Mark reviewed", key=f"{K}_review_btn_{a.id}"):
+                if common.attempt(
+                    lambda a=a, c=comment: homework.review(db, user, a.id, a.version, c)
+                ):
+                    common.flash(f"Reviewed '{common.md(a.template_title)}'.")
+                    st.rerun()
+if can_write:
+    with st.expander("Assign new homework"):
+        templates = library.list_templates(db, user)
+        t_id = st.selectbox(
+            "Worksheet",
+            [t.id for t in templates],
+            key=f"{K}_assign_t",
+            format_func=lambda i: next(
+                f"Stage {t.stage} · {t.title}" for t in templates if t.id == i
+            ),
+        )
+        who = st.selectbox(
+            "For",
+            list(note.attendees),
+            key=f"{K}_assign_who",
+            format_func=lambda i: names.get(i, ""),
+        )
+        due = st.date_input(
+            "Due",
+            value=note.next_session_on or date.today() + timedelta(7),
+            key=f"{K}_assign_due",
+            format="DD/MM/YYYY",
+        )
+        if st.button("Assign", key=f"{K}_assign"):
+            if common.attempt(lambda: homework.assign(db, user, [who], t_id, due_on=due)):
+                common.flash("Homework assigned.")
+                st.rerun()
+
+if note.author_id == user.id:
+    with st.expander("Psychotherapy note: private to you, never exported or printed"):
+        text = st.text_area(
+            "Your private notes on this session",
+            value=note.psychotherapy_note or "",
+            key=f"{K}_private",
+            height=120,
+        )
+        if st.button("Save private note", key=f"{K}_private_save"):
+            if common.attempt(lambda: notes.save_psychotherapy_note(db, user, note.id, text)):
+                common.flash("Private note saved.")
+                st.rerun()
+
+if note.signed:
+    st.subheader("Addenda", anchor=False)
+    for ad in note.addenda:
+        st.caption(f"{ad.written_at:%d %b %Y %H:%M} UTC · {common.md(ad.author)}")
+        st.text(ad.text)
+    if can_write:
+        with st.form(f"{K}_addendum"):
+            text = st.text_area(
+                "Add a dated addendum (the note itself stays as signed)", key=f"{K}_addendum_text"
+            )
+            if st.form_submit_button("Add addendum"):
+                if common.attempt(lambda: notes.add_addendum(db, user, note.id, text)):
+                    st.session_state.pop(f"{K}_addendum_text", None)
+                    common.flash("Addendum added.")
+                    st.rerun()
+elif editing:
+    st.divider()
+    confirm = f"{K}_confirm_sign"
+    if st.button("Sign note", type="primary", key=f"{K}_sign", icon=":material/signature:"):
+        st.session_state[confirm] = True
+    if st.session_state.get(confirm):
+        st.warning(
+            "Sign this note? It is then locked; corrections become dated addenda.",
+            icon=":material/lock:",
+        )
+        yes, no = st.columns([1, 6])
+        if yes.button("Yes, sign it", type="primary", key=f"{K}_sign_yes"):
+            st.session_state.pop(confirm)
+            if common.attempt(lambda: notes.sign(db, user, note.id, st.session_state[version_key])):
+                for key in [k for k in st.session_state if str(k).startswith(K)]:
+                    del st.session_state[key]
+                common.flash("Note signed and locked.")
+                st.rerun()
+        if no.button("Not yet", key=f"{K}_sign_no"):
+            st.session_state.pop(confirm)
+            st.rerun()
+
+st.divider()
+if st.button("Prepare a PDF to print", key=f"{K}_pdf", icon=":material/print:"):
+    printable = common.attempt(lambda: notes.printable(db, user, note.id))
+    if printable is not None:
+        st.session_state[f"{K}_pdf_bytes"] = session_note_pdf(
+            printable, practice.load(db).practice_name
+        )
+if pdf := st.session_state.get(f"{K}_pdf_bytes"):
+    st.download_button(
+        "Download the note (PDF)",
+        pdf,
+        file_name=f"note-{note.id}.pdf",
+        mime="application/pdf",
+        key=f"{K}_pdf_download",
+        on_click="ignore",
+        icon=":material/download:",
+    )

@@ -1,0 +1,125 @@
+"""Session-note pages through AppTest: write (autosaved), sign, addendum, roles."""
+
+from __future__ import annotations
+
+from casebook import cases, homework, notes
+from pages.common import md
+from tests.test_pages import actor, demo, open_tab, shown  # noqa: F401 - the demo fixture
+from tests.test_worksheet_pages import open_as
+
+
+def _case(db, username, name):
+    return cases.list_cases(db, actor(db, username), search=name)[0]
+
+
+def test_start_a_note_from_the_case_and_it_is_autosaved(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Mei Lin")
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Notes")
+    before = {n.id for n in notes.notes_for_case(demo, morgan, case.id)}
+    at.button(key=f"note_new_{case.id}").click().run()
+    [new] = [n for n in notes.notes_for_case(demo, morgan, case.id) if n.id not in before]
+    assert (new.status, new.note_format, new.attendees) == ("draft", "SOAP", (case.clients[0].id,))
+    at = open_as(demo, "morgan", "pages/note.py", note=new.id)
+    at.text_area(key=f"note_{new.id}_subjective").input("Misses her partner").run()
+    assert notes.get_note(demo, morgan, new.id).sections["subjective"] == "Misses her partner"
+    at.text_area(key=f"note_{new.id}_plan").input("Space plan").run()
+    stored = notes.get_note(demo, morgan, new.id)
+    assert stored.sections == {
+        "subjective": "Misses her partner",
+        "objective": "",
+        "assessment": "",
+        "plan": "Space plan",
+    }
+
+
+def test_sign_locks_the_note_and_an_addendum_follows(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    at.button(key=f"note_{draft.id}_sign").click().run()
+    assert not notes.get_note(demo, morgan, draft.id).signed  # not until confirmed
+    at.button(key=f"note_{draft.id}_sign_yes").click().run()
+    signed = notes.get_note(demo, morgan, draft.id)
+    assert signed.signed and signed.signer == "Morgan Ellis"
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    assert not [t for t in at.text_area if str(t.key).endswith("_subjective")]  # locked
+    at.text_area(key=f"note_{draft.id}_addendum_text").input("Taylor arrived 10 minutes late")
+    at.button(key=f"FormSubmitter:note_{draft.id}_addendum-Add addendum").click().run()
+    assert [a.text for a in notes.get_note(demo, morgan, draft.id).addenda] == [
+        "Taylor arrived 10 minutes late"
+    ]
+
+
+def test_a_save_from_a_stale_tab_is_refused_and_the_text_stays(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    notes.save_draft(demo, morgan, draft.id, draft.version, sections={"plan": "other tab"})
+    at.text_area(key=f"note_{draft.id}_plan").input("my careful plan").run()
+    assert any("another tab" in e.value for e in at.error)
+    assert at.text_area(key=f"note_{draft.id}_plan").value == "my careful plan"
+    assert notes.get_note(demo, morgan, draft.id).sections["plan"] == "other tab"
+
+
+def test_mark_homework_reviewed_from_the_note(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    done = next(a for a in homework.for_case(demo, morgan, case.id) if a.status == "completed")
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    at.text_input(key=f"note_{draft.id}_review_{done.id}").input("Kept every promise")
+    at.button(key=f"note_{draft.id}_review_btn_{done.id}").click().run()
+    reviewed = homework.get(demo, morgan, done.id).assignment
+    assert (reviewed.status, reviewed.review_comment) == ("reviewed", "Kept every promise")
+
+
+def test_psychotherapy_note_is_shown_only_to_its_author(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    note = notes.notes_for_case(demo, morgan, case.id)[0]
+    notes.save_psychotherapy_note(demo, morgan, note.id, "Wonder about his father")
+    mine = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    assert mine.text_area(key=f"note_{note.id}_private").value == "Wonder about his father"
+    theirs = open_as(demo, "casey", "pages/note.py", note=note.id)
+    assert "father" not in shown(theirs)
+    assert not [t for t in theirs.text_area if str(t.key).endswith("_private")]
+
+
+def test_supervisor_reads_notes_and_cannot_write_them(demo):  # noqa: F811
+    casey = actor(demo, "casey")
+    case = _case(demo, "casey", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, casey, case.id) if not n.signed)
+    at = open_as(demo, "casey", "pages/note.py", note=draft.id)
+    assert md(draft.sections["subjective"]) in shown(at) or draft.sections["subjective"] in [
+        t.value for t in at.text
+    ]
+    assert at.text_area.values == [] or all(t.disabled for t in at.text_area)
+    assert not [b for b in at.button if "Sign" in str(b.label)]
+
+
+def test_another_counsellor_is_denied_a_note_by_url(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Sam O")
+    note = notes.notes_for_case(demo, actor(demo, "morgan"), case.id)[0]
+    at = open_as(demo, "riley", "pages/note.py", note=note.id)
+    assert [e.value for e in at.error] == [md("This case belongs to another counsellor.")]
+    assert "Sam" not in shown(at)
+
+
+def test_print_a_note(demo):  # noqa: F811
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    note = notes.notes_for_case(demo, morgan, case.id)[-1]
+    notes.save_psychotherapy_note(demo, morgan, note.id, "PRIVATE HUNCH")
+    at = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    at.button(key=f"note_{note.id}_pdf").click().run()
+    pdf = at.session_state[f"note_{note.id}_pdf_bytes"]
+    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
+    assert "Session note" in text and note.sections["subjective"] in text.replace("\n", " ")
+    assert "PRIVATE HUNCH" not in text
