@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from casebook import audit, cases, practice
+from casebook import audit, cases, notes, practice
 from casebook.access import Actor, case_for_reading, require_role
 from casebook.cases import CaseView
 from casebook.db import Database
@@ -113,9 +113,9 @@ def client_record(db: Database, actor: Actor, client_id: int) -> ClientRecord:
         if case_id is None:
             raise NotFound(f"There is no client #{client_id}.")
         case_for_reading(s, actor, case_id)
-    return record_of_client(
-        cases.get_case(db, actor, case_id), client_id, exported_by=actor.display_name
-    )
+    case = cases.get_case(db, actor, case_id)
+    record = record_of_client(case, client_id, exported_by=actor.display_name)
+    return replace(record, notes=tuple(notes.signed_notes_of_client(db, actor, case, client_id)))
 
 
 def _iso(value: date | None) -> str | None:
@@ -153,6 +153,24 @@ def record_json(record: ClientRecord, practice_name: str) -> bytes:
         },
         "stage_history": [
             {**asdict(entry), "moved_on": _iso(entry.moved_on)} for entry in record.history
+        ],
+        "session_notes": [
+            {
+                "session_at": n.session_at.isoformat(timespec="minutes"),
+                "duration_minutes": n.duration_minutes,
+                "attendance": n.attendance,
+                "format": n.note_format,
+                "stage_in_focus": dict(n.focus),
+                "sections": dict(n.sections),
+                "risk": n.risk_level,
+                "risk_notes": n.risk_notes,
+                "signed": n.signed,
+                "addenda": [
+                    {"written_at": w.isoformat(timespec="minutes"), "by": a, "text": t}
+                    for w, a, t in n.addenda
+                ],
+            }
+            for n in record.notes
         ],
         "not_included": "Psychotherapy notes, which are kept apart from the clinical record.",
     }

@@ -4,7 +4,7 @@ and psychotherapy notes kept apart, visible only to their author."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.cases import CaseView
 from casebook.db import Database
 from casebook.errors import Conflict, NotFound, ValidationError
 from casebook.models import (
@@ -454,15 +455,9 @@ def attendance_text(note: NoteView, names: dict[int, str]) -> str:
     return ATTENDANCE_WORDS[note.attendance]
 
 
-def printable(db: Database, actor: Actor, note_id: int) -> NotePrint:
-    """The note as plain data for its PDF (never the psychotherapy note); audited."""
-    from casebook.cases import get_case
-
-    note = get_note(db, actor, note_id)
-    case = get_case(db, actor, note.case_id)
+def to_print(note: NoteView, case: CaseView) -> NotePrint:
+    """The note as plain data for a document; the psychotherapy note is never part of it."""
     names = {c.id: c.name for c in case.clients}
-    audit.log(db, actor, "note_print", case_id=note.case_id, detail=f"#{note.id}")
-    sections = formats()[note.note_format].sections
     return NotePrint(
         case_id=note.case_id,
         note_id=note.id,
@@ -472,7 +467,10 @@ def printable(db: Database, actor: Actor, note_id: int) -> NotePrint:
         duration_minutes=note.duration_minutes,
         attendance=attendance_text(note, names),
         note_format=note.note_format,
-        sections=tuple((sec.title, note.sections.get(sec.id, "")) for sec in sections),
+        sections=tuple(
+            (sec.title, note.sections.get(sec.id, ""))
+            for sec in formats()[note.note_format].sections
+        ),
         focus=tuple((names.get(cid, ""), stage(st).label) for cid, st in note.focus.items()),
         risk_level=note.risk_level,
         risk_notes=note.risk_notes,
@@ -485,3 +483,31 @@ def printable(db: Database, actor: Actor, note_id: int) -> NotePrint:
         ),
         addenda=tuple((a.written_at, a.author, a.text) for a in note.addenda),
     )
+
+
+def printable(db: Database, actor: Actor, note_id: int) -> NotePrint:
+    """One note as plain data for its PDF; the printing is audited."""
+    from casebook.cases import get_case
+
+    note = get_note(db, actor, note_id)
+    audit.log(db, actor, "note_print", case_id=note.case_id, detail=f"#{note.id}")
+    return to_print(note, get_case(db, actor, note.case_id))
+
+
+def signed_notes_of_client(
+    db: Database, actor: Actor, case: CaseView, client_id: int
+) -> list[NotePrint]:
+    """The signed notes of sessions the client attended, oldest first, for their record."""
+    with db.read() as s:
+        case_for_reading(s, actor, case.id)
+        rows = s.scalars(
+            select(SessionNote)
+            .where(SessionNote.case_id == case.id, SessionNote.status == "signed")
+            .order_by(SessionNote.session_at, SessionNote.id)
+        ).all()
+        views = [_view(s, n, actor, full=True) for n in rows]
+    return [
+        to_print(replace(v, psychotherapy_note=None), case)
+        for v in views
+        if client_id in v.attendees
+    ]

@@ -70,6 +70,24 @@ def _story(note: NotePrint, practice_name: str, st: Styles, width: float) -> lis
     return story
 
 
+def note_flowables(note: NotePrint, st: Styles, width: float) -> Flowable:
+    """One signed note, compact, for a client's record."""
+    parts: list[Flowable] = [
+        para(
+            f"{note.session_at:%d %b %Y, %H:%M} \u00b7 {note.note_format} \u00b7 "
+            f"{note.attendance} \u00b7 {note.signed}",
+            st.label,
+        ),
+    ]
+    for title, text in note.sections:
+        if text:
+            parts.append(para(f"{title}: {text}", st.body))
+    for when, author, text in note.addenda:
+        parts.append(para(f"Addendum, {when:%d %b %Y} ({author}): {text}", st.body))
+    parts.append(Spacer(1, 8))
+    return KeepTogether(parts)
+
+
 def session_note_pdf(note: NotePrint, practice_name: str) -> bytes:
     """The note as a PDF, with page N of M on every page."""
     return render(

@@ -25,6 +25,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 from handouts.document import RULE, SHADE, Styles, day, details, notice, para, render
+from handouts.note import NotePrint, note_flowables
 
 CONFIDENTIAL = (
     "Confidential clinical record. It holds personal health information about the client "
@@ -75,11 +76,12 @@ class ClientRecord:
     history: tuple[StageEntry, ...]
     exported_on: date
     exported_by: str
+    notes: tuple[NotePrint, ...] = ()  # signed notes of sessions the client attended
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> ClientRecord:
         """A record from a dict with the same keys (history entries may be dicts too)."""
-        values = {f.name: data[f.name] for f in fields(cls)}
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data or f.name != "notes"}
         values["history"] = tuple(
             h if isinstance(h, StageEntry) else StageEntry(**h) for h in values["history"]
         )
@@ -116,6 +118,15 @@ def _history(record: ClientRecord, st: Styles, width: float) -> Flowable:
         )
     )
     return table
+
+
+def _notes(record: ClientRecord, st: Styles, width: float) -> list[Flowable]:
+    if not record.notes:
+        return []
+    story: list[Flowable] = [Paragraph("Session notes", st.heading)]
+    for note in record.notes:
+        story.append(note_flowables(note, st, width))
+    return story
 
 
 def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -> list[Flowable]:
@@ -159,6 +170,7 @@ def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -
         KeepTogether([Paragraph("Case", st.heading), details(case_rows, st, width)]),
         Paragraph("Stage history", st.heading),
         _history(record, st, width),
+        *_notes(record, st, width),
         Spacer(1, 14),
         para(NOT_INCLUDED, st.meta),
     ]

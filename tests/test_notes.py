@@ -198,3 +198,40 @@ def test_every_step_is_audited(db, people, couple):
     actions = [e.action for e in audit.entries(db, people["admin"], username="morgan")][:3]
     assert actions == ["note_sign", "note_save", "note_create"]
     assert all("secret plan" not in e.detail for e in audit.entries(db, people["admin"]))
+
+
+def test_the_client_export_holds_signed_notes_but_never_psychotherapy_notes(
+    db, people, couple, tmp_path
+):
+    import json
+
+    from pypdf import PdfReader
+
+    morgan = people["morgan"]
+    ana, ben = couple.clients
+    joint = draft(db, morgan, couple)
+    joint = notes.save_draft(
+        db, morgan, joint.id, joint.version, sections={"plan": "Weekly walk together"}
+    )
+    notes.sign(db, morgan, joint.id, joint.version)
+    notes.save_psychotherapy_note(db, morgan, joint.id, "Private hunch about Ana")
+    notes.add_addendum(db, morgan, joint.id, "Walk moved to Sundays")
+    alone = draft(db, morgan, couple, attendance="one", attendees=[ben.id])
+    alone = notes.save_draft(
+        db, morgan, alone.id, alone.version, sections={"plan": "Ben only session"}
+    )
+    notes.sign(db, morgan, alone.id, alone.version)
+    unsigned = draft(db, morgan, couple)
+    notes.save_draft(db, morgan, unsigned.id, unsigned.version, sections={"plan": "Not signed"})
+
+    written = exports.export_client(db, morgan, ana.id, tmp_path)
+    data = json.loads(next(p for p in written if p.suffix == ".json").read_text("utf-8"))
+    assert [n["sections"]["Plan"] for n in data["session_notes"]] == ["Weekly walk together"]
+    assert data["session_notes"][0]["addenda"][0]["text"] == "Walk moved to Sundays"
+    pdf = next(p for p in written if p.suffix == ".pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Weekly walk together" in text and "Walk moved to Sundays" in text
+    for path in written:
+        content = path.read_bytes()
+        assert b"Private hunch" not in content
+        assert b"Ben only session" not in content and b"Not signed" not in content
