@@ -8,13 +8,9 @@ from pages import common, worksheet_form
 user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
-try:
-    assignment_id = int(st.query_params.get("assignment", ""))
-except ValueError:
-    st.title("Worksheet")
-    st.info("Open a worksheet from its case or from Homework.", icon=":material/info:")
-    st.stop()
-
+assignment_id = common.query_id(
+    "assignment", title="Worksheet", hint="Open a worksheet from its case or from Homework."
+)
 detail = common.attempt(lambda: homework.get(db, user, assignment_id))
 if detail is None:
     st.stop()
@@ -22,12 +18,6 @@ a, template = detail.assignment, detail.template
 version_key = f"assignment_version_{a.id}"
 st.session_state.setdefault(version_key, a.version)
 expected = st.session_state[version_key]
-
-
-def saved(message: str) -> None:
-    st.session_state.pop(version_key, None)
-    common.flash(message)
-    st.rerun()
 
 
 case = cases.get_case(db, user, a.case_id)
@@ -51,15 +41,13 @@ st.caption(
     + (f" · completed {a.completed_on:%d %b %Y}" if a.completed_on else "")
 )
 common.show_flash()
-if expected != a.version:
-    st.warning(
-        "This worksheet was changed in another tab or by someone else. Copy anything you "
-        "typed, then reload.",
-        icon=":material/sync_problem:",
-    )
-    if st.button("Reload the latest version", key="assignment_reload"):
-        st.session_state.pop(version_key, None)
-        st.rerun()
+common.stale_banner(
+    expected,
+    a.version,
+    what="worksheet",
+    key="assignment_reload",
+    forget=lambda k: k == version_key or k.startswith(f"ws_{a.id}_"),
+)
 if a.instructions:
     st.markdown("**Instructions from your counsellor**")
     st.text(a.instructions)
@@ -97,10 +85,11 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
                 )
             )
             if result is not None:
-                saved(
+                common.saved(
+                    version_key,
                     "Marked complete."
                     if result.status == "completed" and complete
-                    else "Draft saved."
+                    else "Draft saved.",
                 )
 
 if can_write and a.status == "completed":
@@ -109,22 +98,17 @@ if can_write and a.status == "completed":
         comment = st.text_area("Comment for the record", key=f"review_comment_{a.id}")
         if st.form_submit_button("Mark reviewed", type="primary"):
             if common.attempt(lambda: homework.review(db, user, a.id, expected, comment)):
-                saved("Reviewed.")
+                common.saved(version_key, "Reviewed.")
 if a.review_comment:
     st.markdown("**Review**")
     st.text(a.review_comment)
 
 if can_write and a.status in ("assigned", "in_progress", "completed"):
-    confirm = f"confirm_cancel_{a.id}"
-    if st.button("Cancel this worksheet", key=f"cancel_{a.id}"):
-        st.session_state[confirm] = True
-    if st.session_state.get(confirm):
-        st.warning("Cancel this worksheet? Its answers are kept.", icon=":material/cancel:")
-        yes, no = st.columns([1, 6])
-        if yes.button("Yes, cancel it", key=f"cancel_yes_{a.id}", type="primary"):
-            st.session_state.pop(confirm)
-            if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
-                saved("Worksheet cancelled.")
-        if no.button("Keep it", key=f"cancel_no_{a.id}"):
-            st.session_state.pop(confirm)
-            st.rerun()
+    if common.confirmed(
+        f"cancel_{a.id}",
+        "Cancel this worksheet",
+        "Cancel this worksheet? Its answers are kept.",
+        yes="Yes, cancel it",
+    ):
+        if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
+            common.saved(version_key, "Worksheet cancelled.")

@@ -15,14 +15,7 @@ safety_screen = screen()
 user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
-try:
-    case_id = int(st.query_params.get("case", ""))
-except ValueError:
-    st.title("Case")
-    st.info("Choose a case from the list of cases.", icon=":material/info:")
-    st.page_link("pages/cases.py", label="Go to Cases", icon=":material/folder_shared:")
-    st.stop()
-
+case_id = common.query_id("case", title="Case", hint="Choose a case from the list of cases.")
 case = common.attempt(lambda: cases.get_case(db, user, case_id))
 if case is None:
     st.page_link("pages/cases.py", label="Back to Cases", icon=":material/arrow_back:")
@@ -31,13 +24,6 @@ if case is None:
 version_key = f"case_version_{case.id}"
 st.session_state.setdefault(version_key, case.version)
 expected_version = st.session_state[version_key]
-
-
-def saved(message: str) -> None:
-    """After a successful change: forget the version we edited and show the fresh case."""
-    st.session_state.pop(version_key, None)
-    common.flash(message)
-    st.rerun()
 
 
 can_write = user.role == "counsellor" and case.counsellor_id == user.id
@@ -54,18 +40,15 @@ st.caption(
     + (f" · closed {case.closed_on:%d %b %Y} as **{case.outcome}**" if case.closed_on else "")
 )
 common.show_flash()
-if expected_version != case.version:
-    st.warning(
-        "This case was changed in another tab or by someone else since you opened it. "
-        "Copy anything you typed, then reload to see the latest version.",
-        icon=":material/sync_problem:",
-    )
-    if st.button("Reload the latest version", key=f"reload_{case.id}"):
-        for key in [
-            k for k in st.session_state if str(k).endswith(f"_{case.id}") or k == version_key
-        ]:
-            del st.session_state[key]
-        st.rerun()
+common.stale_banner(
+    expected_version,
+    case.version,
+    what="case",
+    key=f"reload_{case.id}",
+    forget=lambda k: (
+        k.endswith(f"_{case.id}") or k == version_key or k.startswith(f"edit_{case.id}_")
+    ),
+)
 if user.role == "supervisor":
     st.info("Supervisor view: read-only.", icon=":material/visibility:")
 elif case.status != "open":
@@ -144,7 +127,7 @@ if stages_tab.open:
                             if move is not None:
                                 st.session_state.pop(f"move_reason_{client.id}", None)
                                 name, label = common.md(client.name), common.stage_label(target)
-                                saved(f"{name} moved to stage {label}.")
+                                common.saved(version_key, f"{name} moved to stage {label}.")
                 st.markdown("**History**")
                 moves = client.history
                 st.table(
@@ -355,7 +338,7 @@ if work_tab.open:
                 if made:
                     for key in (f"assign_instr_{case.id}", f"assign_override_{case.id}"):
                         st.session_state.pop(key, None)
-                    saved(f"Assigned '{common.md(picked.title)}'.")
+                    common.saved(version_key, f"Assigned '{common.md(picked.title)}'.")
 
 if safety_tab.open:
     with safety_tab:
@@ -413,9 +396,10 @@ if safety_tab.open:
                     if done is not None:
                         for q in safety_screen.questions:
                             st.session_state.pop(f"screen_{person}_{q.id}", None)
-                        saved(
+                        common.saved(
+                            version_key,
                             "Screen recorded: "
-                            + ("client flagged." if done.flagged else "no concern raised.")
+                            + ("client flagged." if done.flagged else "no concern raised."),
                         )
 
 if details_tab.open:
@@ -461,7 +445,7 @@ if details_tab.open:
                     )
                     if updated is not None:
                         st.session_state.pop(f"add_partner_{case.id}", None)
-                        saved("Details saved.")
+                        common.saved(version_key, "Details saved.")
 
 if close_tab.open:
     with close_tab:
@@ -497,41 +481,27 @@ if close_tab.open:
                         )
                     )
                     if closed is not None:
-                        saved(f"Case closed: {outcome}.")
+                        common.saved(version_key, f"Case closed: {outcome}.")
         elif case.status == "closed":
             st.markdown(f"Closed on {case.closed_on:%d %b %Y} as **{case.outcome}**.")
             if case.closing_note:
                 st.text(case.closing_note)
             if st.button("Reopen case", key=f"reopen_{case.id}"):
                 if common.attempt(lambda: cases.reopen_case(db, user, case.id, expected_version)):
-                    saved("Case reopened.")
+                    common.saved(version_key, "Case reopened.")
 
         if can_write:
             st.divider()
             archived = case.status == "archived"
-            confirm_key = f"confirm_archive_{case.id}"
             label = "Restore case" if archived else "Archive case"
-            if st.button(label, key=f"archive_{case.id}"):
-                st.session_state[confirm_key] = True
-            if st.session_state.get(confirm_key):
-                st.warning(
-                    "Restore this case to the working list?"
-                    if archived
-                    else "Archive this case? It leaves the working list; nothing is deleted and it "
-                    "can be restored at any time.",
-                    icon=":material/archive:",
-                )
-                yes, no = st.columns([1, 6])
-                if yes.button(
-                    "Yes, " + label.lower(), type="primary", key=f"archive_yes_{case.id}"
+            question = (
+                "Restore this case to the working list?"
+                if archived
+                else "Archive this case? It leaves the working list; nothing is deleted and it "
+                "can be restored at any time."
+            )
+            if common.confirmed(f"archive_{case.id}", label, question, yes="Yes, " + label.lower()):
+                if common.attempt(
+                    lambda: cases.set_archived(db, user, case.id, expected_version, not archived)
                 ):
-                    st.session_state.pop(confirm_key)
-                    if common.attempt(
-                        lambda: cases.set_archived(
-                            db, user, case.id, expected_version, not archived
-                        )
-                    ):
-                        saved("Case restored." if archived else "Case archived.")
-                if no.button("Cancel", key=f"archive_no_{case.id}"):
-                    st.session_state.pop(confirm_key)
-                    st.rerun()
+                    common.saved(version_key, "Case restored." if archived else "Case archived.")

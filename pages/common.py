@@ -122,6 +122,13 @@ def flash(message: str) -> None:
     st.session_state["casebook_flash"] = message
 
 
+def saved(version_key: str, message: str) -> None:
+    """After a change: forget the version the page edited, say what happened, show it fresh."""
+    st.session_state.pop(version_key, None)
+    flash(message)
+    st.rerun()
+
+
 def show_flash() -> None:
     message = st.session_state.pop("casebook_flash", None)
     if message:
@@ -134,3 +141,49 @@ _MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
 def md(text: str | None) -> str:
     """User text made safe to embed in Markdown: it shows exactly as typed."""
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in (text or ""))
+
+
+def query_id(name: str, *, title: str, hint: str) -> int:
+    """The whole number in the URL's `name` parameter; otherwise a hint, and the page stops."""
+    try:
+        return int(st.query_params.get(name, ""))
+    except ValueError:
+        st.title(title)
+        st.info(hint, icon=":material/info:")
+        st.stop()
+
+
+def stale_banner(
+    expected: int, actual: int, *, what: str, key: str, forget: Callable[[str], bool]
+) -> None:
+    """Say that the record changed elsewhere; offer to reload, forgetting the typed values
+    whose session keys `forget` picks (the version read first among them)."""
+    if expected == actual:
+        return
+    st.warning(
+        f"This {what} was changed in another tab or by someone else since you opened it. "
+        "Copy anything you typed, then reload to see the latest version.",
+        icon=":material/sync_problem:",
+    )
+    if st.button("Reload the latest version", key=key):
+        for name in [k for k in st.session_state if forget(str(k))]:
+            del st.session_state[name]
+        st.rerun()
+
+
+def confirmed(key: str, label: str, question: str, *, yes: str, **button: Any) -> bool:
+    """A button that asks before it acts: True on the run where the user says yes."""
+    asking = f"{key}_asking"
+    if st.button(label, key=key, **button):
+        st.session_state[asking] = True
+    if not st.session_state.get(asking):
+        return False
+    st.warning(question, icon=":material/help:")
+    left, right = st.columns([1, 5])
+    if left.button(yes, type="primary", key=f"{key}_yes"):
+        del st.session_state[asking]
+        return True
+    if right.button("Cancel", key=f"{key}_no"):
+        del st.session_state[asking]
+        st.rerun()
+    return False

@@ -13,13 +13,9 @@ from worksheets.stages import stage, stages
 user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
-try:
-    note_id = int(st.query_params.get("note", ""))
-except ValueError:
-    st.title("Session note")
-    st.info("Open a note from its case's Notes tab.", icon=":material/info:")
-    st.stop()
-
+note_id = common.query_id(
+    "note", title="Session note", hint="Open a note from its case's Notes tab."
+)
 note = common.attempt(lambda: notes.get_note(db, user, note_id))
 if note is None:
     st.stop()
@@ -276,24 +272,18 @@ if note.signed:
                     st.rerun()
 elif editing:
     st.divider()
-    confirm = f"{K}_confirm_sign"
-    if st.button("Sign note", type="primary", key=f"{K}_sign", icon=":material/signature:"):
-        st.session_state[confirm] = True
-    if st.session_state.get(confirm):
-        st.warning(
-            "Sign this note? It is then locked; corrections become dated addenda.",
-            icon=":material/lock:",
-        )
-        yes, no = st.columns([1, 6])
-        if yes.button("Yes, sign it", type="primary", key=f"{K}_sign_yes"):
-            st.session_state.pop(confirm)
-            if common.attempt(lambda: notes.sign(db, user, note.id, st.session_state[version_key])):
-                for key in [k for k in st.session_state if str(k).startswith(K)]:
-                    del st.session_state[key]
-                common.flash("Note signed and locked.")
-                st.rerun()
-        if no.button("Not yet", key=f"{K}_sign_no"):
-            st.session_state.pop(confirm)
+    if common.confirmed(
+        f"{K}_sign",
+        "Sign note",
+        "Sign this note? It is then locked; corrections become dated addenda.",
+        yes="Yes, sign it",
+        type="primary",
+        icon=":material/signature:",
+    ):
+        if common.attempt(lambda: notes.sign(db, user, note.id, st.session_state[version_key])):
+            for key in [k for k in st.session_state if str(k).startswith(K)]:
+                del st.session_state[key]
+            common.flash("Note signed and locked.")
             st.rerun()
 
 st.divider()

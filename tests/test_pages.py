@@ -317,10 +317,10 @@ def test_closing_and_archiving_a_case(demo):
     )
     at.button(key=f"archive_{case.id}").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"  # not until confirmed
-    at.button(key=f"archive_yes_{case.id}").click().run()
+    at.button(key=f"archive_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "archived"
     at.button(key=f"archive_{case.id}").click().run()
-    at.button(key=f"archive_yes_{case.id}").click().run()
+    at.button(key=f"archive_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"
 
 
