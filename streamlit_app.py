@@ -31,9 +31,15 @@ else:
             st.Page("pages/case.py", title="Case", visibility="hidden"),
             st.Page("pages/assignment.py", title="Worksheet", visibility="hidden"),
             st.Page("pages/note.py", title="Session note", visibility="hidden"),
+            st.Page("pages/progress.py", title="Progress", visibility="hidden"),
+            st.Page("pages/session_prep.py", title="Before the session", visibility="hidden"),
             account,
         ]
         if user.role == "counsellor":
             pages.insert(2, st.Page("pages/new_case.py", title="New case", icon=":material/add:"))
+        else:
+            pages.insert(
+                1, st.Page("pages/practice.py", title="Practice", icon=":material/groups:")
+            )
     page = st.navigation(pages)
 page.run()

@@ -41,3 +41,151 @@ def caseload_by_stage(frame: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(dtick=1, rangemode="tozero")
     fig.update_layout(height=360)
     return _layout(fig, "Clients by stage (open cases)", "Clients", "")
+
+
+PALETTE = ["#2f6f73", "#c26d3a", "#6b5b95", "#8a9a5b"]
+
+
+def empty(title: str, message: str) -> go.Figure:
+    """A titled figure that says there is nothing to show yet."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": 14, "color": "#6b7780"},
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=220)
+    return _layout(fig, title, "", "")
+
+
+def stage_journey(steps: pd.DataFrame, stage_names: list[str]) -> go.Figure:
+    """Each client's stage over time as a step line; the axis names the stages.
+
+    steps columns: client_name, date, stage (one row per move, plus one for today).
+    """
+    title = "Stages over time"
+    if steps.empty:
+        return empty(title, "No stage moves yet.")
+    fig = go.Figure()
+    for i, (name, rows) in enumerate(steps.groupby("client_name", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"],
+                y=rows["stage"],
+                name=name,
+                mode="lines+markers",
+                line={"shape": "hv", "width": 3, "color": PALETTE[i % len(PALETTE)]},
+                hovertemplate="%{x|%d %b %Y}: stage %{y}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_yaxes(
+        tickvals=list(range(1, len(stage_names) + 1)),
+        ticktext=[f"{n}. {s}" for n, s in enumerate(stage_names, start=1)],
+        range=[0.5, len(stage_names) + 0.5],
+        gridcolor="#e3e8e6",
+    )
+    fig.update_layout(height=380, legend={"orientation": "h", "y": -0.15})
+    return _layout(fig, title, "Date", "")
+
+
+def measure_trend(
+    scores: pd.DataFrame,
+    *,
+    measure_name: str,
+    cutoff: float | None,
+    higher_is_better: bool,
+    total_range: tuple[int, int],
+) -> go.Figure:
+    """Each client's totals over time, the cut-off band shaded, reliable change marked.
+
+    scores columns: client_name, scored_on, total, reliable (bool: reliable change from the
+    client's first score).
+    """
+    title = f"{measure_name}: totals over time"
+    if scores.empty:
+        return empty(title, "No scores recorded yet.")
+    low, high = total_range
+    fig = go.Figure()
+    if cutoff is not None:
+        y0, y1 = (low, cutoff) if higher_is_better else (cutoff, high)
+        fig.add_hrect(
+            y0=y0,
+            y1=y1,
+            fillcolor="#c26d3a",
+            opacity=0.08,
+            line_width=0,
+            annotation_text="below the cut-off" if higher_is_better else "above the cut-off",
+            annotation_position="top left",
+        )
+        fig.add_hline(
+            y=cutoff,
+            line_dash="dash",
+            line_color="#c26d3a",
+            annotation_text=f"cut-off {cutoff:g}",
+            annotation_position="bottom right",
+        )
+    for i, (name, rows) in enumerate(scores.groupby("client_name", sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["scored_on"],
+                y=rows["total"],
+                name=name,
+                mode="lines+markers",
+                line={"color": color, "width": 3},
+                marker={"size": 8},
+                hovertemplate="%{x|%d %b %Y}: %{y}<extra>" + name + "</extra>",
+            )
+        )
+        reliable = rows[rows["reliable"]]
+        if not reliable.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=reliable["scored_on"],
+                    y=reliable["total"],
+                    mode="markers",
+                    name=f"{name}: reliable change",
+                    marker={"symbol": "star", "size": 16, "color": color},
+                    hovertemplate="Reliable change from the first score<extra></extra>",
+                )
+            )
+    fig.update_yaxes(range=[low - 0.5, high + 0.5], gridcolor="#e3e8e6")
+    fig.update_layout(height=360, legend={"orientation": "h", "y": -0.2})
+    return _layout(fig, title, "Date", "Total")
+
+
+def homework_completion(frame: pd.DataFrame, label: str) -> go.Figure:
+    """Stacked bars of worksheets on time, late, overdue and open, per `label` column."""
+    title = "Homework completion"
+    if frame.empty or frame["assigned"].sum() == 0:
+        return empty(title, "No worksheets assigned yet.")
+    fig = go.Figure()
+    parts = [
+        ("on_time", "On time", "#2f6f73"),
+        ("late", "Late", "#8a9a5b"),
+        ("overdue", "Overdue", "#c26d3a"),
+        ("open", "Not yet due", "#b8c4c2"),
+    ]
+    for column, name, color in parts:
+        fig.add_trace(go.Bar(x=frame[label], y=frame[column], name=name, marker_color=color))
+    fig.update_layout(barmode="stack", height=320, legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(dtick=1, gridcolor="#e3e8e6")
+    return _layout(fig, title, "", "Worksheets")
+
+
+def counts_bar(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str) -> go.Figure:
+    """A plain bar chart of counts (outcomes of closed cases, caseload per counsellor)."""
+    if frame.empty or frame[y].sum() == 0:
+        return empty(title, "Nothing to show yet.")
+    fig = go.Figure(
+        go.Bar(x=frame[x], y=frame[y], marker_color=ACCENT, text=frame[y], textposition="outside")
+    )
+    fig.update_yaxes(dtick=1, rangemode="tozero", gridcolor="#e3e8e6")
+    fig.update_layout(height=320)
+    return _layout(fig, title, x_title, "Count")

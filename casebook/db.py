@@ -188,10 +188,11 @@ class Database:
         self.sync_library()
 
     def sync_library(self) -> None:
-        """Add the shipped worksheet templates that the database does not hold yet."""
-        from casebook.library import sync_shipped  # the library needs the schema first
+        """Add the shipped worksheet templates and measures the database does not hold yet."""
+        from casebook import library, measures  # they need the schema first
 
-        sync_shipped(self)
+        library.sync_shipped(self)
+        measures.sync_shipped(self)
 
     def is_empty(self) -> bool:
         """True when no user account exists yet (a first run)."""

@@ -278,3 +278,36 @@ class PsychotherapyNote(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(EncryptedText)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class MeasureDefinitionRow(Base):
+    """One version of a measure definition (shipped or the practice's own); TOML is the truth."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_measures_key_version"),)
+
+
+class MeasureScore(Base):
+    """A client's answers to a measure on a day; the total is computed from the items."""
+
+    __tablename__ = "measure_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
+    scored_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[str] = mapped_column(EncryptedText)
+    total: Mapped[int] = mapped_column(Integer)
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("session_notes.id"))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from casebook import audit
 from casebook.access import Actor, require_role
@@ -21,6 +21,9 @@ class PracticeSettings:
     lockout_minutes: int = 15
     backups_kept: int = 14
     default_note_format: str = "SOAP"
+    # Per measure key, the SD and reliability for reliable change, where the practice set its
+    # own; otherwise the measure's data file gives them.
+    measure_params: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 LIMITS = {
@@ -55,6 +58,8 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
                 raise ValidationError(
                     f"{name.replace('_', ' ').capitalize()} must be {low}-{high}."
                 )
+        elif name == "measure_params":
+            _check_measure_params(value)
         elif name == "default_note_format":
             if value not in formats():
                 raise ValidationError(
@@ -69,3 +74,16 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
             s.merge(PracticeSetting(key=name, value=json.dumps(value)))
         audit.record(s, actor, "settings_change", detail=", ".join(sorted(changes)))
     return load(db)
+
+
+def _check_measure_params(value: object) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Measure settings must name a measure.")
+    for key, params in value.items():
+        if not isinstance(params, dict) or set(params) != {"sd", "reliability"}:
+            raise ValidationError(f"Settings of '{key}' need an SD and a reliability.")
+        sd, r = params["sd"], params["reliability"]
+        if isinstance(sd, bool) or not isinstance(sd, int | float) or not 0 < sd <= 10_000:
+            raise ValidationError(f"The SD of '{key}' must be more than 0.")
+        if isinstance(r, bool) or not isinstance(r, int | float) or not 0 <= r < 1:
+            raise ValidationError(f"The reliability of '{key}' must be from 0 up to 1.")

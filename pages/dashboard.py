@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import caseload, charts
-from casebook import homework, notes, safety, stage_history
+from casebook import attention, homework, notes, stage_history
 from pages import common
 from worksheets.stages import stages
 
@@ -30,25 +30,35 @@ d.metric("Due this week", len(work.due_this_week))
 e.metric("Overdue", len(work.overdue))
 f.metric("Awaiting review", len(work.awaiting_review))
 
-flags = safety.flagged_clients(db, user)
-for flag in flags:
-    with st.container(border=True):
-        st.page_link(
-            "pages/case.py",
-            label=f"Safety flag: **{common.md(flag.client_name)}** · case "
-            f"#{flag.case_id} (screened {flag.last_screened:%d %b %Y})",
-            query_params={"case": flag.case_id},
-            icon=":material/shield:",
+needs = attention.for_actor(db, user)
+st.subheader(f"Needs attention ({len(needs)})", anchor=False)
+if needs.empty:
+    st.caption("Nothing needs attention: no flags, nothing overdue, no old drafts.")
+ICONS = {
+    1: ":material/shield:",
+    2: ":material/trending_down:",
+    3: ":material/shield:",
+    4: ":material/assignment_late:",
+    5: ":material/edit_note:",
+    6: ":material/event_busy:",
+}
+PAGES = {"case": "pages/case.py", "note": "pages/note.py", "assignment": "pages/assignment.py"}
+for row in needs.head(12).itertuples():
+    [(kind, target)] = row.link.items()
+    st.page_link(
+        PAGES[kind],
+        query_params={kind: target},
+        icon=ICONS[row.priority],
+        label=f"**{row.kind.capitalize()}** · {common.md(row.client_name)} · "
+        f"{common.md(row.detail)}",
+    )
+if len(needs) > 12:
+    with st.expander(f"{len(needs) - 12} more"):
+        st.dataframe(
+            needs.iloc[12:][["kind", "client_name", "case_id", "detail"]],
+            hide_index=True,
+            width="stretch",
         )
-unscreened = safety.unscreened_before_contact(db, user)
-if unscreened:
-    with st.expander(f"Not yet screened for safety, at stage 3 or later ({len(unscreened)})"):
-        for item in unscreened:
-            st.page_link(
-                "pages/case.py",
-                label=f"{common.md(item.client_name)} · case #{item.case_id}",
-                query_params={"case": item.case_id},
-            )
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -68,33 +78,26 @@ with left:
 
 with right:
     upcoming = notes.upcoming_sessions(db, user)
-    quiet = notes.cases_without_session(db, user)
-    unsigned = notes.unsigned_notes(db, user)
-    st.subheader("Sessions", anchor=False)
-    if not (upcoming or quiet or unsigned):
-        st.caption("No sessions booked in the next 14 days, no quiet cases, no old drafts.")
+    st.subheader("Upcoming sessions", anchor=False)
+    if not upcoming:
+        st.caption("No sessions booked in the next 14 days.")
     for item in upcoming:
         st.page_link(
-            "pages/case.py",
+            "pages/session_prep.py",
             query_params={"case": item.case_id},
             icon=":material/event:",
             label=f"{item.on:%a %d %b} · {common.md(item.label)}",
         )
-    for item in unsigned:
-        st.page_link(
-            "pages/note.py",
-            query_params={"note": item.note_id},
-            icon=":material/edit_note:",
-            label=f"Unsigned note from {item.session_at:%d %b} · case #{item.case_id}",
-        )
-    if quiet:
-        with st.expander(f"No session in 30 days ({len(quiet)})"):
-            for item in quiet:
-                st.page_link(
-                    "pages/case.py",
-                    query_params={"case": item.case_id},
-                    label=f"{common.md(item.label)} · last {item.on:%d %b %Y}",
-                )
+    if work.due_this_week:
+        st.subheader("Homework due this week", anchor=False)
+        for a in work.due_this_week:
+            st.page_link(
+                "pages/assignment.py",
+                query_params={"assignment": a.id},
+                icon=":material/assignment:",
+                label=f"{a.due_on:%a %d %b} · {common.md(a.template_title)} · "
+                f"{common.md(a.client_name)}",
+            )
     st.subheader("Recent stage changes", anchor=False)
     st.caption("The last 30 days")
     moves = stage_history.recent_moves(db, user, days=30)

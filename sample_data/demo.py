@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from casebook import accounts, cases, homework, library, notes, safety, stage_history
+from casebook import accounts, cases, homework, library, measures, notes, safety, stage_history
 from casebook.access import Actor
 from casebook.cases import ClientInput
 from casebook.db import Database
@@ -236,6 +236,7 @@ def load_demo(db: Database, *, today: date | None = None) -> None:
             cases.set_archived(db, actor, case.id, case.version, True)
     _load_worksheets(db, actors, today)
     _load_notes(db, actors, today)
+    _load_scores(db, actors, today)
 
 
 CLEAR_SCREEN = {
@@ -383,3 +384,46 @@ def _load_notes(db: Database, actors: dict[str, Actor], today: date) -> None:
                 if not (last and case.id % 3 == 0):
                     notes.sign(db, actor, saved.id, saved.version)
                 days_ago -= 14
+
+
+# CSI-4 totals (0-21), oldest first, a month apart: recovery, improvement, no change, and
+# one reliable deterioration.
+CSI4_TOTALS = {
+    "Jordan Reyes": (8, 11, 15),
+    "Alex Reyes": (9, 10, 12),
+    "Sam O'Connor": (10, 14, 17),
+    "Taylor O'Connor": (12, 13, 14),
+    "Priya Nair": (11, 6),
+    "Noah Kim": (7, 12),
+    "Ava Kim": (9, 10),
+    "Ben Adeyemi": (6, 10, 13),
+    "Grace Adeyemi": (8, 9, 14),
+}
+
+
+def _csi4_answers(total: int) -> dict[str, int]:
+    """Item answers that add up to `total` (happiness 0-6, the others 0-5)."""
+    happiness = min(6, round(total * 6 / 21))
+    rest = total - happiness
+    items = [min(5, rest // 3 + (1 if i < rest % 3 else 0)) for i in range(3)]
+    return dict(
+        zip(("happiness", "warm", "rewarding", "satisfied"), [happiness, *items], strict=True)
+    )
+
+
+def _load_scores(db: Database, actors: dict[str, Actor], today: date) -> None:
+    csi4 = next(i for i, d in measures.current_measures(db).items() if d.key == "csi4")
+    for username in ("morgan", "riley"):
+        actor = actors[username]
+        for case in cases.list_cases(db, actor, status="open"):
+            for client in case.clients:
+                totals = CSI4_TOTALS.get(client.name, ())
+                for n, total in enumerate(totals):
+                    measures.record_score(
+                        db,
+                        actor,
+                        client.id,
+                        csi4,
+                        _csi4_answers(total),
+                        scored_on=today - timedelta(days=30 * (len(totals) - 1 - n) + 5),
+                    )

@@ -1,0 +1,229 @@
+"""Measures (the CSI-4 and a practice's own) and clients' scores, item by item."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+
+from analysis.measures import total_score
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casebook import audit, practice, validation
+from casebook.access import Actor, case_for_reading, case_for_writing, require_role, visible_cases
+from casebook.db import Database
+from casebook.errors import NotFound, ValidationError
+from casebook.models import Case, Client, MeasureDefinitionRow, MeasureScore, SessionNote
+from worksheets.measure_files import (
+    MeasureDefinition,
+    MeasureError,
+    parse_measure_text,
+    shipped_measures,
+)
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    id: int
+    client_id: int
+    measure_key: str
+    measure_id: int
+    scored_on: date
+    total: int
+    answers: dict[str, int]
+    note_id: int | None
+
+
+def sync_shipped(db: Database) -> None:
+    """Add shipped measure versions not yet in the database."""
+    with db.write() as s:
+        known = set(s.execute(select(MeasureDefinitionRow.key, MeasureDefinitionRow.version)))
+        for definition, text in shipped_measures():
+            if (definition.key, definition.version) not in known:
+                s.add(
+                    MeasureDefinitionRow(
+                        key=definition.key,
+                        version=definition.version,
+                        name=definition.name,
+                        source=text,
+                        custom=False,
+                    )
+                )
+
+
+def _definition(
+    row: MeasureDefinitionRow, params: dict[str, dict[str, float]]
+) -> MeasureDefinition:
+    definition = parse_measure_text(row.source, f"{row.key} v{row.version}")
+    override = params.get(row.key)
+    if override:
+        definition = replace(definition, measure=replace(definition.measure, **override))
+    return definition
+
+
+def definitions(db: Database) -> dict[int, MeasureDefinition]:
+    """Every measure version by id, with the practice's SD and reliability where it set them."""
+    params = practice.load(db).measure_params
+    with db.read() as s:
+        rows = s.scalars(select(MeasureDefinitionRow).order_by(MeasureDefinitionRow.id)).all()
+        return {row.id: _definition(row, params) for row in rows}
+
+
+def current_measures(db: Database) -> dict[int, MeasureDefinition]:
+    """The latest version of each measure, by id."""
+    every = definitions(db)
+    latest: dict[str, int] = {}
+    for measure_id, d in every.items():
+        if d.key not in latest or every[latest[d.key]].version < d.version:
+            latest[d.key] = measure_id
+    return {i: every[i] for i in latest.values()}
+
+
+def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure") -> int:
+    """Add a practice's own measure or its next version; ValidationError names the field."""
+    require_role(actor, "counsellor")
+    if len(text) > 100_000:
+        raise ValidationError("A measure file is at most 100,000 characters.")
+    try:
+        definition = parse_measure_text(text, name)
+    except MeasureError as exc:
+        raise ValidationError(str(exc)) from None
+    with db.write() as s:
+        rows = s.scalars(
+            select(MeasureDefinitionRow).where(MeasureDefinitionRow.key == definition.key)
+        ).all()
+        if any(not r.custom for r in rows):
+            raise ValidationError(f"{name}: key '{definition.key}' is a shipped measure.")
+        latest = max((r.version for r in rows), default=0)
+        if definition.version != latest + 1:
+            raise ValidationError(f"{name}: version must be {latest + 1}.")
+        row = MeasureDefinitionRow(
+            key=definition.key,
+            version=definition.version,
+            name=definition.name,
+            source=text,
+            custom=True,
+            created_by=actor.id,
+        )
+        s.add(row)
+        s.flush()
+        audit.record(s, actor, "measure_save", detail=f"{definition.key} v{definition.version}")
+        return row.id
+
+
+def _client(s: Session, client_id: int) -> Client:
+    client = s.get(Client, client_id)
+    if client is None:
+        raise NotFound(f"There is no client #{client_id}.")
+    return client
+
+
+def record_score(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    measure_id: int,
+    answers: dict[str, int],
+    *,
+    scored_on: date,
+    note_id: int | None = None,
+) -> ScoreView:
+    """Record a client's answers, item by item; the total is computed.
+
+    An out-of-range or missing item is refused (ValidationError naming the item).
+    """
+    every = definitions(db)
+    if measure_id not in every:
+        raise NotFound(f"There is no measure #{measure_id}.")
+    definition = every[measure_id]
+    try:
+        total = total_score(definition.measure, answers)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    scored_on = validation.past_date(scored_on, "Date of the score", today=date.today())
+    with db.write() as s:
+        client = _client(s, client_id)
+        case = case_for_writing(s, actor, client.case_id)
+        if note_id is not None:
+            note = s.get(SessionNote, note_id)
+            if note is None or note.case_id != case.id:
+                raise ValidationError("That session note is not of this case.")
+        row = MeasureScore(
+            client_id=client_id,
+            measure_id=measure_id,
+            scored_on=scored_on,
+            answers=json.dumps(answers),
+            total=total,
+            note_id=note_id,
+            recorded_by=actor.id,
+        )
+        s.add(row)
+        s.flush()
+        audit.record(
+            s,
+            actor,
+            "score_record",
+            case_id=case.id,
+            client_id=client_id,
+            detail=f"{definition.key} #{row.id}",
+        )
+        return ScoreView(
+            row.id, client_id, definition.key, measure_id, scored_on, total, dict(answers), note_id
+        )
+
+
+def scores_for_case(db: Database, actor: Actor, case_id: int) -> list[ScoreView]:
+    """Every score of a case's clients, oldest first."""
+    with db.read() as s:
+        case = case_for_reading(s, actor, case_id)
+        ids = [c.id for c in case.clients]
+        rows = s.execute(
+            select(MeasureScore, MeasureDefinitionRow.key)
+            .join(MeasureDefinitionRow, MeasureDefinitionRow.id == MeasureScore.measure_id)
+            .where(MeasureScore.client_id.in_(ids))
+            .order_by(MeasureScore.scored_on, MeasureScore.id)
+        ).all()
+        return [
+            ScoreView(
+                r.id,
+                r.client_id,
+                key,
+                r.measure_id,
+                r.scored_on,
+                r.total,
+                json.loads(r.answers),
+                r.note_id,
+            )
+            for r, key in rows
+        ]
+
+
+@dataclass(frozen=True)
+class CaseloadScore:
+    client_id: int
+    client_name: str
+    case_id: int
+    measure_id: int
+    scored_on: date
+    total: int
+
+
+def caseload_scores(db: Database, actor: Actor) -> list[CaseloadScore]:
+    """Every score total in the actor's open cases (the answers stay encrypted, unread)."""
+    with db.read() as s:
+        rows = s.execute(
+            select(
+                MeasureScore.client_id,
+                Client.name,
+                Client.case_id,
+                MeasureScore.measure_id,
+                MeasureScore.scored_on,
+                MeasureScore.total,
+            )
+            .join(Client, Client.id == MeasureScore.client_id)
+            .join(Case, Case.id == Client.case_id)
+            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+            .order_by(MeasureScore.scored_on, MeasureScore.id)
+        ).all()
+    return [CaseloadScore(*row) for row in rows]

@@ -1,0 +1,85 @@
+from dataclasses import asdict
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from analysis import caseload, charts, timeline
+from casebook import cases, stage_history
+from casebook.models import OUTCOMES
+from pages import common
+from worksheets.stages import stages
+
+user = common.require_user("supervisor")
+db = common.database()
+
+st.title("Practice")
+st.caption("Every counsellor's caseload, read-only.")
+every = cases.list_cases(db, user, status=None)
+names = [s.name for s in stages()]
+
+open_cases = [c for c in every if c.status == "open"]
+per_counsellor = (
+    pd.DataFrame(
+        {
+            "counsellor": [c.counsellor_name for c in open_cases],
+            "clients": [len(c.clients) for c in open_cases],
+        }
+    )
+    .groupby("counsellor", as_index=False)
+    .agg(open_cases=("clients", "size"), clients=("clients", "sum"))
+)
+a, b, c = st.columns(3)
+a.metric("Open cases", len(open_cases))
+b.metric("Counsellors with open cases", len(per_counsellor))
+c.metric("Closed cases", sum(x.status == "closed" for x in every))
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.plotly_chart(
+        charts.counts_bar(
+            per_counsellor, "counsellor", "open_cases", "Open cases per counsellor", "Counsellor"
+        ),
+        width="stretch",
+    )
+    with st.expander("As a table"):
+        st.dataframe(per_counsellor, hide_index=True, width="stretch")
+with right:
+    closed = [x for x in every if x.outcome]
+    outcomes = pd.DataFrame(
+        {
+            "outcome": [o.capitalize() for o in OUTCOMES],
+            "cases": [sum(x.outcome == o for x in closed) for o in OUTCOMES],
+        }
+    )
+    st.plotly_chart(
+        charts.counts_bar(outcomes, "outcome", "cases", "Outcomes of closed cases", "Outcome"),
+        width="stretch",
+    )
+    with st.expander("As a table"):
+        st.dataframe(outcomes, hide_index=True, width="stretch")
+
+st.subheader("Clients by stage", anchor=False)
+on = st.date_input(
+    "On",
+    value=date.today(),
+    max_value=date.today(),
+    min_value=date.today() - timedelta(days=3650),
+    key="practice_on",
+    format="DD/MM/YYYY",
+)
+if on == date.today():
+    positions = pd.DataFrame(
+        [asdict(p) for p in stage_history.current_positions(db, user)],
+        columns=caseload.POSITION_COLUMNS,
+    )
+    by_stage = caseload.caseload_by_stage(positions, names)
+else:
+    moves = pd.DataFrame(
+        stage_history.all_moves(db, user), columns=["client_id", "stage", "moved_on"]
+    )
+    funnel = timeline.funnel_at(moves, on, len(names))
+    by_stage = funnel.assign(stage_name=names)[["stage", "stage_name", "clients"]]
+st.plotly_chart(charts.caseload_by_stage(by_stage), width="stretch")
+with st.expander("As a table"):
+    st.dataframe(by_stage, hide_index=True, width="stretch")

@@ -1,0 +1,206 @@
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analysis import charts, homework_stats, timeline
+from analysis import measures as scoring
+from casebook import cases, homework, measures, notes
+from pages import common
+from worksheets.stages import stages
+
+user = common.require_user("counsellor", "supervisor")
+db = common.database()
+
+case_id = common.query_id("case", title="Progress", hint="Open progress from a case.")
+case = common.attempt(lambda: cases.get_case(db, user, case_id))
+if case is None:
+    st.stop()
+names = {c.id: c.name for c in case.clients}
+today = date.today()
+can_write = user.role == "counsellor" and case.counsellor_id == user.id
+
+st.page_link(
+    "pages/case.py",
+    label=f"Case #{case.id}",
+    icon=":material/arrow_back:",
+    query_params={"case": case.id},
+)
+st.title(f"Progress · {common.md(case.label)}")
+common.show_flash()
+
+
+def as_table(frame: pd.DataFrame) -> None:
+    with st.expander("As a table"):
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
+# --- stages ----------------------------------------------------------------------------------
+moves = pd.DataFrame(
+    [(c.id, m.stage, m.moved_on) for c in case.clients for m in c.history],
+    columns=["client_id", "stage", "moved_on"],
+)
+stays = timeline.stage_timeline(moves, today)
+steps = pd.DataFrame(
+    [(names[c.id], m.moved_on, m.stage) for c in case.clients for m in c.history]
+    + [(c.name, today, c.stage) for c in case.clients],
+    columns=["client_name", "date", "stage"],
+)
+st.plotly_chart(charts.stage_journey(steps, [s.name for s in stages()]), width="stretch")
+as_table(
+    pd.DataFrame(
+        {
+            "Client": stays["client_id"].map(names),
+            "Stage": stays["stage"].map(common.stage_label),
+            "Entered": stays["entered"],
+            "Left": stays["left"],
+            "Days": stays["days"],
+            "Moved back": stays["moved_back"].map({True: "yes", False: ""}),
+        }
+    )
+)
+
+# --- measures --------------------------------------------------------------------------------
+st.subheader("Measures", anchor=False)
+every = measures.definitions(db)
+scores = measures.scores_for_case(db, user, case.id)
+if not scores:
+    st.caption("No scores recorded yet.")
+for key in dict.fromkeys(s.measure_key for s in scores):
+    mine = [s for s in scores if s.measure_key == key]
+    definition = every[mine[-1].measure_id]
+    m = definition.measure
+    frame = pd.DataFrame(
+        [(s.client_id, s.scored_on, s.total) for s in mine],
+        columns=["client_id", "scored_on", "total"],
+    )
+    summary = scoring.progress(frame, m)
+    baseline = dict(zip(summary["client_id"], summary["baseline"], strict=True))
+    frame["client_name"] = frame["client_id"].map(names)
+    frame["reliable"] = [
+        abs(scoring.reliable_change_index(baseline[c], t, m.sd, m.reliability)) > scoring.RELIABLE_Z
+        for c, t in zip(frame["client_id"], frame["total"], strict=True)
+    ]
+    st.plotly_chart(
+        charts.measure_trend(
+            frame,
+            measure_name=m.name,
+            cutoff=m.cutoff,
+            higher_is_better=m.higher_is_better,
+            total_range=definition.total_range,
+        ),
+        width="stretch",
+    )
+    st.caption(
+        f"Reliable change (Jacobson & Truax) needs a change of at least "
+        f"{scoring.min_reliable_change(m.sd, m.reliability):.1f} points "
+        f"(SD {m.sd:g}, reliability {m.reliability:g}); stars mark scores that differ "
+        "reliably from the client's first."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Client": summary["client_id"].map(names),
+                "First": summary["baseline"],
+                "Latest": summary["latest"],
+                "Change": summary["change"],
+                "RCI": summary["rci"].round(2),
+                "Category": summary["category"].str.capitalize(),
+                "Scores": summary["n"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if len(case.clients) == 2:
+        gap = scoring.partner_gap(
+            frame[["client_id", "scored_on", "total"]], tuple(c.id for c in case.clients)
+        )
+        with st.expander("The gap between partners over time"):
+            st.dataframe(
+                gap.rename(
+                    columns={
+                        "on": "Date",
+                        "a_total": case.clients[0].name,
+                        "b_total": case.clients[1].name,
+                        "gap": "Gap",
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+    as_table(frame[["client_name", "scored_on", "total", "reliable"]])
+
+if can_write and case.status == "open":
+    current = measures.current_measures(db)
+    with st.expander("Record a score", expanded=not scores):
+        who = st.radio(
+            "Client",
+            [c.id for c in case.clients],
+            horizontal=True,
+            key=f"score_who_{case.id}",
+            format_func=names.get,
+        )
+        measure_id = st.selectbox(
+            "Measure",
+            list(current),
+            key=f"score_measure_{case.id}",
+            format_func=lambda i: current[i].name,
+        )
+        definition = current[measure_id]
+        with st.form(f"score_{case.id}"):
+            answers = {}
+            for item in definition.measure.items:
+                labels = definition.labels.get(item.id) or ()
+                answers[item.id] = st.radio(
+                    common.md(item.text),
+                    list(range(item.low, item.high + 1)),
+                    index=None,
+                    horizontal=True,
+                    key=f"score_{case.id}_{item.id}",
+                    format_func=lambda v, lb=labels, lo=item.low: (
+                        f"{v} · {lb[v - lo]}" if lb else str(v)
+                    ),
+                )
+            on = st.date_input(
+                "Date",
+                value=today,
+                max_value=today,
+                key=f"score_date_{case.id}",
+                format="DD/MM/YYYY",
+            )
+            recent = notes.notes_for_case(db, user, case.id)[:10]
+            note_id = st.selectbox(
+                "From the session (optional)",
+                [None, *(n.id for n in recent)],
+                key=f"score_note_{case.id}",
+                format_func=lambda i: (
+                    "Not tied to a note"
+                    if i is None
+                    else next(f"{n.session_at:%d %b %Y}" for n in recent if n.id == i)
+                ),
+            )
+            if st.form_submit_button("Record score", type="primary"):
+                given = {k: v for k, v in answers.items() if v is not None}
+                made = common.attempt(
+                    lambda: measures.record_score(
+                        db, user, who, measure_id, given, scored_on=on, note_id=note_id
+                    )
+                )
+                if made is not None:
+                    for item in definition.measure.items:
+                        st.session_state.pop(f"score_{case.id}_{item.id}", None)
+                    common.flash(f"Recorded: total {made.total}.")
+                    st.rerun()
+
+# --- homework --------------------------------------------------------------------------------
+st.subheader("Homework", anchor=False)
+work = homework.for_case(db, user, case.id)
+frame = pd.DataFrame(
+    [(a.client_id, a.stage, a.due_on, a.completed_on, a.status) for a in work],
+    columns=["client_id", "stage", "due_on", "completed_on", "status"],
+)
+done = homework_stats.completion(frame, today, by="client_id")
+done["client"] = done["client_id"].map(names)
+st.plotly_chart(charts.homework_completion(done, "client"), width="stretch")
+as_table(done.drop(columns=["client_id"]))

@@ -1,0 +1,113 @@
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analysis import measures as scoring
+from casebook import cases, homework, measures, notes, safety
+from pages import common
+from worksheets.note_formats import formats
+from worksheets.stages import stage
+
+user = common.require_user("counsellor", "supervisor")
+db = common.database()
+
+case_id = common.query_id("case", title="Before the session", hint="Open it from a case.")
+case = common.attempt(lambda: cases.get_case(db, user, case_id))
+if case is None:
+    st.stop()
+today = date.today()
+
+st.page_link(
+    "pages/case.py",
+    label=f"Case #{case.id}",
+    icon=":material/arrow_back:",
+    query_params={"case": case.id},
+)
+st.title(f"Before the session · {common.md(case.label)}")
+
+status = safety.case_status(db, user, case.id)
+for client in case.clients:
+    if status[client.id].flagged:
+        st.error(
+            f"Safety flag: {common.md(client.name)}. No contact-oriented homework "
+            "without a recorded override.",
+            icon=":material/shield:",
+        )
+    elif not status[client.id].screened:
+        st.warning(
+            f"{common.md(client.name)} has not been screened for safety.", icon=":material/shield:"
+        )
+
+every = measures.definitions(db)
+scores = measures.scores_for_case(db, user, case.id)
+columns = st.columns(len(case.clients), gap="large")
+for column, client in zip(columns, case.clients, strict=True):
+    with column, st.container(border=True):
+        st.subheader(common.md(client.name), anchor=False)
+        days = (today - client.stage_since).days
+        st.markdown(f"**Stage {common.stage_label(client.stage)}** · {days} days")
+        st.caption(stage(client.stage).summary)
+        mine = [s for s in scores if s.client_id == client.id]
+        for key in dict.fromkeys(s.measure_key for s in mine):
+            series = [s for s in mine if s.measure_key == key]
+            m = every[series[-1].measure_id].measure
+            first, last = series[0].total, series[-1].total
+            category = scoring.classify(first, last, m) if len(series) > 1 else "unchanged"
+            st.metric(
+                f"{m.name}",
+                last,
+                delta=last - first if len(series) > 1 else None,
+                delta_color="normal" if m.higher_is_better else "inverse",
+                help=f"First score {first} on {series[0].scored_on:%d %b %Y}: {category}.",
+            )
+            st.caption(f"Since the first score: **{category}**")
+        if not mine:
+            st.caption("No measure scores yet.")
+
+written = notes.notes_for_case(db, user, case.id)
+st.subheader("Last session", anchor=False)
+if written:
+    last = written[0]
+    titles = {sec.id: sec.title for sec in formats()[last.note_format].sections}
+    plan = last.sections.get("plan", "")
+    st.caption(
+        f"{last.session_at:%d %b %Y} · {last.note_format} · "
+        f"{'signed' if last.signed else 'draft'}"
+        + (f" · next session {last.next_session_on:%d %b %Y}" if last.next_session_on else "")
+    )
+    st.markdown(f"**{titles.get('plan', 'Plan')}**")
+    st.text(plan or "No plan written.")
+    if last.risk_level != "none" or last.rescreen:
+        st.warning(
+            f"Risk last time: {last.risk_level}" + (" · rescreen needed" if last.rescreen else ""),
+            icon=":material/shield:",
+        )
+    st.page_link("pages/note.py", label="Open the last note", query_params={"note": last.id})
+else:
+    st.caption("No notes yet.")
+
+st.subheader("Homework", anchor=False)
+work = [
+    a
+    for a in homework.for_case(db, user, case.id)
+    if a.status in ("assigned", "in_progress", "completed")
+]
+if work:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Worksheet": [a.template_title for a in work],
+                "Client": [a.client_name for a in work],
+                "Due": [a.due_on for a in work],
+                "Status": [
+                    "overdue" if a.overdue(today) else a.status.replace("_", " ") for a in work
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Due": st.column_config.DateColumn(format="DD MMM YYYY")},
+    )
+else:
+    st.caption("Nothing open.")
