@@ -1,0 +1,131 @@
+"""Measures: the CSI-4 as data, custom definitions, scores item by item."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from analysis.measures import min_reliable_change
+from casebook import cases, measures, practice
+from casebook.cases import ClientInput
+from casebook.errors import AccessDenied, ValidationError
+from worksheets.measure_files import MeasureError, parse_measure_text, shipped_measures
+
+TODAY = date.today()
+CSI = {"happiness": 3, "warm": 3, "rewarding": 3, "satisfied": 2}
+
+
+def csi4_id(db):
+    return next(i for i, d in measures.current_measures(db).items() if d.key == "csi4")
+
+
+def test_the_csi4_ships_as_in_clinical_md():
+    [(csi4, _)] = [(d, t) for d, t in shipped_measures() if d.key == "csi4"]
+    m = csi4.measure
+    assert [(i.low, i.high) for i in m.items] == [(0, 6), (0, 5), (0, 5), (0, 5)]
+    assert csi4.total_range == (0, 21)
+    assert (m.cutoff, m.higher_is_better) == (13.5, True)
+    assert len(csi4.labels["happiness"]) == 7 and csi4.labels["happiness"][-1] == "Perfect"
+
+
+@pytest.fixture
+def client(db, people):
+    return cases.create_case(db, people["morgan"], [ClientInput("Ana")]).clients[0]
+
+
+def test_a_score_is_recorded_item_by_item_and_totalled(db, people, client):
+    made = measures.record_score(db, people["morgan"], client.id, csi4_id(db), CSI, scored_on=TODAY)
+    assert made.total == 11
+    [stored] = measures.scores_for_case(db, people["morgan"], client.id)  # case id == 1
+    assert (stored.total, stored.answers, stored.measure_key) == (11, CSI, "csi4")
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({**CSI, "happiness": 7}, "happiness"),
+        ({k: v for k, v in CSI.items() if k != "warm"}, "warm"),
+        ({**CSI, "warm": "3"}, "warm"),
+        ({**CSI, "extra": 1}, "extra"),
+    ],
+)
+def test_out_of_range_or_missing_items_are_refused(db, people, client, answers, message):
+    with pytest.raises(ValidationError, match=message):
+        measures.record_score(
+            db, people["morgan"], client.id, csi4_id(db), answers, scored_on=TODAY
+        )
+    assert measures.scores_for_case(db, people["morgan"], 1) == []
+
+
+def test_future_scores_and_other_counsellors_are_refused(db, people, client):
+    with pytest.raises(ValidationError, match="future"):
+        measures.record_score(
+            db, people["morgan"], client.id, csi4_id(db), CSI, scored_on=TODAY + timedelta(days=1)
+        )
+    for who in ("riley", "casey", "admin"):
+        with pytest.raises(AccessDenied):
+            measures.record_score(db, people[who], client.id, csi4_id(db), CSI, scored_on=TODAY)
+
+
+def test_the_practice_sets_sd_and_reliability(db, people):
+    default = measures.current_measures(db)[csi4_id(db)].measure
+    practice.update(db, people["admin"], measure_params={"csi4": {"sd": 7.5, "reliability": 0.8}})
+    changed = measures.current_measures(db)[csi4_id(db)].measure
+    assert (default.sd, default.reliability) == (4.5, 0.85)
+    assert min_reliable_change(changed.sd, changed.reliability) == pytest.approx(9.30, abs=0.005)
+
+
+CUSTOM = """key = "weekly_mood"
+version = 1
+name = "Weekly mood"
+source = "Our own"
+higher_is_better = false
+cutoff = 6
+sd = 2
+reliability = 0.7
+[[item]]
+id = "low"
+text = "How low did you feel?"
+low = 0
+high = 5
+[[item]]
+id = "calm"
+text = "How calm did you feel?"
+low = 0
+high = 5
+reverse = true
+"""
+
+
+def test_a_custom_measure_with_a_reverse_item(db, people, client):
+    measure_id = measures.save_custom(db, people["morgan"], CUSTOM)
+    made = measures.record_score(
+        db, people["morgan"], client.id, measure_id, {"low": 4, "calm": 1}, scored_on=TODAY
+    )
+    assert made.total == 4 + (5 - 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("sd = 2", "sd = 0"), "custom.toml: sd must be more than 0"),
+        (("reliability = 0.7", "reliability = 1"), "custom.toml: reliability must be"),
+        (("cutoff = 6", "cutoff = 60"), "custom.toml: cutoff must lie within"),
+        (("high = 5\n[[item]]", "high = 0\n[[item]]"), "custom.toml: item 1 (low).high must"),
+        (("reverse = true", "reverse = 1"), "custom.toml: item 2 (calm).reverse must be"),
+        (("higher_is_better = false", "higher_is_better = 0"), "higher_is_better must be"),
+        (('key = "weekly_mood"', 'key = "Weekly Mood"'), "custom.toml: key must be"),
+        (('name = "Weekly mood"\n', ""), "custom.toml: name must be non-empty text"),
+        (("sd = 2", "sd = 2\ncolour = 1"), "custom.toml: colour is not a known setting"),
+    ],
+)
+def test_malformed_measures_are_refused_naming_the_field(change, message):
+    with pytest.raises(MeasureError, match=re.escape(message)):
+        parse_measure_text(CUSTOM.replace(*change), "custom.toml")
+
+
+def test_a_custom_measure_cannot_take_a_shipped_key_or_skip_a_version(db, people):
+    with pytest.raises(ValidationError, match="shipped"):
+        measures.save_custom(db, people["morgan"], CUSTOM.replace("weekly_mood", "csi4"))
+    with pytest.raises(ValidationError, match="version must be 1"):
+        measures.save_custom(db, people["morgan"], CUSTOM.replace("version = 1", "version = 3"))
