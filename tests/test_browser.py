@@ -243,3 +243,29 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     assert newest.signed and newest.sections["subjective"] == "Both felt heard this week"
     assert "reviewed" in {a.status for a in homework.for_case(db, morgan, 3)}
     db.dispose()
+
+
+def _charts_drawn(page, count: int) -> None:
+    charts = page.get_by_test_id("stPlotlyChart")
+    playwright_api.expect(charts).to_have_count(count)
+    for i in range(count):
+        # plotly has drawn it: an SVG with at least one trace or annotation in it
+        playwright_api.expect(charts.nth(i).locator("svg.main-svg").first).to_be_visible()
+
+
+def test_every_chart_page_renders_its_charts(app, page):
+    url, _ = app
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    _charts_drawn(page, 1)
+    page.get_by_role("link", name="Cases").first.click()
+    page.get_by_role("link", name="Sam O'Connor").first.click()
+    page.get_by_role("link", name="Progress charts").click()
+    playwright_api.expect(page.get_by_role("heading", name="Progress")).to_be_visible()
+    _charts_drawn(page, 3)
+    playwright_api.expect(page.get_by_text("Stages over time")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, url, "casey")
+    page.get_by_role("link", name="Practice").first.click()
+    playwright_api.expect(page.get_by_role("heading", name="Practice")).to_be_visible()
+    _charts_drawn(page, 3)

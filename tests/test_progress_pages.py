@@ -1,0 +1,94 @@
+"""Progress, before-the-session and practice pages through AppTest, and the attention list."""
+
+from __future__ import annotations
+
+import pytest
+
+from casebook import attention, cases, measures
+from tests.test_pages import actor, demo, shown  # noqa: F401 - the demo fixture
+from tests.test_worksheet_pages import open_as
+
+
+def _case(db, username, name):
+    return cases.list_cases(db, actor(db, username), search=name)[0]
+
+
+def test_progress_shows_stages_measures_and_homework_with_tables(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Sam O")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # stages, CSI-4, homework
+    summary = next(d.value for d in at.dataframe if "Category" in d.value.columns)
+    assert dict(zip(summary["Client"], summary["Category"], strict=True)) == {
+        "Sam O'Connor": "Recovered",
+        "Taylor O'Connor": "Unchanged",
+    }
+    assert "Reliable change (Jacobson & Truax) needs a change of at least 4.8 points" in shown(at)
+
+
+def test_recording_a_score_on_the_progress_page(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Mei Lin")
+    morgan = actor(demo, "morgan")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    for item, value in {"happiness": 2, "warm": 2, "rewarding": 1, "satisfied": 1}.items():
+        at.radio(key=f"score_{case.id}_{item}").set_value(value)
+    at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
+    [score] = measures.scores_for_case(demo, morgan, case.id)
+    assert score.total == 6
+
+
+def test_a_missing_item_is_refused_and_the_answers_stay(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Mei Lin")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    at.radio(key=f"score_{case.id}_happiness").set_value(4)
+    at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
+    assert any("warm" in e.value for e in at.error)
+    assert at.radio(key=f"score_{case.id}_happiness").value == 4
+    assert measures.scores_for_case(demo, actor(demo, "morgan"), case.id) == []
+
+
+def test_empty_progress_has_sensible_empty_states(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Mei Lin")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    assert "No scores recorded yet." in shown(at)
+    assert len(at.get("plotly_chart")) == 2  # stages, and an empty homework chart
+
+
+def test_before_the_session_on_one_screen(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Sam O")
+    at = open_as(demo, "morgan", "pages/session_prep.py", case=case.id)
+    text = shown(at)
+    assert "Stage 7. Rekindle the romance" in text and "Stage 6. Rebuild trust" in text
+    assert "Since the first score: **recovered**" in text
+    assert "Continue the current worksheet" in " ".join(t.value for t in at.text)
+    statuses = set(at.dataframe[0].value["Status"])
+    assert "overdue" in statuses
+
+
+def test_practice_view_for_supervisors(demo):  # noqa: F811
+    at = open_as(demo, "casey", "pages/practice.py")
+    assert len(at.get("plotly_chart")) == 3
+    metrics = {m.label: m.value for m in at.metric}
+    open_cases = cases.list_cases(demo, actor(demo, "casey"), status="open")
+    assert metrics["Open cases"] == str(len(open_cases))
+    outcomes = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+    assert outcomes.set_index("outcome").loc["Reconciled", "cases"] == 1
+
+
+@pytest.mark.parametrize("who", ["morgan", "riley"])
+def test_counsellors_have_no_practice_view(demo, who):  # noqa: F811
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        open_as(demo, who, "pages/practice.py")
+
+
+def test_attention_list_for_the_demo(demo):  # noqa: F811
+    morgan = attention.for_actor(demo, actor(demo, "morgan"))
+    assert morgan["priority"].is_monotonic_increasing
+    kinds = set(morgan["kind"])
+    assert {"reliable deterioration", "overdue homework", "unsigned note"} <= kinds
+    assert "Priya Nair" in set(morgan[morgan["kind"] == "reliable deterioration"]["client_name"])
+    riley = attention.for_actor(demo, actor(demo, "riley"))
+    assert riley.iloc[0]["kind"] == "safety flag"
+    assert riley.iloc[0]["client_name"] == "Jess Mensah"
+    at = open_as(demo, "riley", "pages/dashboard.py")
+    assert f"Needs attention ({len(riley)})" in shown(at)
