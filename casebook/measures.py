@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, replace
 from datetime import date
 
-from analysis.measures import total_score
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.measures import total_score
 from casebook import audit, practice, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, require_role, visible_cases
 from casebook.db import Database
@@ -82,7 +82,7 @@ def current_measures(db: Database) -> dict[int, MeasureDefinition]:
 
 def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure") -> int:
     """Add a practice's own measure or its next version; ValidationError names the field."""
-    require_role(actor, "counsellor")
+    require_role(actor, "admin")  # a practice-wide definition, no clinical content
     if len(text) > 100_000:
         raise ValidationError("A measure file is at most 100,000 characters.")
     try:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from casebook import practice
+from casebook import measures, practice
 from pages import common
 
 user = common.require_user("admin")
@@ -48,3 +48,47 @@ with st.form("practice_settings"):
         if saved is not None:
             common.flash("Settings saved.")
             st.rerun()
+
+st.subheader("Measures", anchor=False)
+st.caption(
+    "Reliable change uses each measure's SD and reliability. The defaults come from the "
+    "measure's file; set your own from your practice's population."
+)
+current = measures.current_measures(db)
+params = dict(practice.load(db).measure_params)
+with st.form("measure_params"):
+    chosen = {}
+    for definition in current.values():
+        m = definition.measure
+        a, b, c = st.columns([3, 1, 1])
+        a.markdown(
+            f"**{common.md(m.name)}** · v{definition.version} · cut-off "
+            f"{m.cutoff if m.cutoff is not None else 'none'}"
+        )
+        chosen[m.key] = {
+            "sd": b.number_input("SD", 0.01, 10_000.0, float(m.sd), key=f"sd_{m.key}"),
+            "reliability": c.number_input(
+                "Reliability", 0.0, 0.99, float(m.reliability), step=0.01, key=f"r_{m.key}"
+            ),
+        }
+    if st.form_submit_button("Save measure settings"):
+        if common.attempt(lambda: practice.update(db, user, measure_params=chosen)):
+            common.flash("Measure settings saved.")
+            st.rerun()
+
+with st.expander("Add a measure of your own (a definition file)"):
+    st.markdown(
+        "A TOML file like `worksheets/measures/csi4.toml`: key, version, name, source, "
+        "higher_is_better, cutoff, sd, reliability and `[[item]]` tables (id, text, low, "
+        "high, optional reverse and labels). Licensed measures need their authors' licence."
+    )
+    upload = st.file_uploader("Measure file (.toml)", type=["toml"], key="measure_upload")
+    if upload is not None and st.button("Add measure", key="measure_add"):
+        try:
+            text = upload.getvalue().decode("utf-8")
+        except UnicodeDecodeError:
+            st.error("That file is not UTF-8 text.", icon=":material/error:")
+        else:
+            if common.attempt(lambda: measures.save_custom(db, user, text, upload.name)):
+                common.flash(f"Added the measure from {common.md(upload.name)}.")
+                st.rerun()

@@ -406,3 +406,30 @@ def test_note_sections_risk_notes_addenda_and_private_notes(db, people, value):
         value,
         expected=[value.strip()],
     )
+
+
+# --- measures -------------------------------------------------------------------------------
+
+
+@VALUES
+def test_measure_answers_and_definitions(db, people, value):
+    from datetime import date
+
+    from casebook import measures
+
+    morgan = people["morgan"]
+    case = cases.create_case(db, morgan, [ClientInput("Ana")])
+    client = case.clients[0]
+    csi4 = next(i for i, d in measures.current_measures(db).items() if d.key == "csi4")
+    answers = {"happiness": value, "warm": 1, "rewarding": 1, "satisfied": 1}
+    with pytest.raises(CasebookError) as err:
+        measures.record_score(db, morgan, client.id, csi4, answers, scored_on=date.today())
+    assert "happiness" in str(err.value) and "\n" not in str(err.value)
+    assert (
+        measures.scores_for_case(db, morgan, client.case_id if hasattr(client, "case_id") else 1)
+        == []
+    )
+    before = measures.definitions(db)
+    with pytest.raises(CasebookError):
+        measures.save_custom(db, people["admin"], value)
+    assert measures.definitions(db).keys() == before.keys()

@@ -98,7 +98,7 @@ reverse = true
 
 
 def test_a_custom_measure_with_a_reverse_item(db, people, client):
-    measure_id = measures.save_custom(db, people["morgan"], CUSTOM)
+    measure_id = measures.save_custom(db, people["admin"], CUSTOM)
     made = measures.record_score(
         db, people["morgan"], client.id, measure_id, {"low": 4, "calm": 1}, scored_on=TODAY
     )
@@ -126,6 +126,12 @@ def test_malformed_measures_are_refused_naming_the_field(change, message):
 
 def test_a_custom_measure_cannot_take_a_shipped_key_or_skip_a_version(db, people):
     with pytest.raises(ValidationError, match="shipped"):
-        measures.save_custom(db, people["morgan"], CUSTOM.replace("weekly_mood", "csi4"))
+        measures.save_custom(db, people["admin"], CUSTOM.replace("weekly_mood", "csi4"))
     with pytest.raises(ValidationError, match="version must be 1"):
-        measures.save_custom(db, people["morgan"], CUSTOM.replace("version = 1", "version = 3"))
+        measures.save_custom(db, people["admin"], CUSTOM.replace("version = 1", "version = 3"))
+
+
+def test_only_an_admin_defines_measures(db, people):
+    for who in ("morgan", "casey"):
+        with pytest.raises(AccessDenied):
+            measures.save_custom(db, people[who], CUSTOM)

@@ -443,3 +443,13 @@ def test_after_a_reset_only_my_account_is_open_until_the_password_changes(demo):
     at.text_input(key="pw_again").input("riley's own passphrase")
     at.button(key="FormSubmitter:change_password-Change password").click().run()
     assert not at.session_state[USER_KEY].must_change_password
+
+
+def test_admin_sets_a_measures_sd_and_reliability(demo):
+    from casebook import practice
+
+    at = app_as(demo, "admin", "pages/practice_settings.py")
+    at.number_input(key="sd_csi4").set_value(7.5)
+    at.number_input(key="r_csi4").set_value(0.8)
+    at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
+    assert practice.load(demo).measure_params == {"csi4": {"sd": 7.5, "reliability": 0.8}}
