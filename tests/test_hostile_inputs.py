@@ -425,10 +425,7 @@ def test_measure_answers_and_definitions(db, people, value):
     with pytest.raises(CasebookError) as err:
         measures.record_score(db, morgan, client.id, csi4, answers, scored_on=date.today())
     assert "happiness" in str(err.value) and "\n" not in str(err.value)
-    assert (
-        measures.scores_for_case(db, morgan, client.case_id if hasattr(client, "case_id") else 1)
-        == []
-    )
+    assert measures.scores_for_case(db, morgan, case.id) == []
     before = measures.definitions(db)
     with pytest.raises(CasebookError):
         measures.save_custom(db, people["admin"], value)
