@@ -21,6 +21,7 @@ class PracticeSettings:
     lockout_minutes: int = 15
     backups_kept: int = 14
     default_note_format: str = "SOAP"
+    crisis_line: str = ""  # printed on every handout when set
     # Per measure key, the SD and reliability for reliable change, where the practice set its
     # own; otherwise the measure's data file gives them.
     measure_params: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -58,6 +59,9 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
                 raise ValidationError(
                     f"{name.replace('_', ' ').capitalize()} must be {low}-{high}."
                 )
+        elif name == "crisis_line":
+            if not isinstance(value, str) or len(value) > 200 or "\n" in value:
+                raise ValidationError("Crisis line must be one line of at most 200 characters.")
         elif name == "measure_params":
             _check_measure_params(value)
         elif name == "default_note_format":

@@ -12,6 +12,12 @@ current = practice.load(db)
 
 with st.form("practice_settings"):
     name = st.text_input("Practice name", value=current.practice_name, key="set_name")
+    crisis = st.text_input(
+        "Crisis line printed on every handout (optional)",
+        value=current.crisis_line,
+        key="set_crisis",
+        placeholder="e.g. In an emergency call 999; Samaritans 116 123",
+    )
     left, right = st.columns(2)
     idle = left.number_input(
         "Log off after this many idle minutes",
