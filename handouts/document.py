@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any
@@ -27,6 +28,8 @@ from reportlab.platypus.flowables import Flowable
 from handouts.fonts import HandoutFonts, handout_fonts
 
 NONE_RECORDED = "\u2014"  # an em dash for an empty field
+RECORD_CONFIDENTIAL = "Confidential clinical record"
+HANDOUT_CONFIDENTIAL = "Private and confidential"
 
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#52606d")
@@ -134,10 +137,19 @@ class _PagedCanvas(Canvas):
     """Draws the running header and footer once the page count is known ("Page N of M")."""
 
     def __init__(
-        self, *args: Any, fonts: HandoutFonts, practice_name: str, footer: str, **kwargs: Any
+        self,
+        *args: Any,
+        fonts: HandoutFonts,
+        practice_name: str,
+        footer: str,
+        confidential: str = RECORD_CONFIDENTIAL,
+        crisis_line: str = "",
+        small_print: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._fonts, self._practice, self._footer = fonts, practice_name, footer
+        self._confidential, self._crisis, self._small = confidential, crisis_line, small_print
         self._pages: list[dict[str, Any]] = []
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
@@ -162,7 +174,7 @@ class _PagedCanvas(Canvas):
         top = height - 12 * mm
         # drawString takes text as it is (no markup), so user text needs no escaping here.
         self.setFont(self._fonts.bold, 8.5)
-        self.drawRightString(right, top, "Confidential clinical record")
+        self.drawRightString(right, top, self._confidential)
         self.setFont(self._fonts.regular, 8.5)
         self.drawString(MARGIN, top, fit(self._practice, self._fonts.regular, 8.5, 100 * mm))
         self.line(MARGIN, top - 3 * mm, right, top - 3 * mm)
@@ -170,6 +182,19 @@ class _PagedCanvas(Canvas):
         self.line(MARGIN, bottom + 4 * mm, right, bottom + 4 * mm)
         self.drawString(MARGIN, bottom, fit(self._footer, self._fonts.regular, 8.5, 120 * mm))
         self.drawRightString(right, bottom, f"Page {number} of {total}")
+        if self._crisis:
+            # On every page, above the footer rule, where a client in trouble will look.
+            self.setFillColor(INK)
+            self.setFont(self._fonts.bold, 9)
+            self.drawString(
+                MARGIN, bottom + 6.5 * mm, fit(self._crisis, self._fonts.bold, 9, right - MARGIN)
+            )
+        if self._small:
+            self.setFillColor(MUTED)
+            self.setFont(self._fonts.regular, 6.5)
+            self.drawString(
+                MARGIN, bottom - 4 * mm, fit(self._small, self._fonts.regular, 6.5, right - MARGIN)
+            )
         self.restoreState()
 
 
@@ -180,8 +205,16 @@ def render(
     footer: str,
     title: str,
     pagesize: tuple[float, float] = A4,
+    confidential: str = RECORD_CONFIDENTIAL,
+    crisis_line: str = "",
+    small_print: str = "",
+    keywords: str = "",
 ) -> bytes:
-    """A PDF from a story builder (given the styles and the text width)."""
+    """A PDF from a story builder (given the styles and the text width).
+
+    `confidential` heads every page; `crisis_line` (if any) and `small_print` (if any) sit in
+    every page's footer; `keywords` go into the document's metadata.
+    """
     fonts = handout_fonts()
     st = Styles(fonts)
     out = io.BytesIO()
@@ -196,6 +229,7 @@ def render(
         author=practice_name,
         subject=title,
         creator="Casebook",
+        keywords=keywords,
     )
     # No frame padding: text and tables line up with the running header and footer.
     frame = Frame(
@@ -211,6 +245,64 @@ def render(
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(
         story(st, doc.width),
-        canvasmaker=partial(_PagedCanvas, fonts=fonts, practice_name=practice_name, footer=footer),
+        canvasmaker=partial(
+            _PagedCanvas,
+            fonts=fonts,
+            practice_name=practice_name,
+            footer=footer,
+            confidential=confidential,
+            crisis_line=crisis_line,
+            small_print=small_print,
+        ),
     )
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What every client handout names: practice, counsellor, client, date, a crisis line."""
+
+    practice_name: str
+    counsellor: str
+    client_name: str
+    on: date
+    crisis_line: str = ""  # e.g. "If you are in danger, call 999"; printed on every page
+
+    @property
+    def footer(self) -> str:
+        """The running footer: who the handout is for, from whom, and when."""
+        return f"{self.client_name} \u00b7 with {self.counsellor} \u00b7 {day(self.on)}"
+
+
+def letterhead_block(letterhead: Letterhead, title: str, st: Styles) -> list[Flowable]:
+    """The top of a handout's first page: title, client, practice, counsellor and date."""
+    return [
+        Paragraph(escape(title), st.title),
+        para(letterhead.client_name, st.client),
+        para(
+            f"{letterhead.practice_name} \u00b7 with {letterhead.counsellor} "
+            f"\u00b7 {day(letterhead.on)}",
+            st.meta,
+        ),
+    ]
+
+
+def render_handout(
+    story: Callable[[Styles, float], list[Flowable]],
+    letterhead: Letterhead,
+    *,
+    title: str,
+    small_print: str = "",
+    keywords: str = "",
+) -> bytes:
+    """A client handout: `render` with the letterhead in the running header and footer."""
+    return render(
+        story,
+        practice_name=letterhead.practice_name,
+        footer=letterhead.footer,
+        title=title,
+        confidential=HANDOUT_CONFIDENTIAL,
+        crisis_line=letterhead.crisis_line,
+        small_print=small_print,
+        keywords=keywords,
+    )

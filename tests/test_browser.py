@@ -85,6 +85,13 @@ def page(app):
         browser.close()
 
 
+def open_case(page, client_name: str) -> None:
+    """From anywhere: the case list, then the case of this client."""
+    page.get_by_role("link", name="Cases").first.click()
+    playwright_api.expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
+    page.get_by_role("link", name=client_name).first.click()
+
+
 def log_in(page, url: str, username: str, password: str = "rekindle-demo") -> None:
     page.goto(url)
     page.get_by_label("User name").fill(username)
@@ -106,8 +113,7 @@ def test_counsellor_moves_a_client_to_the_next_stage(app, page):
     assert len(list((home / "backups").glob("casebook-*.db"))) == 1  # made on start
     log_in(page, url, "morgan")
     playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.get_by_role("link", name="Cases").first.click()
-    page.get_by_role("link", name="Jordan Reyes").first.click()
+    open_case(page, "Jordan Reyes")
     playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
 
     db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
@@ -156,8 +162,7 @@ def test_hostile_text_is_shown_exactly_as_typed(app, page):
 
 
 def _open_priyas_worksheets(page):
-    page.get_by_role("link", name="Cases").first.click()
-    page.get_by_role("link", name="Priya Nair").first.click()
+    open_case(page, "Priya Nair")
     playwright_api.expect(page.get_by_role("heading", name="Case #2")).to_be_visible()
     page.get_by_role("tab", name="Worksheets").click()
 
@@ -211,8 +216,7 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     url, home = app
     log_in(page, url, "morgan")
     playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.get_by_role("link", name="Cases").first.click()
-    page.get_by_role("link", name="Sam O'Connor").first.click()
+    open_case(page, "Sam O'Connor")
     playwright_api.expect(page.get_by_role("heading", name="Case #3")).to_be_visible()
     page.get_by_role("tab", name="Notes").click()
     page.get_by_text("Write a note for a session").click()
@@ -258,8 +262,7 @@ def test_every_chart_page_renders_its_charts(app, page):
     log_in(page, url, "morgan")
     playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     _charts_drawn(page, 1)
-    page.get_by_role("link", name="Cases").first.click()
-    page.get_by_role("link", name="Sam O'Connor").first.click()
+    open_case(page, "Sam O'Connor")
     page.get_by_role("link", name="Progress charts").click()
     playwright_api.expect(page.get_by_role("heading", name="Progress")).to_be_visible()
     _charts_drawn(page, 3)

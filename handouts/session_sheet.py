@@ -1,0 +1,107 @@
+"""The sheet a client takes home after a session: homework, next session, a note."""
+
+from __future__ import annotations
+
+from datetime import date
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from handouts.document import (
+    RULE,
+    SHADE,
+    Letterhead,
+    Styles,
+    day,
+    letterhead_block,
+    para,
+    render_handout,
+)
+
+EMPTY_BOX = "\u2610"
+
+
+def _homework(homework: list[tuple[str, date]], st: Styles, width: float) -> Flowable:
+    if not homework:
+        return para("No homework this time.", st.body)
+    head = [Paragraph(h, st.cell_head) for h in ("Done", "What to do", "By")]
+    rows = [
+        [
+            Paragraph(EMPTY_BOX, st.client),
+            para(title, st.body),
+            Paragraph(escape(day(due)), st.body),
+        ]
+        for title, due in homework
+    ]
+    widths = [14 * mm, width - 14 * mm - 30 * mm, 30 * mm]
+    table = Table([head, *rows], colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 1), (0, -1), "MIDDLE"),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return table
+
+
+def _story(
+    letterhead: Letterhead,
+    homework: list[tuple[str, date]],
+    next_session: date | None,
+    note: str,
+    st: Styles,
+    width: float,
+) -> list[Flowable]:
+    story = letterhead_block(letterhead, "After our session", st)
+    story += [
+        Spacer(1, 4),
+        Paragraph("Until next time", st.heading),
+        _homework(sorted(homework, key=lambda item: item[1]), st, width),
+        Paragraph("Next session", st.heading),
+        para(
+            f"{next_session:%A} {day(next_session)}"
+            if next_session is not None
+            else f"Not booked yet: {letterhead.counsellor} will be in touch to arrange it.",
+            st.client if next_session is not None else st.body,
+        ),
+    ]
+    if note.strip():
+        story += [
+            para(f"A note from {letterhead.counsellor}", st.heading),
+            para(note, st.body),
+        ]
+    story += [
+        Spacer(1, 14),
+        para(
+            "If something gets in the way of the homework, that is worth talking about too: "
+            "bring it to the next session.",
+            st.meta,
+        ),
+    ]
+    return story
+
+
+def after_session_sheet(
+    letterhead: Letterhead,
+    *,
+    homework: list[tuple[str, date]],
+    next_session: date | None,
+    note: str = "",
+) -> bytes:
+    """A take-home sheet: homework (title, due) with tick boxes, the next session, a note."""
+    return render_handout(
+        lambda st, width: _story(letterhead, homework, next_session, note, st, width),
+        letterhead,
+        title="After our session",
+    )

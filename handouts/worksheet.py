@@ -1,0 +1,614 @@
+"""Worksheets on paper and on screen: a blank handout with form fields, and a client's answers.
+
+The blank handout prints every box, tick box and ring on the page itself (so it reads well
+on paper) and lays a fillable AcroForm field over each (so it can be typed into in any PDF
+reader). Field names, all under the form field `cb`:
+
+    short_text, long_text, date   cb.<field_id>                  text (long_text multi-line)
+    scale                         cb.<field_id>                  radio group, values 0 .. 10
+    yes_no                        cb.<field_id>                  radio group, values Yes / No
+    choice                        cb.<field_id>                  radio group, value = the
+                                                                 option's position (0, 1, ..)
+    checklist                     cb.<field_id>.<n>              one check box per option n
+    rows (five blank rows)        cb.<field_id>.<row>.<column>   the column's kind, except
+                                                                 scale and choice columns are
+                                                                 drop-down lists (/Ch)
+
+Radio values are positions rather than option text because a PDF name cannot carry every
+character an option may hold. The dotted names are real field hierarchies (a field `cb`
+with kids), as the PDF standard asks. The worksheet's key, version and assignment number
+are in the document information (`/CasebookWorksheet`, `/CasebookWorksheetVersion`,
+`/CasebookAssignment`, and the keywords) and in small print in every page's footer;
+handouts.readback reads them back.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+from xml.sax.saxutils import escape
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from handouts.document import (
+    INK,
+    NONE_RECORDED,
+    RULE,
+    SHADE,
+    Letterhead,
+    Styles,
+    day,
+    letterhead_block,
+    notice,
+    para,
+    render_handout,
+)
+from worksheets.answers import LONG_MAX, SHORT_MAX, visible_to_partner
+from worksheets.templates import SCALE_MAX, SCALE_MIN, Field, Template
+
+ROOT = "cb"
+BLANK_ROWS = 5
+DATE_HINT = "DD/MM/YYYY"
+FORM_FONT = "Helvetica"  # form fields may only use the standard PDF fonts
+TICK = 4.2 * mm
+LINE = 7.5 * mm  # between ruled lines: room for handwriting
+INFO_KEY, INFO_VERSION, INFO_ASSIGNMENT = (
+    "/CasebookWorksheet",
+    "/CasebookWorksheetVersion",
+    "/CasebookAssignment",
+)
+HOW_TO = (
+    "Type into the boxes in a PDF reader and save the file, or print it and write by hand. "
+    "There are no right answers: write what is true for you."
+)
+PRIVATE_LEFT_OUT = "Private answers are not included."
+BOX_FILL = colors.HexColor("#fbfcfd")
+WRITING_LINE = colors.HexColor("#d3d9df")
+
+
+def field_name(*parts: object) -> str:
+    """The form field name for a worksheet field, option or cell: cb.<field_id>[.<n>...]."""
+    return ".".join([ROOT, *(str(p) for p in parts)])
+
+
+def small_print(template: Template, assignment_id: int) -> str:
+    """The footer line that names the worksheet and the assignment."""
+    return f"Worksheet {template.key} v{template.version} \u00b7 assignment {assignment_id}"
+
+
+# --- form fields inside the flow of the page ------------------------------------------------
+
+
+class _TextBox(Flowable):
+    """A box to write in, with a text field over it (multi-line boxes get ruled lines)."""
+
+    def __init__(
+        self, name: str, tooltip: str, width: float, height: float, *, multiline: bool = False
+    ) -> None:
+        super().__init__()
+        self.name, self.tooltip, self.multiline = name, tooltip, multiline
+        self.width, self.height = width, height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.saveState()
+        c.setFillColor(BOX_FILL)
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.6)
+        c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
+        if self.multiline:
+            c.setStrokeColor(WRITING_LINE)
+            c.setLineWidth(0.5)
+            y = self.height - LINE
+            while y > 2 * mm:
+                c.line(2 * mm, y, self.width - 2 * mm, y)
+                y -= LINE
+        c.restoreState()
+        c.acroForm.textfield(
+            name=self.name,
+            tooltip=self.tooltip,
+            x=0,
+            y=0,
+            width=self.width,
+            height=self.height,
+            relative=True,
+            borderWidth=0,
+            fillColor=None,
+            textColor=INK,
+            fontName=FORM_FONT,
+            fontSize=10,
+            fieldFlags="multiline" if self.multiline else "",
+            maxlen=LONG_MAX if self.multiline else SHORT_MAX,
+        )
+
+
+class _Tick(Flowable):
+    """A square (check box) or a ring (one button of a radio group) to tick."""
+
+    def __init__(self, name: str, tooltip: str, *, radio_value: str | None = None) -> None:
+        super().__init__()
+        self.name, self.tooltip, self.radio_value = name, tooltip, radio_value
+        self.width = self.height = TICK
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.saveState()
+        c.setFillColor(colors.white)
+        c.setStrokeColor(INK)
+        c.setLineWidth(0.8)
+        if self.radio_value is None:
+            c.rect(0, 0, TICK, TICK, stroke=1, fill=1)
+        else:
+            c.circle(TICK / 2, TICK / 2, TICK / 2, stroke=1, fill=1)
+        c.restoreState()
+        common = {
+            "name": self.name,
+            "tooltip": self.tooltip,
+            "x": 0,
+            "y": 0,
+            "size": TICK,
+            "relative": True,
+            "borderWidth": 0,
+            "borderColor": None,  # the ring or square is on the page; the field adds the mark
+            "fillColor": None,
+            "textColor": INK,
+        }
+        if self.radio_value is None:
+            c.acroForm.checkbox(buttonStyle="check", fieldFlags="", **common)
+        else:
+            # Without noToggleToOff a second click clears the answer again.
+            c.acroForm.radio(
+                value=self.radio_value,
+                buttonStyle="circle",
+                shape="square",  # reportlab centres the dot wrongly for small round shapes
+                fieldFlags="radio",
+                **common,
+            )
+
+
+class _DropDown(Flowable):
+    """A box to write in on paper that is a drop-down list on screen."""
+
+    def __init__(
+        self, name: str, tooltip: str, options: tuple[str, ...], width: float, height: float
+    ) -> None:
+        super().__init__()
+        self.name, self.tooltip, self.options = name, tooltip, options
+        self.width, self.height = width, height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.saveState()
+        c.setFillColor(BOX_FILL)
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.6)
+        c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
+        c.restoreState()
+        # reportlab needs a chosen value; a lone space is "nothing chosen" (read back as empty).
+        c.acroForm.choice(
+            name=self.name,
+            tooltip=self.tooltip,
+            value=" ",
+            options=[" ", *self.options],
+            x=0,
+            y=0,
+            width=self.width,
+            height=self.height,
+            relative=True,
+            borderWidth=0,
+            fillColor=None,
+            textColor=INK,
+            fontName=FORM_FONT,
+            fontSize=9,
+        )
+
+
+def _plain_table(rows: list[list[Any]], widths: list[float], valign: str = "MIDDLE") -> Table:
+    table = Table(rows, colWidths=widths, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), valign),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def _yes_no(name: str, tooltip: str, st: Styles) -> Table:
+    return _plain_table(
+        [
+            [
+                _Tick(name, tooltip, radio_value="Yes"),
+                Paragraph("Yes", st.body),
+                _Tick(name, tooltip, radio_value="No"),
+                Paragraph("No", st.body),
+            ]
+        ],
+        [TICK + 2 * mm, 10 * mm, TICK + 2 * mm, 10 * mm],
+    )
+
+
+def _options(
+    name: str, tooltip: str, options: tuple[str, ...], st: Styles, width: float, *, radio: bool
+) -> Table:
+    rows = [
+        [
+            _Tick(name, tooltip, radio_value=str(n))
+            if radio
+            else _Tick(f"{name}.{n}", f"{tooltip} {option}"),
+            para(option, st.body),
+        ]
+        for n, option in enumerate(options)
+    ]
+    return _plain_table(rows, [TICK + 3 * mm, width - TICK - 3 * mm])
+
+
+def _scale(name: str, tooltip: str, st: Styles) -> Table:
+    numbers = range(SCALE_MIN, SCALE_MAX + 1)
+    cell = 9 * mm
+    centred = ParagraphStyle("scale_number", parent=st.label, alignment=TA_CENTER)
+    table = Table(
+        [
+            [Paragraph(str(n), centred) for n in numbers],
+            [_Tick(name, tooltip, radio_value=str(n)) for n in numbers],
+        ],
+        colWidths=[cell] * len(numbers),
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+def _column_widths(columns: tuple[Field, ...], width: float) -> list[float]:
+    fixed = {"date": 34 * mm, "yes_no": 34 * mm, "scale": 20 * mm}
+    weights = {"short_text": 3.0, "long_text": 4.0, "choice": 2.5, "checklist": 3.0}
+    flexible = sum(weights.get(c.kind, 0.0) for c in columns)
+    left = width - sum(fixed.get(c.kind, 0.0) for c in columns)
+    if not flexible or left < 30 * mm:
+        return [width / len(columns)] * len(columns)
+    return [
+        fixed[c.kind] if c.kind in fixed else left * weights[c.kind] / flexible for c in columns
+    ]
+
+
+def _column_heading(column: Field) -> str:
+    if column.kind == "date":
+        return f"{column.prompt} ({DATE_HINT})"
+    if column.kind == "scale":
+        return f"{column.prompt} ({SCALE_MIN}\u2013{SCALE_MAX})"
+    if column.kind == "choice":
+        return f"{column.prompt} ({' / '.join(column.options)})"
+    return column.prompt
+
+
+def _cell(column: Field, name: str, st: Styles, width: float) -> Flowable:
+    height = 9 * mm
+    if column.kind in ("short_text", "date"):
+        return _TextBox(name, column.prompt, width, height)
+    if column.kind == "long_text":
+        return _TextBox(name, column.prompt, width, 14 * mm, multiline=True)
+    if column.kind == "yes_no":
+        return _yes_no(name, column.prompt, st)
+    if column.kind == "scale":
+        options = tuple(str(n) for n in range(SCALE_MIN, SCALE_MAX + 1))
+        return _DropDown(name, column.prompt, options, min(width, 16 * mm), height)
+    if column.kind == "choice":
+        return _DropDown(name, column.prompt, column.options, width, height)
+    return _options(name, column.prompt, column.options, st, width, radio=False)
+
+
+def _rows(field: Field, st: Styles, width: float) -> Table:
+    widths = _column_widths(field.columns, width)
+    pad = 3
+    head = [para(_column_heading(c), st.cell_head) for c in field.columns]
+    body = [
+        [
+            _cell(c, field_name(field.id, row, c.id), st, w - 2 * pad)
+            for c, w in zip(field.columns, widths, strict=True)
+        ]
+        for row in range(BLANK_ROWS)
+    ]
+    table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+            ]
+        )
+    )
+    return table
+
+
+def _entry(field: Field, st: Styles, width: float) -> Flowable:
+    name, tip = field_name(field.id), field.prompt
+    if field.kind == "short_text":
+        return _TextBox(name, tip, width, 10 * mm)
+    if field.kind == "long_text":
+        return _TextBox(name, tip, width, 4 * LINE + 2 * mm, multiline=True)
+    if field.kind == "date":
+        return _plain_table(
+            [[_TextBox(name, tip, 42 * mm, 9 * mm), Paragraph(DATE_HINT, st.label)]],
+            [46 * mm, width - 46 * mm],
+        )
+    if field.kind == "scale":
+        return _scale(name, tip, st)
+    if field.kind == "yes_no":
+        return _yes_no(name, tip, st)
+    if field.kind == "choice":
+        return _options(name, tip, field.options, st, width, radio=True)
+    if field.kind == "checklist":
+        return _options(name, tip, field.options, st, width, radio=False)
+    return _rows(field, st, width)
+
+
+def _question_heading(number: int, field: Field, st: Styles) -> list[Flowable]:
+    parts: list[Flowable] = [
+        Paragraph(f"{number}.&nbsp;&nbsp;{escape(field.prompt)}", st.heading),
+    ]
+    hints = {
+        "checklist": "Tick all that apply.",
+        "choice": "Tick one.",
+        "scale": f"Tick one number from {SCALE_MIN} to {SCALE_MAX}.",
+    }
+    hint = " ".join(h for h in (field.help, hints.get(field.kind, "")) if h)
+    if hint:
+        parts.append(para(hint, st.meta))
+        parts.append(Spacer(1, 4))
+    return parts
+
+
+def _handout_story(
+    template: Template,
+    letterhead: Letterhead,
+    stage_intro: str,
+    due_on: date | None,
+    instructions: str,
+    st: Styles,
+    width: float,
+) -> list[Flowable]:
+    story = letterhead_block(letterhead, template.title, st)
+    if due_on is not None:
+        story.append(para(f"Please complete by {day(due_on)}", st.meta))
+    story += [Spacer(1, 8), notice(HOW_TO, st, width)]
+    if stage_intro.strip():
+        story += [Paragraph("About this stage", st.heading), para(stage_intro, st.body)]
+    story += [Paragraph("About this worksheet", st.heading), para(template.intro, st.body)]
+    if instructions.strip():
+        story += [
+            para(f"A note from {letterhead.counsellor}", st.heading),
+            para(instructions, st.body),
+        ]
+    for number, field in enumerate(template.fields, start=1):
+        block = [*_question_heading(number, field, st), _entry(field, st, width)]
+        if field.kind == "rows":
+            story += block  # a tall table may need to break across pages
+        else:
+            story.append(KeepTogether(block))
+    return story
+
+
+def _nest_fields(pdf: bytes, info: dict[str, str]) -> bytes:
+    """Dotted field names made into a field hierarchy (cb > field > row > column), plus info.
+
+    The PDF standard forbids a period inside one field's own name; `cb.a.b` must be a field
+    `b` inside `a` inside `cb`. Readers then show and fill them by their full dotted name.
+    """
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    form = writer.root_object["/AcroForm"].get_object()
+    top = ArrayObject()
+    parents: dict[str, DictionaryObject] = {}
+    for ref in form["/Fields"]:
+        node = ref.get_object()
+        *path, own = str(node["/T"]).split(".")
+        parent_ref = None
+        for depth in range(1, len(path) + 1):
+            key = ".".join(path[:depth])
+            if key not in parents:
+                parent = DictionaryObject(
+                    {
+                        NameObject("/T"): TextStringObject(path[depth - 1]),
+                        NameObject("/Kids"): ArrayObject(),
+                    }
+                )
+                new_ref = writer._add_object(parent)
+                if parent_ref is None:
+                    top.append(new_ref)
+                else:
+                    parent[NameObject("/Parent")] = parent_ref
+                    parent_ref.get_object()["/Kids"].append(new_ref)
+                parents[key] = new_ref
+            parent_ref = parents[key]
+        node[NameObject("/T")] = TextStringObject(own)
+        if parent_ref is None:
+            top.append(ref)
+        else:
+            node[NameObject("/Parent")] = parent_ref
+            parent_ref.get_object()["/Kids"].append(ref)
+    form[NameObject("/Fields")] = top
+    writer.add_metadata(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def worksheet_handout(
+    template: Template,
+    letterhead: Letterhead,
+    *,
+    assignment_id: int,
+    stage_intro: str,
+    due_on: date | None,
+    instructions: str = "",
+) -> bytes:
+    """A blank worksheet to fill in by hand or on screen (AcroForm fields named cb.<id>...)."""
+    tag = small_print(template, assignment_id)
+    pdf = render_handout(
+        lambda st, width: _handout_story(
+            template, letterhead, stage_intro, due_on, instructions, st, width
+        ),
+        letterhead,
+        title=f"Worksheet: {template.title}",
+        small_print=tag,
+        keywords=f"Casebook worksheet {template.key} v{template.version} "
+        f"assignment {assignment_id}",
+    )
+    return _nest_fields(
+        pdf,
+        {
+            INFO_KEY: template.key,
+            INFO_VERSION: str(template.version),
+            INFO_ASSIGNMENT: str(assignment_id),
+        },
+    )
+
+
+# --- a client's answers ---------------------------------------------------------------------
+
+
+def _date_text(value: Any) -> str:
+    if isinstance(value, date):
+        return day(value)
+    try:
+        return day(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def answer_text(field: Field, value: Any) -> str:
+    """One stored answer as words: dates as 12 Mar 2025, yes/no, "7 out of 10", options."""
+    if value is None or value == "" or value == []:
+        return NONE_RECORDED
+    if field.kind == "yes_no":
+        return "Yes" if value else "No"
+    if field.kind == "scale":
+        return f"{value} out of {SCALE_MAX}"
+    if field.kind == "date":
+        return _date_text(value)
+    if field.kind == "checklist":
+        ticked = list(value) if isinstance(value, list | tuple) else [value]
+        return "\n".join(f"\u2611 {o}" for o in ticked)
+    return str(value)
+
+
+def _answer_rows(field: Field, value: Any, st: Styles, width: float) -> Flowable:
+    rows = [r for r in value if isinstance(r, dict)] if isinstance(value, list | tuple) else []
+    if not rows:
+        return para(NONE_RECORDED, st.body)
+    widths = _column_widths(field.columns, width)
+    head = [para(c.prompt, st.cell_head) for c in field.columns]
+    body = [[para(answer_text(c, row.get(c.id)), st.cell) for c in field.columns] for row in rows]
+    table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return table
+
+
+def _answer(field: Field, value: Any, st: Styles, width: float) -> Flowable:
+    if field.kind == "rows":
+        return _answer_rows(field, value, st, width)
+    return para(answer_text(field, value), st.body)
+
+
+def _answers_story(
+    template: Template,
+    letterhead: Letterhead,
+    answers: dict[str, Any],
+    for_partner: bool,
+    st: Styles,
+    width: float,
+) -> list[Flowable]:
+    title = f"{template.title}: {'shared answers' if for_partner else 'your answers'}"
+    story = letterhead_block(letterhead, title, st)
+    story.append(Spacer(1, 8))
+    if for_partner:
+        story.append(notice(PRIVATE_LEFT_OUT, st, width))
+    shown = 0
+    for field in template.fields:
+        value = answers.get(field.id)
+        if for_partner and value in (None, "", []):
+            continue  # say nothing about what was left private or unanswered, not even a gap
+        shown += 1
+        block = [
+            Paragraph(f"{shown}.&nbsp;&nbsp;{escape(field.prompt)}", st.heading),
+            _answer(field, value, st, width),
+        ]
+        story += block if field.kind == "rows" else [KeepTogether(block)]
+    if not shown:
+        story += [Spacer(1, 10), para("No answers have been shared yet.", st.body)]
+    return story
+
+
+def completed_worksheet(
+    template: Template,
+    letterhead: Letterhead,
+    *,
+    answers: dict[str, tuple[Any, bool]],
+    assignment_id: int,
+    for_partner: bool,
+) -> bytes:
+    """A client's answers (value, shared) as a PDF; for a partner, only the shared ones."""
+    for field_id, pair in answers.items():
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ValueError(f"The answer to '{field_id}' must be a (value, shared) pair.")
+    if for_partner:
+        values = visible_to_partner(answers)
+    else:
+        values = {field_id: value for field_id, (value, _shared) in answers.items()}
+    return render_handout(
+        lambda st, width: _answers_story(template, letterhead, values, for_partner, st, width),
+        letterhead,
+        title=f"Worksheet answers: {template.title}",
+        small_print=f"{small_print(template, assignment_id)} \u00b7 answers",
+    )
