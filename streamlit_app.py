@@ -37,6 +37,7 @@ else:
         ]
         if user.role == "counsellor":
             pages.insert(2, st.Page("pages/new_case.py", title="New case", icon=":material/add:"))
+            pages.insert(5, st.Page("pages/handouts.py", title="Handouts", icon=":material/print:"))
         else:
             pages.insert(
                 1, st.Page("pages/practice.py", title="Practice", icon=":material/groups:")

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
 from casebook import accounts, audit, backup, crypto, keys, practice
@@ -219,6 +220,90 @@ def cmd_worksheets_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
+    from casebook import documents
+
+    db = _open(settings)
+    actor = _acting_user(args, db)
+    if args.assignment is not None:
+        doc = (
+            documents.completed(db, actor, args.assignment, for_client_id=args.answers_for)
+            if args.answers_for is not None
+            else documents.worksheet(db, actor, args.assignment)
+        )
+    elif args.stage is not None:
+        if args.client is None:
+            raise CommandError("A stage guide is for a client: add --client ID.")
+        doc = documents.guide(db, actor, args.client, args.stage)
+    elif args.progress is not None:
+        doc = documents.progress(db, actor, args.progress, args.summary or "")
+    elif args.after_session is not None:
+        doc = documents.after_session(db, actor, args.after_session)
+    elif args.day or args.week:
+        start = _date(args.day or args.week)
+        end = start if args.day else start + timedelta(days=6)
+
+        def bar(done: int, total: int) -> None:
+            filled = round(30 * done / total)
+            print(
+                f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        doc = documents.batch_for(db, actor, start, end, bar)
+        print(file=sys.stderr)
+    else:
+        raise CommandError("Say which handout: see 'casebook handout --help'.")
+    out = Path(args.out or doc.file_name)
+    try:  # owner-only, and never over an existing file
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CommandError(f"{out} already exists: Casebook does not overwrite files.") from None
+    except OSError as exc:
+        raise CommandError(f"Cannot write {out}: {exc.strerror}.") from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(doc.pdf)
+    print(f"Wrote {out}")
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"'{text}' is not a date: write it as YYYY-MM-DD.") from None
+
+
+def cmd_import_pdf(args: argparse.Namespace, settings: Settings) -> int:
+    from casebook import documents
+
+    path = Path(args.file)
+    try:
+        pdf = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+    db = _open(settings)
+    actor = _acting_user(args, db)
+    preview = documents.preview_import(db, actor, pdf)
+    a = preview.assignment
+    print(f"'{a.template_title}' for {a.client_name} (assignment {a.id}):")
+    if not preview.changes:
+        print("Nothing would change.")
+        return 0
+    for question, now, new in preview.changes:
+        print(f"  {question}\n    now: {now!r}\n    new: {new!r}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError("Add --yes to save these answers.")
+        if input("Save these answers? [y/N] ").strip().lower() != "y":
+            raise CommandError("Nothing was changed.")
+    documents.apply_import(db, actor, preview)
+    print(f"Saved {len(preview.changes)} answer(s).")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise CommandError(f"{message} (see '{self.prog} --help')")
@@ -294,6 +379,40 @@ def build_parser() -> argparse.ArgumentParser:
     check = ws_sub.add_parser("check", help="validate a worksheet file")
     check.add_argument("file")
     check.set_defaults(func=cmd_worksheets_check)
+
+    handout = sub.add_parser(
+        "handout",
+        help="a PDF handout",
+        description="Make a PDF handout. Choose one: a worksheet by --assignment (add "
+        "--answers-for CLIENT for the completed answers as that client may see them), a stage "
+        "guide by --stage N --client ID, a progress report by --progress CASE, an "
+        "after-session sheet by --after-session NOTE, or every handout for the sessions of a "
+        "--day DATE or a --week starting DATE.",
+    )
+    which = handout.add_mutually_exclusive_group(required=True)
+    which.add_argument("--assignment", type=int, help="worksheet handout of this assignment")
+    which.add_argument("--stage", type=int, help="stage guide (with --client)")
+    which.add_argument("--progress", type=int, metavar="CASE", help="progress report")
+    which.add_argument("--after-session", type=int, metavar="NOTE", help="after-session sheet")
+    which.add_argument("--day", metavar="YYYY-MM-DD", help="every handout for a day's sessions")
+    which.add_argument("--week", metavar="YYYY-MM-DD", help="... for a week from this day")
+    handout.add_argument("--client", type=int, help="the client (for --stage)")
+    handout.add_argument(
+        "--answers-for",
+        type=int,
+        metavar="CLIENT",
+        help="with --assignment: the completed answers, for this client",
+    )
+    handout.add_argument("--summary", help="with --progress: the counsellor's summary")
+    handout.add_argument("--out", help="the PDF to write (default: a name of its own)")
+    acting(handout)
+    handout.set_defaults(func=cmd_handout)
+
+    imp_pdf = sub.add_parser("import-pdf", help="read a filled worksheet PDF back")
+    imp_pdf.add_argument("file")
+    imp_pdf.add_argument("--yes", action="store_true", help="save without asking")
+    acting(imp_pdf)
+    imp_pdf.set_defaults(func=cmd_import_pdf)
 
     imp = sub.add_parser("import-clients", help="open cases from a CSV file, all rows or none")
     imp.add_argument("file")

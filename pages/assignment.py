@@ -1,9 +1,10 @@
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from casebook import cases, homework
-from pages import common, worksheet_form
+from casebook import cases, documents, homework
+from pages import common, widgets, worksheet_form
 
 user = common.require_user("counsellor", "supervisor")
 db = common.database()
@@ -112,3 +113,61 @@ if can_write and a.status in ("assigned", "in_progress", "completed"):
     ):
         if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
             common.saved(version_key, "Worksheet cancelled.")
+
+st.subheader("Handouts", anchor=False)
+h1, h2 = st.columns(2)
+with h1:
+    widgets.pdf_download(
+        "Fillable worksheet (PDF)",
+        key=f"handout_{a.id}",
+        make=lambda: documents.worksheet(db, user, a.id),
+    )
+with h2:
+    for reader in case.clients:
+        partner = reader.id != a.client_id
+        label = (
+            f"Answers for {reader.name} (shared answers only)"
+            if partner
+            else f"Answers for {reader.name}"
+        )
+        widgets.pdf_download(
+            label,
+            key=f"answers_{a.id}_{reader.id}",
+            make=lambda r=reader: documents.completed(db, user, a.id, for_client_id=r.id),
+        )
+if editable:
+    upload = st.file_uploader(
+        "Read a filled-in worksheet PDF back", type=["pdf"], key=f"upload_{a.id}"
+    )
+    if upload is not None:
+        preview = common.attempt(lambda: documents.preview_import(db, user, upload.getvalue()))
+        if preview is not None and preview.assignment.id != a.id:
+            st.warning(
+                f"This PDF belongs to assignment #{preview.assignment.id} "
+                f"({common.md(preview.assignment.template_title)} for "
+                f"{common.md(preview.assignment.client_name)}), not this one.",
+                icon=":material/warning:",
+            )
+            st.page_link(
+                "pages/assignment.py",
+                label="Open that worksheet",
+                query_params={"assignment": preview.assignment.id},
+            )
+        elif preview is not None and not preview.changes:
+            st.info(
+                "The PDF holds no answers that differ from the saved ones.", icon=":material/info:"
+            )
+        elif preview is not None:
+            st.markdown(f"**{len(preview.changes)} answer(s) would change:**")
+            st.dataframe(
+                pd.DataFrame(
+                    [(q, str(now or ""), str(new)) for q, now, new in preview.changes],
+                    columns=["Question", "Now", "From the PDF"],
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+            if st.button("Save these answers", type="primary", key=f"upload_save_{a.id}"):
+                if common.attempt(lambda: documents.apply_import(db, user, preview)):
+                    st.session_state.pop(f"upload_{a.id}", None)
+                    common.saved(version_key, "Answers from the PDF saved.")

@@ -3,7 +3,16 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from casebook import cases, homework, library, notes, practice, safety, stage_history
+from casebook import (
+    cases,
+    documents,
+    homework,
+    library,
+    notes,
+    practice,
+    safety,
+    stage_history,
+)
 from casebook.models import OUTCOMES
 from pages import common, widgets
 from worksheets.note_formats import formats as note_formats
@@ -111,6 +120,11 @@ if stages_tab.open:
                 with st.expander("What this stage asks of the client"):
                     for ask in current.asks:
                         st.markdown(f"- **{ask.title}.** {ask.text}")
+                    widgets.pdf_download(
+                        "Stage guide for the client (PDF)",
+                        key=f"guide_{client.id}",
+                        make=lambda c=client: documents.guide(db, user, c.id),
+                    )
                 if editable:
                     numbers = [s.number for s in stages()]
                     with st.form(f"move_{client.id}"):

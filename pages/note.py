@@ -2,11 +2,10 @@ from datetime import date, datetime, timedelta
 
 import streamlit as st
 
-from casebook import cases, homework, library, notes, practice
+from casebook import cases, documents, homework, library, notes
 from casebook.errors import CasebookError
 from casebook.models import RISK_LEVELS
-from handouts.note import session_note_pdf
-from pages import common
+from pages import common, widgets
 from worksheets.note_formats import formats
 from worksheets.stages import stage, stages
 
@@ -287,19 +286,11 @@ elif editing:
             st.rerun()
 
 st.divider()
-if st.button("Prepare a PDF to print", key=f"{K}_pdf", icon=":material/print:"):
-    printable = common.attempt(lambda: notes.printable(db, user, note.id))
-    if printable is not None:
-        st.session_state[f"{K}_pdf_bytes"] = session_note_pdf(
-            printable, practice.load(db).practice_name
-        )
-if pdf := st.session_state.get(f"{K}_pdf_bytes"):
-    st.download_button(
-        "Download the note (PDF)",
-        pdf,
-        file_name=f"note-{note.id}.pdf",
-        mime="application/pdf",
-        key=f"{K}_pdf_download",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+widgets.pdf_download(
+    "After-session sheet for the clients (PDF)",
+    key=f"{K}_sheet",
+    make=lambda: documents.after_session(db, user, note.id),
+)
+widgets.pdf_download(
+    "The note as a PDF to print", key=f"{K}_pdf", make=lambda: documents.note(db, user, note.id)
+)

@@ -5,8 +5,8 @@ import streamlit as st
 
 from analysis import charts, homework_stats, timeline
 from analysis import measures as scoring
-from casebook import cases, homework, measures, notes
-from pages import common
+from casebook import cases, documents, homework, measures, notes
+from pages import common, widgets
 from worksheets.stages import stages
 
 user = common.require_user("counsellor", "supervisor")
@@ -204,3 +204,11 @@ done = homework_stats.completion(frame, today, by="client_id")
 done["client"] = done["client_id"].map(names)
 st.plotly_chart(charts.homework_completion(done, "client"), width="stretch")
 as_table(done.drop(columns=["client_id"]))
+
+st.subheader("Progress report for the clients", anchor=False)
+summary = st.text_area("Your summary for the report", key=f"report_summary_{case.id}", height=90)
+widgets.pdf_download(
+    "Progress report (PDF)",
+    key=f"report_{case.id}",
+    make=lambda: documents.progress(db, user, case.id, summary),
+)

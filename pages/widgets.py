@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from casebook.cases import ClientInput, ClientView
@@ -24,3 +27,23 @@ def client_fields(title: str, *, key: str, client: ClientView | None = None) -> 
         "Phone (optional)", value=client.phone if client else "", key=f"{key}_phone"
     )
     return ClientInput(name, pronouns, email, phone)
+
+
+def pdf_download(label: str, *, key: str, make: Callable[[], Any]) -> None:
+    """A button that makes a PDF only when asked (and audits it), then offers the download."""
+    from pages import common
+
+    ready = f"{key}_pdf"
+    if st.button(label, key=key, icon=":material/picture_as_pdf:"):
+        st.session_state[ready] = common.attempt(make)
+    doc = st.session_state.get(ready)
+    if doc is not None:
+        st.download_button(
+            f"Download {doc.file_name}",
+            doc.pdf,
+            file_name=doc.file_name,
+            mime="application/pdf",
+            key=f"{key}_download",
+            on_click="ignore",
+            icon=":material/download:",
+        )

@@ -1,0 +1,289 @@
+"""Handouts for clients, read through the repositories (access checked, every one audited),
+and filled worksheets read back from PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from analysis import homework_stats
+from casebook import audit, cases, homework, measures, notes, practice
+from casebook.access import Actor, visible_cases
+from casebook.db import Database
+from casebook.errors import NotFound, ValidationError
+from casebook.models import Case, SessionNote
+from handouts import batch
+from handouts.document import Letterhead
+from handouts.guide import stage_guide
+from handouts.note import session_note_pdf
+from handouts.progress import ClientProgress, HomeworkRow, ProgressReport, progress_report
+from handouts.readback import NotAWorksheet, read_filled
+from handouts.session_sheet import after_session_sheet
+from handouts.worksheet import completed_worksheet, worksheet_handout
+from worksheets.stages import stage, stages
+from worksheets.templates import Template
+
+OPEN = ("assigned", "in_progress")
+
+
+@dataclass(frozen=True)
+class Document:
+    file_name: str
+    pdf: bytes
+
+
+def _letterhead(db: Database, case: cases.CaseView, client_name: str) -> Letterhead:
+    settings = practice.load(db)
+    return Letterhead(
+        settings.practice_name,
+        case.counsellor_name,
+        client_name,
+        date.today(),
+        settings.crisis_line,
+    )
+
+
+def _logged(
+    db: Database, actor: Actor, doc: Document, case_id: int, client_id: int | None, kind: str
+) -> Document:
+    audit.log(db, actor, "handout", case_id=case_id, client_id=client_id, detail=kind)
+    return doc
+
+
+def worksheet(db: Database, actor: Actor, assignment_id: int) -> Document:
+    """The fillable handout of an assignment, to fill in by hand or in a PDF reader."""
+    detail = homework.get(db, actor, assignment_id)
+    a = detail.assignment
+    case = cases.get_case(db, actor, a.case_id)
+    pdf = worksheet_handout(
+        detail.template,
+        _letterhead(db, case, a.client_name),
+        assignment_id=a.id,
+        stage_intro=stage(a.stage).summary,
+        due_on=a.due_on,
+        instructions=a.instructions,
+    )
+    doc = Document(f"worksheet-{a.id}-{detail.template.key}.pdf", pdf)
+    return _logged(db, actor, doc, a.case_id, a.client_id, f"worksheet #{a.id}")
+
+
+def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: int) -> Document:
+    """The answers of a worksheet for one of the case's clients: all of them for the client
+    who answered; only the shared ones for their partner."""
+    detail = homework.get(db, actor, assignment_id)
+    a = detail.assignment
+    case = cases.get_case(db, actor, a.case_id)
+    reader = next((c for c in case.clients if c.id == for_client_id), None)
+    if reader is None:
+        raise ValidationError("That client is not in this case.")
+    for_partner = reader.id != a.client_id
+    pdf = completed_worksheet(
+        detail.template,
+        _letterhead(db, case, reader.name),
+        answers=detail.answers,
+        assignment_id=a.id,
+        for_partner=for_partner,
+    )
+    doc = Document(f"answers-{a.id}-for-client-{reader.id}.pdf", pdf)
+    kind = f"answers #{a.id} for {'partner' if for_partner else 'client'}"
+    return _logged(db, actor, doc, a.case_id, reader.id, kind)
+
+
+def guide(db: Database, actor: Actor, client_id: int, stage_number: int | None = None) -> Document:
+    """A page or two on one stage (the client's current one unless given), for the client."""
+    case, client = _case_of_client(db, actor, client_id)
+    number = stage_number or client.stage
+    if number not in {s.number for s in stages()}:
+        raise ValidationError("Stage must be one of the guide's stages.")
+    pdf = stage_guide(stage(number), _letterhead(db, case, client.name))
+    return _logged(
+        db,
+        actor,
+        Document(f"stage-{number}-guide.pdf", pdf),
+        case.id,
+        client.id,
+        f"stage guide {number}",
+    )
+
+
+def _case_of_client(db: Database, actor: Actor, client_id: int):  # type: ignore[no-untyped-def]
+    from casebook.models import Client
+
+    with db.read() as s:
+        case_id = s.scalar(select(Client.case_id).where(Client.id == client_id))
+    if case_id is None:
+        raise NotFound(f"There is no client #{client_id}.")
+    case = cases.get_case(db, actor, case_id)
+    return case, next(c for c in case.clients if c.id == client_id)
+
+
+def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Document:
+    """A progress report for a client or a couple: stages, a measure, homework, a summary."""
+    case = cases.get_case(db, actor, case_id)
+    scores = measures.scores_for_case(db, actor, case_id)
+    every = measures.definitions(db)
+    definition = (
+        every[scores[-1].measure_id]
+        if scores
+        else next(d for d in measures.current_measures(db).values() if d.key == "csi4")
+    )
+    work = homework.for_case(db, actor, case_id)
+    frame = pd.DataFrame(
+        [(a.client_id, a.stage, a.due_on, a.completed_on, a.status) for a in work],
+        columns=["client_id", "stage", "due_on", "completed_on", "status"],
+    )
+    done = homework_stats.completion(frame, date.today(), by="client_id")
+    names = {c.id: c.name for c in case.clients}
+    report = ProgressReport(
+        clients=tuple(
+            ClientProgress(
+                c.name,
+                tuple((m.moved_on, m.stage) for m in c.history),
+                tuple(
+                    (s.scored_on, s.total)
+                    for s in scores
+                    if s.client_id == c.id and s.measure_key == definition.key
+                ),
+            )
+            for c in case.clients
+        ),
+        stage_names=tuple(s.name for s in stages()),
+        measure_name=definition.name,
+        total_range=definition.total_range,
+        cutoff=definition.measure.cutoff,
+        higher_is_better=definition.measure.higher_is_better,
+        homework=tuple(
+            HomeworkRow(names[r.client_id], r.assigned, r.on_time, r.late, r.overdue, r.open)
+            for r in done.itertuples()
+        ),
+        summary=summary,
+    )
+    pdf = progress_report(report, _letterhead(db, case, case.label))
+    return _logged(
+        db, actor, Document(f"progress-case-{case.id}.pdf", pdf), case.id, None, "progress report"
+    )
+
+
+def after_session(db: Database, actor: Actor, note_id: int) -> Document:
+    """The sheet a client takes home: homework with due dates, the next session."""
+    note = notes.get_note(db, actor, note_id)
+    case = cases.get_case(db, actor, note.case_id)
+    names = [c.name for c in case.clients if c.id in note.attendees]
+    work = [
+        (a.template_title, a.due_on)
+        for a in homework.for_case(db, actor, case.id)
+        if a.client_id in note.attendees and a.status in OPEN
+    ]
+    pdf = after_session_sheet(
+        _letterhead(db, case, " & ".join(names)), homework=work, next_session=note.next_session_on
+    )
+    return _logged(
+        db,
+        actor,
+        Document(f"after-session-{note.id}.pdf", pdf),
+        case.id,
+        None,
+        f"after-session sheet #{note.id}",
+    )
+
+
+def note(db: Database, actor: Actor, note_id: int) -> Document:
+    """A session note as a plain PDF to print (never its psychotherapy note)."""
+    printable = notes.printable(db, actor, note_id)
+    pdf = session_note_pdf(printable, practice.load(db).practice_name)
+    return Document(f"note-{note_id}.pdf", pdf)
+
+
+def sessions_between(db: Database, actor: Actor, start: date, end: date) -> list[int]:
+    """The notes (sessions) of the actor's open cases from `start` to `end`, in time order."""
+    if end < start or (end - start).days > 31:
+        raise ValidationError("Choose a day or a week (at most 31 days).")
+    with db.read() as s:
+        return list(
+            s.scalars(
+                select(SessionNote.id)
+                .join(Case, Case.id == SessionNote.case_id)
+                .where(visible_cases(actor), Case.archived_at.is_(None))
+                .where(
+                    SessionNote.session_at >= datetime.combine(start, time.min),
+                    SessionNote.session_at < datetime.combine(end + timedelta(days=1), time.min),
+                )
+                .order_by(SessionNote.session_at, SessionNote.id)
+            )
+        )
+
+
+def batch_for(
+    db: Database,
+    actor: Actor,
+    start: date,
+    end: date,
+    progress_to: Callable[[int, int], None] | None = None,
+) -> Document:
+    """Every handout for the sessions from `start` to `end` as one PDF: each session's
+    after-session sheet and the worksheets open for the clients who came."""
+    note_ids = sessions_between(db, actor, start, end)
+    if not note_ids:
+        raise ValidationError(f"There are no sessions from {start:%d %b %Y} to {end:%d %b %Y}.")
+    docs: list[Document] = []
+    for note_id in note_ids:
+        docs.append(after_session(db, actor, note_id))
+        note = notes.get_note(db, actor, note_id)
+        for a in homework.for_case(db, actor, note.case_id):
+            if a.client_id in note.attendees and a.status in OPEN:
+                docs.append(worksheet(db, actor, a.id))
+    pdf = batch.combine((d.pdf for d in docs), progress=progress_to)
+    return Document(f"handouts-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.pdf", pdf)
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    assignment: homework.AssignmentView
+    template: Template
+    answers: dict[str, Any]
+    changes: list[tuple[str, Any, Any]]  # (question, now, from the PDF)
+
+
+def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
+    """What a filled worksheet PDF would change; refuses (ValidationError) and changes nothing
+    for a file that is not a PDF, not a Casebook worksheet, another worksheet or an old
+    version, or an assignment this user does not know."""
+    try:
+        filled = read_filled(pdf)
+    except NotAWorksheet as exc:
+        raise ValidationError(str(exc)) from None
+    try:
+        detail = homework.get(db, actor, filled.assignment_id)
+    except NotFound:
+        raise ValidationError(
+            f"This PDF is for assignment #{filled.assignment_id}, which is not in your cases."
+        ) from None
+    try:
+        answers = filled.answers(detail.template)
+    except ValueError as exc:
+        raise ValidationError(f"{exc} Nothing was changed.") from None
+    if detail.assignment.status not in (*OPEN, "completed"):
+        raise ValidationError(
+            f"That worksheet is {detail.assignment.status}: its answers cannot change now."
+        )
+    changes = [
+        (f.prompt, detail.answers.get(f.id, (None, False))[0], answers[f.id])
+        for f in detail.template.fields
+        if f.id in answers and answers[f.id] != detail.answers.get(f.id, (None, False))[0]
+    ]
+    return ImportPreview(detail.assignment, detail.template, answers, changes)
+
+
+def apply_import(db: Database, actor: Actor, preview: ImportPreview) -> homework.AssignmentView:
+    """Save the answers of a previewed PDF (keeping each answer's shared/private choice)."""
+    current = homework.get(db, actor, preview.assignment.id)
+    shared = {k: s for k, (_, s) in current.answers.items()}
+    merged = {k: v for k, (v, _) in current.answers.items()} | preview.answers
+    return homework.save_answers(
+        db, actor, preview.assignment.id, preview.assignment.version, merged, shared
+    )

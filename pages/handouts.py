@@ -1,0 +1,59 @@
+from datetime import date, timedelta
+
+import streamlit as st
+
+from casebook import documents
+from pages import common
+
+user = common.require_user("counsellor")
+db = common.database()
+
+st.title("Handouts")
+st.caption(
+    "Every handout for the sessions of a day or a week, as one PDF to print: each session's "
+    "after-session sheet and the worksheets open for the clients who came."
+)
+span = st.radio(
+    "For",
+    ["day", "week"],
+    horizontal=True,
+    key="batch_span",
+    format_func=lambda s: "One day" if s == "day" else "A week",
+)
+start = st.date_input(
+    "Starting" if span == "week" else "Day",
+    value=date.today(),
+    key="batch_start",
+    format="DD/MM/YYYY",
+)
+end = start + timedelta(days=6) if span == "week" else start
+sessions = common.attempt(lambda: documents.sessions_between(db, user, start, end)) or []
+st.caption(
+    f"{len(sessions)} session{'s' if len(sessions) != 1 else ''} from "
+    f"{start:%a %d %b} to {end:%a %d %b %Y}."
+)
+if sessions and st.button(
+    "Make the handouts", type="primary", key="batch_make", icon=":material/print:"
+):
+    bar = st.progress(0.0, text="Preparing…")
+    doc = common.attempt(
+        lambda: documents.batch_for(
+            db,
+            user,
+            start,
+            end,
+            lambda done, total: bar.progress(done / total, text=f"{done} of {total} documents"),
+        )
+    )
+    if doc is not None:
+        st.session_state["batch_pdf"] = doc
+if doc := st.session_state.get("batch_pdf"):
+    st.download_button(
+        f"Download {doc.file_name}",
+        doc.pdf,
+        file_name=doc.file_name,
+        mime="application/pdf",
+        key="batch_download",
+        on_click="ignore",
+        icon=":material/download:",
+    )
