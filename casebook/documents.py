@@ -15,7 +15,7 @@ from analysis import homework_stats
 from casebook import audit, cases, homework, measures, notes, practice
 from casebook.access import Actor, visible_cases
 from casebook.db import Database
-from casebook.errors import NotFound, ValidationError
+from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import Case, SessionNote
 from handouts import batch
 from handouts.document import Letterhead
@@ -259,7 +259,7 @@ def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
         raise ValidationError(str(exc)) from None
     try:
         detail = homework.get(db, actor, filled.assignment_id)
-    except NotFound:
+    except (NotFound, AccessDenied):
         raise ValidationError(
             f"This PDF is for assignment #{filled.assignment_id}, which is not in your cases."
         ) from None

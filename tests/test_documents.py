@@ -1,0 +1,219 @@
+"""Handouts through the repositories, and filled worksheets read back (documents.py, CLI)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from casebook import audit, cases, documents, homework, library, notes, practice
+from casebook.cases import ClientInput
+from casebook.cli import main
+from casebook.errors import AccessDenied, ValidationError
+from tests.conftest import PASSWORD
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture
+def couple(db, people):
+    return cases.create_case(db, people["morgan"], [ClientInput("Ana Σοφία"), ClientInput("Ben")])
+
+
+def assign(db, actor, client_ids, key="trust_plan"):
+    tid = next(t.id for t in library.list_templates(db, actor) if t.key == key)
+    return homework.assign(db, actor, client_ids, tid, due_on=date.today() + timedelta(days=7))
+
+
+def fill(pdf: bytes, values: dict[str, str]) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_worksheet_handout_carries_the_letterhead_and_is_audited(db, people, couple):
+    morgan = people["morgan"]
+    practice.update(
+        db, people["admin"], practice_name="Harbour Counselling", crisis_line="In danger? Call 999"
+    )
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    doc = documents.worksheet(db, morgan, a.id)
+    text = text_of(doc.pdf)
+    for expected in (
+        "Harbour Counselling",
+        "Ana Σοφία",
+        "Morgan",
+        "Trust plan",
+        "In danger? Call 999",
+        "Page 1 of",
+    ):
+        assert expected in text
+    assert audit.entries(db, people["admin"], action="handout")[0].detail == f"worksheet #{a.id}"
+
+
+def test_fill_the_pdf_then_import_saves_the_answers(db, people, couple):
+    morgan = people["morgan"]
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    homework.save_answers(
+        db, morgan, a.id, a.version, {"hiding": "kept, private"}, {"hiding": False}
+    )
+    pdf = fill(
+        documents.worksheet(db, morgan, a.id).pdf,
+        {"cb.actions": "Cook on Sundays", "cb.hiding": "Nothing now"},
+    )
+    preview = documents.preview_import(db, morgan, pdf)
+    changes = {q.split("?")[0]: new for q, _, new in preview.changes}
+    assert changes == {
+        "Is there anything you are tempted to keep secret": "Nothing now",
+        "What will you do this week that shows your commitment, without having to say it": (
+            "Cook on Sundays"
+        ),
+    }
+    documents.apply_import(db, morgan, preview)
+    answers = homework.get(db, morgan, a.id).answers
+    assert answers["actions"] == ("Cook on Sundays", False)
+    assert answers["hiding"] == ("Nothing now", False)  # the private choice is kept
+
+
+def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
+    morgan, riley = people["morgan"], people["riley"]
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    good = fill(documents.worksheet(db, morgan, a.id).pdf, {"cb.hiding": "x"})
+    with pytest.raises(ValidationError, match="not a PDF"):
+        documents.preview_import(db, morgan, b"hello, not a pdf")
+    plain = documents.guide(db, morgan, couple.clients[0].id).pdf
+    with pytest.raises(ValidationError, match="not a Casebook worksheet"):
+        documents.preview_import(db, morgan, plain)
+    with pytest.raises(ValidationError, match="not in your cases"):
+        documents.preview_import(db, riley, good)
+    homework.cancel(db, morgan, a.id, a.version)
+    with pytest.raises(ValidationError, match="cancelled"):
+        documents.preview_import(db, morgan, good)
+    assert homework.get(db, morgan, a.id).answers == {}
+
+
+def test_import_refuses_an_old_version_of_the_worksheet(db, people, couple):
+    morgan = people["morgan"]
+    source = library.template_source(
+        db, morgan, next(t.id for t in library.list_templates(db, morgan) if t.key == "trust_plan")
+    )
+    custom = source.replace('key = "trust_plan"', 'key = "our_trust"')
+    v1 = library.save_custom(db, morgan, custom)
+    [a] = homework.assign(db, morgan, [couple.clients[0].id], v1.id, due_on=date.today())
+    pdf = fill(documents.worksheet(db, morgan, a.id).pdf, {"cb.hiding": "x"})
+    # The same assignment, but the PDF says another version: as if made from version 2.
+    forged = pdf.replace(b"our_trust v1", b"our_trust v2").replace(
+        b"/CasebookWorksheetVersion (1)", b"/CasebookWorksheetVersion (2)"
+    )
+    with pytest.raises(ValidationError, match="version"):
+        documents.preview_import(db, morgan, forged)
+
+
+def test_partner_copy_of_answers_leaves_out_private_answers(db, people, couple):
+    morgan = people["morgan"]
+    ana, ben = couple.clients
+    [a] = assign(db, morgan, [ana.id])
+    homework.save_answers(
+        db,
+        morgan,
+        a.id,
+        a.version,
+        {"hiding": "A private worry", "actions": "Shared plan"},
+        {"actions": True},
+    )
+    own = text_of(documents.completed(db, morgan, a.id, for_client_id=ana.id).pdf)
+    partner = text_of(documents.completed(db, morgan, a.id, for_client_id=ben.id).pdf)
+    assert "A private worry" in own and "Shared plan" in own
+    assert "A private worry" not in partner and "Shared plan" in partner
+
+
+def test_no_handout_of_anothers_client(db, people, couple):
+    [a] = assign(db, people["morgan"], [couple.clients[0].id])
+    for who in ("riley", "admin"):
+        with pytest.raises(AccessDenied):
+            documents.worksheet(db, people[who], a.id)
+        with pytest.raises(AccessDenied):
+            documents.progress(db, people[who], couple.id)
+        with pytest.raises(AccessDenied):
+            documents.guide(db, people[who], couple.clients[0].id)
+
+
+def test_a_progress_report_for_a_client_with_100_sessions(db, people, couple):
+    morgan = people["morgan"]
+    start = datetime.now() - timedelta(days=400)
+    for i in range(100):
+        n = notes.create_draft(
+            db,
+            morgan,
+            couple.id,
+            session_at=start + timedelta(days=4 * i),
+            attendance="together",
+            attendees=[c.id for c in couple.clients],
+            note_format="DAP",
+        )
+        notes.save_draft(db, morgan, n.id, n.version, sections={"data": f"Session {i}"})
+    text = text_of(documents.progress(db, morgan, couple.id, "A year of steady work").pdf)
+    assert "Progress report" in text and "A year of steady work" in text
+
+
+def test_a_batch_of_a_week_holds_each_sessions_sheet_and_open_worksheets(db, people, couple):
+    morgan = people["morgan"]
+    assign(db, morgan, [c.id for c in couple.clients])
+    monday = date.today() - timedelta(days=date.today().weekday() + 7)
+    for day in (0, 3):
+        n = notes.create_draft(
+            db,
+            morgan,
+            couple.id,
+            session_at=datetime.combine(monday + timedelta(days=day), datetime.min.time()),
+            attendance="together",
+            attendees=[c.id for c in couple.clients],
+            note_format="SOAP",
+        )
+        notes.save_draft(db, morgan, n.id, n.version, sections={"plan": "x"}, next_session_on=None)
+    seen = []
+    doc = documents.batch_for(
+        db,
+        morgan,
+        monday,
+        monday + timedelta(days=6),
+        lambda done, total: seen.append((done, total)),
+    )
+    assert seen[-1] == (6, 6)  # 2 sessions: an after-session sheet and 2 worksheets each
+    assert text_of(doc.pdf).count("Trust plan") >= 4
+    with pytest.raises(ValidationError, match="no sessions"):
+        documents.batch_for(db, morgan, monday - timedelta(days=30), monday - timedelta(days=24))
+
+
+def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monkeypatch, capsys):
+    morgan = people["morgan"]
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    out = tmp_path / "ws.pdf"
+
+    def run(*argv):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+        return main([*argv, "--user", "morgan", "--password-stdin"], settings=settings)
+
+    assert run("handout", "--assignment", str(a.id), "--out", str(out)) == 0
+    assert (out.stat().st_mode & 0o777) == 0o600
+    assert run("handout", "--assignment", str(a.id), "--out", str(out)) == 2
+    assert "already exists" in capsys.readouterr().err
+    filled = tmp_path / "filled.pdf"
+    filled.write_bytes(fill(out.read_bytes(), {"cb.actions": "Walk daily"}))
+    assert run("import-pdf", str(filled)) == 2  # no terminal to confirm: asks for --yes
+    assert homework.get(db, morgan, a.id).answers == {}
+    assert run("import-pdf", str(filled), "--yes") == 0
+    assert homework.get(db, morgan, a.id).answers["actions"][0] == "Walk daily"
+    bad = tmp_path / "bad.pdf"
+    bad.write_text("not a pdf")
+    assert run("import-pdf", str(bad), "--yes") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "casebook: This file is not a PDF."
