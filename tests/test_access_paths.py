@@ -25,6 +25,7 @@ PAGES = [
     "pages/progress.py",
     "pages/session_prep.py",
     "pages/practice.py",
+    "pages/handouts.py",
     "pages/dashboard.py",
     "pages/cases.py",
     "pages/case.py",

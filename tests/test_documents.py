@@ -217,3 +217,31 @@ def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monk
     assert run("import-pdf", str(bad), "--yes") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == "casebook: This file is not a PDF."
+
+
+def test_handout_pages(tmp_path, monkeypatch):
+    """The assignment page prepares a fillable PDF; the Handouts page makes a day's batch."""
+    from casebook.db import Database
+    from casebook.settings import Settings
+    from sample_data.demo import load_demo
+    from tests.test_pages import actor
+    from tests.test_worksheet_pages import open_as
+
+    monkeypatch.setenv("CASEBOOK_HOME", str(tmp_path))
+    monkeypatch.delenv("CASEBOOK_DATABASE_URL", raising=False)
+    demo = Database.open(Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}"))
+    load_demo(demo)
+    morgan = actor(demo, "morgan")
+    case = cases.list_cases(demo, morgan, search="Priya")[0]
+    a = homework.for_case(demo, morgan, case.id)[0]
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    at.button(key=f"handout_{a.id}").click().run()
+    doc = at.session_state[f"handout_{a.id}_pdf"]
+    assert "Reflection" in text_of(doc.pdf)
+    at = open_as(demo, "morgan", "pages/handouts.py")
+    day = notes.notes_for_case(demo, morgan, case.id)[0].session_at.date()
+    at.date_input(key="batch_start").set_value(day).run()
+    at.button(key="batch_make").click().run()
+    assert not at.exception
+    assert at.session_state["batch_pdf"].file_name.startswith(f"handouts-{day:%Y-%m-%d}")
+    demo.dispose()
