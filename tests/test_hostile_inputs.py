@@ -430,3 +430,39 @@ def test_measure_answers_and_definitions(db, people, value):
     with pytest.raises(CasebookError):
         measures.save_custom(db, people["admin"], value)
     assert measures.definitions(db).keys() == before.keys()
+
+
+# --- handouts --------------------------------------------------------------------------------
+
+
+@VALUES
+def test_handouts_print_user_text_as_typed(db, people, value):
+    from datetime import date
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from casebook import documents, homework, library
+
+    morgan = people["morgan"]
+    try:
+        case = cases.create_case(db, morgan, [ClientInput(value)])
+    except CasebookError:
+        return  # refused at entry
+    trust = next(t.id for t in library.list_templates(db, morgan) if t.key == "trust_plan")
+    [a] = homework.assign(
+        db,
+        morgan,
+        [case.clients[0].id],
+        trust,
+        due_on=date.today(),
+        instructions=value if len(value) < 5000 else "",
+    )
+    for doc in (
+        documents.worksheet(db, morgan, a.id),
+        documents.guide(db, morgan, case.clients[0].id),
+    ):
+        text = " ".join(p.extract_text() for p in PdfReader(BytesIO(doc.pdf)).pages)
+        key = next(k for k, v in HOSTILE_TEXT.items() if v == value)
+        if key in PRINTABLE:
+            assert value.strip() in text
