@@ -53,7 +53,7 @@ if a.instructions:
     st.markdown("**Instructions from your counsellor**")
     st.text(a.instructions)
 with st.expander("About this worksheet", expanded=a.status == "assigned"):
-    st.text(template.intro)
+    common.paragraphs(template.intro)
 
 editable = can_write and a.status in ("assigned", "in_progress", "completed")
 couple = len(case.clients) == 2

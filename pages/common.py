@@ -187,3 +187,9 @@ def confirmed(key: str, label: str, question: str, *, yes: str, **button: Any) -
         del st.session_state[asking]
         st.rerun()
     return False
+
+
+def paragraphs(text: str) -> None:
+    """Text from a data file, its hard line breaks joined into paragraphs, shown as typed."""
+    for block in text.strip().split("\n\n"):
+        st.markdown(md(" ".join(block.split())))

@@ -38,7 +38,7 @@ with browse:
     info, template = library.get_template(db, user, chosen)
     st.subheader(f"Preview: {common.md(template.title)}", anchor=False)
     st.caption("As the client will see it. Assign it from a case's Worksheets tab.")
-    st.text(template.intro)
+    common.paragraphs(template.intro)
     worksheet_form.show(template, {}, key=f"preview_{info.id}", disabled=True, sharing=False)
 
 with custom:
