@@ -258,6 +258,32 @@ def render(
     return out.getvalue()
 
 
+def data_table(
+    rows: list[list[Any]],
+    widths: list[float],
+    *,
+    pad: float = 4,
+    valign: str = "TOP",
+    row_rules: bool = True,
+    extra: tuple[tuple[Any, ...], ...] = (),
+) -> Table:
+    """A table with a shaded head row repeated on every page, in the documents' one style."""
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), valign),
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+    ]
+    if row_rules:
+        style.append(("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE))
+    table.setStyle(TableStyle([*style, *extra]))
+    return table
+
+
 @dataclass(frozen=True)
 class Letterhead:
     """What every client handout names: practice, counsellor, client, date, a crisis line."""

@@ -19,12 +19,10 @@ from reportlab.platypus import (
     KeepTogether,
     Paragraph,
     Spacer,
-    Table,
-    TableStyle,
 )
 from reportlab.platypus.flowables import Flowable
 
-from handouts.document import RULE, SHADE, Styles, day, details, notice, para, render
+from handouts.document import Styles, data_table, day, details, notice, para, render
 from handouts.note import NotePrint, note_flowables
 
 CONFIDENTIAL = (
@@ -102,22 +100,7 @@ def _history(record: ClientRecord, st: Styles, width: float) -> Flowable:
         for h in record.history
     ]
     widths = [24 * mm, 48 * mm, 30 * mm]
-    table = Table([head, *rows], colWidths=[*widths, width - sum(widths)], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 4),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    return table
+    return data_table([head, *rows], [*widths, width - sum(widths)])
 
 
 def _notes(record: ClientRecord, st: Styles, width: float) -> list[Flowable]:

@@ -6,14 +6,13 @@ from datetime import date
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
 from handouts.document import (
-    RULE,
-    SHADE,
     Letterhead,
     Styles,
+    data_table,
     day,
     letterhead_block,
     para,
@@ -36,23 +35,7 @@ def _homework(homework: list[tuple[str, date]], st: Styles, width: float) -> Flo
         for title, due in homework
     ]
     widths = [14 * mm, width - 14 * mm - 30 * mm, 30 * mm]
-    table = Table([head, *rows], colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("VALIGN", (0, 1), (0, -1), "MIDDLE"),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 4),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]
-        )
-    )
-    return table
+    return data_table([head, *rows], widths, pad=5, extra=(("VALIGN", (0, 1), (0, -1), "MIDDLE"),))
 
 
 def _story(

@@ -42,9 +42,9 @@ from handouts.document import (
     INK,
     NONE_RECORDED,
     RULE,
-    SHADE,
     Letterhead,
     Styles,
+    data_table,
     day,
     letterhead_block,
     notice,
@@ -341,22 +341,14 @@ def _rows(field: Field, st: Styles, width: float) -> Table:
         ]
         for row in range(BLANK_ROWS)
     ]
-    table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), pad),
-                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                ("TOPPADDING", (0, 0), (-1, -1), pad),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
-            ]
-        )
+    return data_table(
+        [head, *body],
+        widths,
+        pad=pad,
+        valign="MIDDLE",
+        row_rules=False,
+        extra=(("VALIGN", (0, 0), (-1, 0), "BOTTOM"),),
     )
-    return table
 
 
 def _entry(field: Field, st: Styles, width: float) -> Flowable:
@@ -537,22 +529,7 @@ def _answer_rows(field: Field, value: Any, st: Styles, width: float) -> Flowable
     widths = _column_widths(field.columns, width)
     head = [para(c.prompt, st.cell_head) for c in field.columns]
     body = [[para(answer_text(c, row.get(c.id)), st.cell) for c in field.columns] for row in rows]
-    table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.75, RULE),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 4),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    return table
+    return data_table([head, *body], widths)
 
 
 def _answer(field: Field, value: Any, st: Styles, width: float) -> Flowable:
