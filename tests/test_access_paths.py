@@ -155,6 +155,22 @@ def test_no_command_exports_anothers_client(demo, tmp_path, monkeypatch, capsys,
         assert code == 2
         assert secrets_in(said, secrets) == set()
         assert not out_dir.exists() or not any(out_dir.iterdir())
+        for argv in (
+            ["handout", "--progress", str(case.id)],
+            ["handout", "--stage", "1", "--client", str(case.clients[0].id)],
+            *(
+                ["handout", "--assignment", str(a.id)]
+                for a in homework.for_case(demo, actor(demo, owner), case.id)[:1]
+            ),
+            *(
+                ["handout", "--after-session", str(n.id)]
+                for n in notes.notes_for_case(demo, actor(demo, owner), case.id)[:1]
+            ),
+        ):
+            out = tmp_path / f"handout-{case.id}-{argv[1]}.pdf"
+            code, said = _cli(settings, monkeypatch, capsys, viewer, *argv, "--out", str(out))
+            assert code == 2 and not out.exists(), argv
+            assert secrets_in(said, secrets) == set()
     csv_path = tmp_path / "cases.csv"
     code, said = _cli(
         settings, monkeypatch, capsys, viewer, "export", "--cases", "--out", str(csv_path)
