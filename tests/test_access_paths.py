@@ -15,7 +15,25 @@ from casebook.cli import main
 from casebook.errors import AccessDenied
 from pages.common import USER_KEY
 from sample_data.demo import DEMO_PASSWORD
-from tests.test_pages import APP, actor, demo, shown  # noqa: F401 - the demo fixture
+from tests.test_pages import APP, actor, shown
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo practice for the whole walk: it only reads (views add audit entries)."""
+    from casebook.db import Database
+    from casebook.settings import Settings
+    from sample_data.demo import load_demo
+
+    home = tmp_path_factory.mktemp("walk")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CASEBOOK_HOME", str(home))
+        mp.delenv("CASEBOOK_DATABASE_URL", raising=False)
+        db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+        load_demo(db)
+        yield db
+        db.dispose()
+
 
 PAGES = [
     "pages/homework.py",
