@@ -271,7 +271,9 @@ if notes_tab.open:
                     icon=":material/description:",
                     label=f"{n.session_at:%d %b %Y, %H:%M} · {n.note_format}",
                 )
-                row[1].caption(", ".join(common.stage_label(v) for v in n.focus.values()))
+                row[1].caption(
+                    common.md(", ".join(common.stage_label(v) for v in n.focus.values()))
+                )
                 row[2].badge(
                     "Signed" if n.signed else "Draft", color="green" if n.signed else "orange"
                 )

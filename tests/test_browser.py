@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
     reason=f"no Chromium at {CHROMIUM} (install Debian's 'chromium' package)",
 )
-playwright_api.expect.set_options(timeout=15_000)
+playwright_api.expect.set_options(timeout=30_000)  # generous: CI machines are shared
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -83,6 +83,11 @@ def page(app):
         page.set_default_timeout(30_000)
         yield page
         browser.close()
+
+
+def settled(page) -> None:
+    """Wait until the app has finished its current run (after a click that reruns it)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
 
 
 def open_case(page, client_name: str) -> None:
@@ -165,6 +170,8 @@ def _open_priyas_worksheets(page):
     open_case(page, "Priya Nair")
     playwright_api.expect(page.get_by_role("heading", name="Case #2")).to_be_visible()
     page.get_by_role("tab", name="Worksheets").click()
+    playwright_api.expect(page.get_by_label("Worksheet", exact=True)).to_be_visible()
+    settled(page)
 
 
 def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page):
@@ -219,7 +226,8 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     open_case(page, "Sam O'Connor")
     playwright_api.expect(page.get_by_role("heading", name="Case #3")).to_be_visible()
     page.get_by_role("tab", name="Notes").click()
-    page.get_by_text("Write a note for a session").click()
+    page.get_by_text("Write a note for a session").click()  # the tab's content has run
+    settled(page)
     page.get_by_role("button", name="Start the note").click()
     playwright_api.expect(page.get_by_role("heading", name="Session note")).to_be_visible()
     page.get_by_label("Subjective").fill("Both felt heard this week")
