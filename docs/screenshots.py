@@ -58,7 +58,7 @@ def main() -> None:
             page.wait_for_timeout(1000)
             page.screenshot(path=OUT / "case.png")
             page.get_by_role("link", name="Progress charts").click()
-            page.get_by_role("heading", name="Progress").wait_for()
+            page.get_by_role("heading", name="Progress", level=1).wait_for()
             page.wait_for_timeout(2500)
             page.screenshot(path=OUT / "progress.png")
             page.get_by_role("link", name="Case #3").click()
