@@ -17,6 +17,7 @@ from casebook.access import Actor
 from casebook.crypto import Cipher
 from casebook.db import Database
 from casebook.settings import Settings
+from sample_data.demo import load_demo
 
 POSTGRES_URL = os.environ.get("CASEBOOK_TEST_POSTGRES_URL")
 # One template per test run, so that runs side by side do not drop each other's.
@@ -104,3 +105,13 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory) -> Path:
+    """The demo practice, loaded once: each test gets a copy of its files."""
+    home = tmp_path_factory.mktemp("demo-practice")
+    db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+    load_demo(db)
+    db.dispose()  # the last connection to close folds the WAL into the file
+    return home

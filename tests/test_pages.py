@@ -6,6 +6,7 @@ So every page gates itself (`common.require_user`) and the repositories enforce 
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -17,18 +18,19 @@ from casebook.access import Actor
 from casebook.db import Database
 from casebook.settings import Settings
 from pages.common import USER_KEY, md
-from sample_data.demo import DEMO_PASSWORD, load_demo
+from sample_data.demo import DEMO_PASSWORD
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
 @pytest.fixture
-def demo(tmp_path, monkeypatch) -> Database:
-    """The demo practice in a fresh SQLite file that the app will open."""
+def demo(tmp_path, monkeypatch, demo_files) -> Database:
+    """A fresh copy of the demo practice in a SQLite file that the app will open."""
+    for source in demo_files.glob("casebook.*"):
+        shutil.copy2(source, tmp_path / source.name)
     monkeypatch.setenv("CASEBOOK_HOME", str(tmp_path))
     monkeypatch.delenv("CASEBOOK_DATABASE_URL", raising=False)
     db = Database.open(Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}"))
-    load_demo(db)
     yield db
     db.dispose()
 
