@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 from analysis import attention as attention_analysis
 from analysis import homework_stats, timeline
 from analysis import measures as scoring
-from casebook import attention, cases, homework, measures, practice, stage_history
+from casebook import attention, documents, measures, practice, stage_history
 from casebook.access import Actor
 from casebook.db import Database
 from casebook.models import Assignment, Case, Client, MeasureScore, SessionNote, User
@@ -46,7 +46,7 @@ from casebook.models import WorksheetTemplate as TemplateRow
 from casebook.settings import Settings
 from handouts import batch
 from handouts.document import Letterhead
-from handouts.progress import ClientProgress, HomeworkRow, ProgressReport, progress_report
+from handouts.progress import ProgressReport, progress_report
 from handouts.worksheet import HOW_TO, worksheet_handout
 from sample_data import demo as demo_module
 from sample_data import generate as generate_module
@@ -402,43 +402,13 @@ def worksheet_jobs(p: Practice, n: int) -> list[WorksheetJob]:
 
 def progress_job(p: Practice) -> tuple[ProgressReport, Letterhead]:
     """The progress report of the practice's chosen case, built as documents.progress does."""
-    case = cases.get_case(p.db, p.counsellor, p.case_id)
-    scores = measures.scores_for_case(p.db, p.counsellor, p.case_id)
-    every = measures.definitions(p.db)
-    definition = every[scores[-1].measure_id]
-    work = homework.for_case(p.db, p.counsellor, p.case_id)
-    frame = pd.DataFrame(
-        [(a.client_id, a.stage, a.due_on, a.completed_on, a.status) for a in work],
-        columns=homework_stats.ASSIGNMENT_COLUMNS,
-    )
-    done = homework_stats.completion(frame, date.today(), by="client_id")
-    names = {c.id: c.name for c in case.clients}
-    report = ProgressReport(
-        clients=tuple(
-            ClientProgress(
-                c.name,
-                tuple((m.moved_on, m.stage) for m in c.history),
-                tuple((s.scored_on, s.total) for s in scores if s.client_id == c.id),
-            )
-            for c in case.clients
-        ),
-        stage_names=tuple(s.name for s in stages()),
-        measure_name=definition.name,
-        total_range=definition.total_range,
-        cutoff=definition.measure.cutoff,
-        higher_is_better=definition.measure.higher_is_better,
-        homework=tuple(
-            HomeworkRow(names[r.client_id], r.assigned, r.on_time, r.late, r.overdue, r.open)
-            for r in done.itertuples()
-        ),
-        summary="Both of you have kept up the weekly check-ins and the trust plan. "
+    return documents.progress_report_data(
+        p.db,
+        p.counsellor,
+        p.case_id,
+        "Both of you have kept up the weekly check-ins and the trust plan. "
         "Scores are rising; the next step is the rekindling plan.",
     )
-    settings = practice.load(p.db)
-    letterhead = Letterhead(
-        settings.practice_name, case.counsellor_name, case.label, date.today(), ""
-    )
-    return report, letterhead
 
 
 def _progress_bare(report: ProgressReport, lh: Letterhead) -> bytes:

@@ -122,8 +122,10 @@ def _case_of_client(db: Database, actor: Actor, client_id: int):  # type: ignore
     return case, next(c for c in case.clients if c.id == client_id)
 
 
-def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Document:
-    """A progress report for a client or a couple: stages, a measure, homework, a summary."""
+def progress_report_data(
+    db: Database, actor: Actor, case_id: int, summary: str = ""
+) -> tuple[ProgressReport, Letterhead]:
+    """What a case's progress report shows, read through the repositories (not audited)."""
     case = cases.get_case(db, actor, case_id)
     scores = measures.scores_for_case(db, actor, case_id)
     every = measures.definitions(db)
@@ -163,9 +165,15 @@ def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Doc
         ),
         summary=summary,
     )
-    pdf = progress_report(report, _letterhead(db, case, case.label))
+    return report, _letterhead(db, case, case.label)
+
+
+def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Document:
+    """A progress report for a client or a couple: stages, a measure, homework, a summary."""
+    report, letterhead = progress_report_data(db, actor, case_id, summary)
+    pdf = progress_report(report, letterhead)
     return _logged(
-        db, actor, Document(f"progress-case-{case.id}.pdf", pdf), case.id, None, "progress report"
+        db, actor, Document(f"progress-case-{case_id}.pdf", pdf), case_id, None, "progress report"
     )
 
 

@@ -87,26 +87,39 @@ def small_print(template: Template, assignment_id: int) -> str:
 # --- form fields inside the flow of the page ------------------------------------------------
 
 
-class _TextBox(Flowable):
-    """A box to write in, with a text field over it (multi-line boxes get ruled lines)."""
+class _FieldBox(Flowable):
+    """A box of a fixed size to write in on paper, with a form field drawn over it."""
 
-    def __init__(
-        self, name: str, tooltip: str, width: float, height: float, *, multiline: bool = False
-    ) -> None:
+    def __init__(self, name: str, tooltip: str, width: float, height: float) -> None:
         super().__init__()
-        self.name, self.tooltip, self.multiline = name, tooltip, multiline
+        self.name, self.tooltip = name, tooltip
         self.width, self.height = width, height
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.width, self.height
 
-    def draw(self) -> None:
+    def _box(self) -> None:
+        """The printed box; leaves the canvas state saved for the caller to restore."""
         c = self.canv
         c.saveState()
         c.setFillColor(BOX_FILL)
         c.setStrokeColor(RULE)
         c.setLineWidth(0.6)
         c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
+
+
+class _TextBox(_FieldBox):
+    """A box to write in, with a text field over it (multi-line boxes get ruled lines)."""
+
+    def __init__(
+        self, name: str, tooltip: str, width: float, height: float, *, multiline: bool = False
+    ) -> None:
+        super().__init__(name, tooltip, width, height)
+        self.multiline = multiline
+
+    def draw(self) -> None:
+        self._box()
+        c = self.canv
         if self.multiline:
             c.setStrokeColor(WRITING_LINE)
             c.setLineWidth(0.5)
@@ -180,26 +193,18 @@ class _Tick(Flowable):
             )
 
 
-class _DropDown(Flowable):
+class _DropDown(_FieldBox):
     """A box to write in on paper that is a drop-down list on screen."""
 
     def __init__(
         self, name: str, tooltip: str, options: tuple[str, ...], width: float, height: float
     ) -> None:
-        super().__init__()
-        self.name, self.tooltip, self.options = name, tooltip, options
-        self.width, self.height = width, height
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        return self.width, self.height
+        super().__init__(name, tooltip, width, height)
+        self.options = options
 
     def draw(self) -> None:
+        self._box()
         c = self.canv
-        c.saveState()
-        c.setFillColor(BOX_FILL)
-        c.setStrokeColor(RULE)
-        c.setLineWidth(0.6)
-        c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
         c.restoreState()
         # reportlab needs a chosen value; a lone space is "nothing chosen" (read back as empty).
         c.acroForm.choice(
