@@ -93,6 +93,7 @@ class Database:
             db.upgrade()
             db._check_key()
             db.sync_library()
+            db._refresh_statistics()
         except BaseException:
             db.dispose()
             raise
@@ -175,6 +176,15 @@ class Database:
             finally:
                 if sqlite:
                     conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    def _refresh_statistics(self) -> None:
+        """Give SQLite's planner the table sizes, so that it starts from a counsellor's cases
+        rather than from every assignment with a status. A sampled ANALYZE takes a tenth of a
+        second on a group practice; PostgreSQL's autovacuum keeps its own statistics."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
 
     def reset(self) -> None:
         """Delete every record and table, then build an empty, current database."""

@@ -66,7 +66,7 @@ def worksheet(db: Database, actor: Actor, assignment_id: int) -> Document:
         assignment_id=a.id,
         stage_intro=stage(a.stage).summary,
         due_on=a.due_on,
-        instructions=a.instructions,
+        instructions=detail.instructions,
     )
     doc = Document(f"worksheet-{a.id}-{detail.template.key}.pdf", pdf)
     return _logged(db, actor, doc, a.case_id, a.client_id, f"worksheet #{a.id}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, safety, validation
@@ -38,8 +38,6 @@ class AssignmentView:
     assigned_on: date
     completed_on: date | None
     reviewed_on: date | None
-    instructions: str
-    review_comment: str | None
     version: int
 
     def overdue(self, today: date) -> bool:
@@ -49,8 +47,12 @@ class AssignmentView:
 
 @dataclass(frozen=True)
 class AssignmentDetail:
+    """One assignment as its page shows it: with the counsellor's words and the answers."""
+
     assignment: AssignmentView
     template: Template
+    instructions: str
+    review_comment: str | None
     answers: dict[str, tuple[Any, bool]] = field(default_factory=dict)  # value, shared
 
 
@@ -74,8 +76,6 @@ def _view(a: Assignment, client: Client, t: WorksheetTemplate) -> AssignmentView
         a.assigned_on,
         a.completed_on,
         a.reviewed_on,
-        a.instructions,
-        a.review_comment,
         a.version,
     )
 
@@ -83,6 +83,31 @@ def _view(a: Assignment, client: Client, t: WorksheetTemplate) -> AssignmentView
 def _joined():  # type: ignore[no-untyped-def]
     return (
         select(Assignment, Client, WorksheetTemplate)
+        .join(Client, Client.id == Assignment.client_id)
+        .join(WorksheetTemplate, WorksheetTemplate.id == Assignment.template_id)
+    )
+
+
+def _listed():  # type: ignore[no-untyped-def]
+    """The columns of AssignmentView, in its order: no worksheet source, nothing encrypted."""
+    return (
+        select(
+            Assignment.id,
+            Client.case_id,
+            Client.id,
+            Client.name,
+            WorksheetTemplate.id,
+            WorksheetTemplate.title,
+            WorksheetTemplate.version,
+            WorksheetTemplate.stage,
+            WorksheetTemplate.contact,
+            Assignment.due_on,
+            Assignment.status,
+            Assignment.assigned_on,
+            Assignment.completed_on,
+            Assignment.reviewed_on,
+            Assignment.version,
+        )
         .join(Client, Client.id == Assignment.client_id)
         .join(WorksheetTemplate, WorksheetTemplate.id == Assignment.template_id)
     )
@@ -182,8 +207,8 @@ def for_case(db: Database, actor: Actor, case_id: int) -> list[AssignmentView]:
     """Every assignment of a case's clients, open ones first, then by due date."""
     with db.read() as s:
         case_for_reading(s, actor, case_id)
-        rows = s.execute(_joined().where(Client.case_id == case_id).order_by(Assignment.due_on))
-        views = [_view(a, c, t) for a, c, t in rows]
+        rows = s.execute(_listed().where(Client.case_id == case_id).order_by(Assignment.due_on))
+        views = [AssignmentView(*row) for row in rows]
     return sorted(views, key=lambda v: (v.status not in OPEN, v.due_on, v.id))
 
 
@@ -213,7 +238,9 @@ def get(db: Database, actor: Actor, assignment_id: int) -> AssignmentDetail:
             for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
         }
         template = parse_template_text(t.source, f"{t.key} v{t.version}")
-        return AssignmentDetail(_view(a, client, t), template, answers)
+        return AssignmentDetail(
+            _view(a, client, t), template, a.instructions, a.review_comment, answers
+        )
 
 
 def _editable(s: Session, actor: Actor, assignment_id: int, expected_version: int, *states: str):  # type: ignore[no-untyped-def]
@@ -330,16 +357,21 @@ class Homework:
 def caseload_homework(db: Database, actor: Actor, *, today: date | None = None) -> Homework:
     """Across the actor's open cases: due in the next 7 days, overdue, awaiting review."""
     today = today or date.today()
+    week = today + timedelta(days=7)
     with db.read() as s:
         rows = s.execute(
-            _joined()
+            _listed()
             .join(Case, Case.id == Client.case_id)
             .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
-            .where(Assignment.status.in_((*OPEN, "completed")))
+            .where(
+                or_(
+                    and_(Assignment.status.in_(OPEN), Assignment.due_on <= week),
+                    Assignment.status == "completed",
+                )
+            )
             .order_by(Assignment.due_on, Assignment.id)
         )
-        views = [_view(a, c, t) for a, c, t in rows]
-    week = today + timedelta(days=7)
+        views = [AssignmentView(*row) for row in rows]
     return Homework(
         due_this_week=[v for v in views if v.status in OPEN and today <= v.due_on <= week],
         overdue=[v for v in views if v.overdue(today)],

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -253,6 +254,9 @@ class SessionNote(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {NOTE_STATUSES!r}", name="ck_notes_status"),
         CheckConstraint(f"risk_level IN {RISK_LEVELS!r}", name="ck_notes_risk"),
+        # each case's latest session and latest booked session, read by index alone
+        Index("ix_session_notes_case_session", "case_id", "session_at"),
+        Index("ix_session_notes_case_next", "case_id", "next_session_on"),
     )
 
 

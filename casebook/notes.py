@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, validation
@@ -381,21 +381,29 @@ def _case_labels(s: Session, case_ids: set[int]) -> dict[int, str]:
     return {k: " & ".join(v) for k, v in labels.items()}
 
 
+def _open_cases_with(actor: Actor, latest):  # type: ignore[no-untyped-def]
+    """The actor's open cases, each with `latest` (a column of its notes) at its greatest.
+
+    A correlated subquery per case reads one entry of a (case_id, column) index, where a
+    grouped join would read every note of the practice.
+    """
+    last = select(func.max(latest)).where(SessionNote.case_id == Case.id).scalar_subquery()
+    return (
+        select(Case.id, Case.opened_on, last.label("last"))
+        .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        .subquery()
+    )
+
+
 def upcoming_sessions(db: Database, actor: Actor, *, days: int = 14) -> list[CaseDate]:
     """Next sessions booked in notes, from today, for the actor's open cases."""
     today = date.today()
+    booked = _open_cases_with(actor, SessionNote.next_session_on)
     with db.read() as s:
-        latest = (
-            select(SessionNote.case_id, func.max(SessionNote.next_session_on).label("on"))
-            .group_by(SessionNote.case_id)
-            .subquery()
-        )
         rows = s.execute(
-            select(latest.c.case_id, latest.c.on)
-            .join(Case, Case.id == latest.c.case_id)
-            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
-            .where(latest.c.on >= today, latest.c.on <= today + timedelta(days=days))
-            .order_by(latest.c.on)
+            select(booked.c.id, booked.c.last)
+            .where(booked.c.last >= today, booked.c.last <= today + timedelta(days=days))
+            .order_by(booked.c.last, booked.c.id)
         ).all()
         labels = _case_labels(s, {r[0] for r in rows})
     return [CaseDate(case_id, labels.get(case_id, ""), on) for case_id, on in rows]
@@ -404,22 +412,17 @@ def upcoming_sessions(db: Database, actor: Actor, *, days: int = 14) -> list[Cas
 def cases_without_session(db: Database, actor: Actor, *, days: int = 30) -> list[CaseDate]:
     """Open cases whose last session (or opening, if none) is more than `days` ago."""
     cutoff = date.today() - timedelta(days=days)
+    last = _open_cases_with(actor, SessionNote.session_at)
     with db.read() as s:
-        last = (
-            select(SessionNote.case_id, func.max(SessionNote.session_at).label("at"))
-            .group_by(SessionNote.case_id)
-            .subquery()
-        )
         rows = s.execute(
-            select(Case.id, Case.opened_on, last.c.at)
-            .outerjoin(last, last.c.case_id == Case.id)
-            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+            select(last.c.id, last.c.opened_on, last.c.last).where(
+                or_(
+                    last.c.last < datetime.combine(cutoff, datetime.min.time()),
+                    and_(last.c.last.is_(None), last.c.opened_on < cutoff),
+                )
+            )
         ).all()
-        stale = [
-            (case_id, at.date() if at else opened)
-            for case_id, opened, at in rows
-            if (at.date() if at else opened) < cutoff
-        ]
+        stale = [(case_id, at.date() if at else opened) for case_id, opened, at in rows]
         labels = _case_labels(s, {c for c, _ in stale})
     return sorted((CaseDate(c, labels.get(c, ""), on) for c, on in stale), key=lambda d: d.on)
 

@@ -49,9 +49,9 @@ common.stale_banner(
     key="assignment_reload",
     forget=lambda k: k == version_key or k.startswith(f"ws_{a.id}_"),
 )
-if a.instructions:
+if detail.instructions:
     st.markdown("**Instructions from your counsellor**")
-    st.text(a.instructions)
+    st.text(detail.instructions)
 with st.expander("About this worksheet", expanded=a.status == "assigned"):
     common.paragraphs(template.intro)
 
@@ -100,9 +100,9 @@ if can_write and a.status == "completed":
         if st.form_submit_button("Mark reviewed", type="primary"):
             if common.attempt(lambda: homework.review(db, user, a.id, expected, comment)):
                 common.saved(version_key, "Reviewed.")
-if a.review_comment:
+if detail.review_comment:
     st.markdown("**Review**")
-    st.text(a.review_comment)
+    st.text(detail.review_comment)
 
 if can_write and a.status in ("assigned", "in_progress", "completed"):
     if common.confirmed(

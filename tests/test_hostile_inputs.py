@@ -333,7 +333,7 @@ def test_worksheet_answers_and_instructions(db, people, value):
         assert "\n" not in str(exc)
         assert homework.for_case(db, morgan, case.id) == []
     else:
-        assert a.instructions == value.strip()
+        assert homework.get(db, morgan, a.id).instructions == value.strip()
     [a] = homework.assign(db, morgan, [case.clients[0].id], trust, due_on=date.today())
 
     def answer():

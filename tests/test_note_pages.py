@@ -72,8 +72,11 @@ def test_mark_homework_reviewed_from_the_note(demo):  # noqa: F811
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
     at.text_input(key=f"note_{draft.id}_review_{done.id}").input("Kept every promise")
     at.button(key=f"note_{draft.id}_review_btn_{done.id}").click().run()
-    reviewed = homework.get(demo, morgan, done.id).assignment
-    assert (reviewed.status, reviewed.review_comment) == ("reviewed", "Kept every promise")
+    reviewed = homework.get(demo, morgan, done.id)
+    assert (reviewed.assignment.status, reviewed.review_comment) == (
+        "reviewed",
+        "Kept every promise",
+    )
 
 
 def test_psychotherapy_note_is_shown_only_to_its_author(demo):  # noqa: F811
