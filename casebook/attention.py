@@ -8,15 +8,24 @@ import pandas as pd
 
 from analysis import measures as scoring
 from analysis.attention import attention_list
-from casebook import cases, homework, measures, notes, safety
+from casebook import homework, measures, notes, safety
 from casebook.access import Actor
 from casebook.db import Database
 
 
-def for_actor(db: Database, actor: Actor, *, today: date | None = None) -> pd.DataFrame:
-    """Everything needing the actor's attention in their open cases, most urgent first."""
+def for_actor(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    work: homework.Homework | None = None,
+) -> pd.DataFrame:
+    """Everything needing the actor's attention in their open cases, most urgent first.
+
+    `work` is the actor's caseload homework when the caller has read it already.
+    """
     today = today or date.today()
-    labels = {c.id: c.label for c in cases.list_cases(db, actor, status="open")}
+    work = work or homework.caseload_homework(db, actor, today=today)
     overdue = pd.DataFrame(
         [
             (
@@ -30,7 +39,7 @@ def for_actor(db: Database, actor: Actor, *, today: date | None = None) -> pd.Da
                 a.template_title,
                 a.id,
             )
-            for a in homework.caseload_homework(db, actor, today=today).overdue
+            for a in work.overdue
         ],
         columns=[
             "client_id",
@@ -51,20 +60,18 @@ def for_actor(db: Database, actor: Actor, *, today: date | None = None) -> pd.Da
     )
     unsigned = pd.DataFrame(
         [
-            (u.note_id, u.case_id, u.session_at, labels.get(u.case_id, ""))
+            (u.note_id, u.case_id, u.session_at, u.case_label)
             for u in notes.unsigned_notes(db, actor)
         ],
         columns=["note_id", "case_id", "session_at", "case_label"],
     )
+    screening = safety.caseload_safety(db, actor)
     flags = pd.DataFrame(
-        [(f.client_id, f.client_name, f.case_id) for f in safety.flagged_clients(db, actor)],
+        [(f.client_id, f.client_name, f.case_id) for f in screening.flagged],
         columns=["client_id", "client_name", "case_id"],
     )
     positions = pd.DataFrame(
-        [
-            (u.client_id, u.client_name, u.case_id, u.stage, False)
-            for u in safety.unscreened_before_contact(db, actor)
-        ],
+        [(u.client_id, u.client_name, u.case_id, u.stage, False) for u in screening.unscreened],
         columns=["client_id", "client_name", "case_id", "stage", "screened"],
     )
     return attention_list(
@@ -79,26 +86,20 @@ def for_actor(db: Database, actor: Actor, *, today: date | None = None) -> pd.Da
 
 
 def _deterioration(db: Database, actor: Actor) -> pd.DataFrame:
-    columns = ["client_id", "client_name", "case_id", "measure_name", "category"]
-    scores = measures.caseload_scores(db, actor)
-    if not scores:
-        return pd.DataFrame(columns=columns)
-    every = measures.definitions(db)
-    frame = pd.DataFrame([vars(s) for s in scores])
-    frame["key"] = frame["measure_id"].map(lambda i: every[i].key)
-    rows = []
-    for _, group in frame.groupby("key"):
-        latest = every[group["measure_id"].iloc[-1]].measure
-        summary = scoring.progress(group[["client_id", "scored_on", "total"]], latest)
-        who = group.drop_duplicates("client_id").set_index("client_id")
-        for client_id, category in zip(summary["client_id"], summary["category"], strict=True):
-            rows.append(
-                (
-                    client_id,
-                    who.at[client_id, "client_name"],
-                    who.at[client_id, "case_id"],
-                    latest.name,
-                    category,
-                )
-            )
-    return pd.DataFrame(rows, columns=columns)
+    """Each client's change from first to latest score, on each measure's current version."""
+    current = {d.key: d.measure for d in measures.current_measures(db).values()}
+    rows = [
+        (
+            c.client_id,
+            c.client_name,
+            c.case_id,
+            current[c.measure_key].name,
+            scoring.classify(c.baseline, c.latest, current[c.measure_key])
+            if c.scores > 1
+            else "unchanged",
+        )
+        for c in measures.caseload_changes(db, actor)
+    ]
+    return pd.DataFrame(
+        rows, columns=["client_id", "client_name", "case_id", "measure_name", "category"]
+    )

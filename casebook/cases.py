@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
@@ -83,13 +83,16 @@ class CaseView:
 
 
 def current_stage_rows():  # type: ignore[no-untyped-def]
-    """A subquery: each client's latest stage event (client_id, stage, moved_on)."""
-    latest = (
-        select(func.max(StageEvent.id).label("event_id")).group_by(StageEvent.client_id).subquery()
-    )
+    """A subquery: each client's latest stage event (client_id, stage, moved_on).
+
+    Correlated on the client, so that joined to a caseload it reads that caseload's events
+    by index rather than grouping every event of the practice.
+    """
+    later = aliased(StageEvent)
+    newest = select(func.max(later.id)).where(later.client_id == StageEvent.client_id)
     return (
         select(StageEvent.client_id, StageEvent.stage, StageEvent.moved_on)
-        .join(latest, StageEvent.id == latest.c.event_id)
+        .where(StageEvent.id == newest.scalar_subquery())
         .subquery()
     )
 

@@ -6,7 +6,6 @@ import argparse
 import getpass
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -66,8 +65,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Casebook is at http://127.0.0.1:{port}  (data: {settings.home})", flush=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     env = dict(os.environ, CASEBOOK_HOME=str(settings.home))
-    # Run from the app folder so Streamlit reads its .streamlit/config.toml.
-    return subprocess.call(cmd, cwd=APP_ROOT, env=env)
+    # Streamlit takes this process's place: a signal to `casebook run` reaches the server
+    # (nothing is left running without its parent), and the memory of this command (the
+    # demo loader, the backup) is given back. From the app folder, so that Streamlit reads
+    # its .streamlit/config.toml.
+    sys.stdout.flush()
+    os.chdir(APP_ROOT)
+    os.execve(sys.executable, cmd, env)
 
 
 def _free_port(preferred: int) -> int:

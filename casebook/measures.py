@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from analysis.measures import total_score
@@ -200,30 +201,71 @@ def scores_for_case(db: Database, actor: Actor, case_id: int) -> list[ScoreView]
 
 
 @dataclass(frozen=True)
-class CaseloadScore:
+class ScoreChange:
+    """A client's first and latest total on one measure (any of its versions)."""
+
     client_id: int
     client_name: str
     case_id: int
-    measure_id: int
-    scored_on: date
-    total: int
+    measure_key: str
+    baseline: int
+    latest: int
+    scores: int
 
 
-def caseload_scores(db: Database, actor: Actor) -> list[CaseloadScore]:
-    """Every score total in the actor's open cases (the answers stay encrypted, unread)."""
+def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
+    """First and latest total per client and measure in the actor's open cases.
+
+    Picked out in SQL, so the cost follows the number of clients, not of scores; the answers
+    stay encrypted, unread.
+    """
+    client_measure = (MeasureScore.client_id, MeasureDefinitionRow.key)
+    ranked = (
+        select(
+            MeasureScore.client_id,
+            MeasureDefinitionRow.key,
+            MeasureScore.total,
+            func.row_number()
+            .over(partition_by=client_measure, order_by=(MeasureScore.scored_on, MeasureScore.id))
+            .label("up"),
+            func.row_number()
+            .over(
+                partition_by=client_measure,
+                order_by=(MeasureScore.scored_on.desc(), MeasureScore.id.desc()),
+            )
+            .label("down"),
+            func.count().over(partition_by=client_measure).label("n"),
+        )
+        .join(MeasureDefinitionRow, MeasureDefinitionRow.id == MeasureScore.measure_id)
+        .join(Client, Client.id == MeasureScore.client_id)
+        .join(Case, Case.id == Client.case_id)
+        .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        .subquery()
+    )
+    ends = (
+        select(
+            ranked.c.client_id,
+            ranked.c.key,
+            func.max(sql_case((ranked.c.up == 1, ranked.c.total))).label("baseline"),
+            func.max(sql_case((ranked.c.down == 1, ranked.c.total))).label("latest"),
+            func.max(ranked.c.n).label("n"),
+        )
+        .where(or_(ranked.c.up == 1, ranked.c.down == 1))
+        .group_by(ranked.c.client_id, ranked.c.key)
+        .subquery()
+    )
     with db.read() as s:
         rows = s.execute(
             select(
-                MeasureScore.client_id,
+                ends.c.client_id,
                 Client.name,
                 Client.case_id,
-                MeasureScore.measure_id,
-                MeasureScore.scored_on,
-                MeasureScore.total,
+                ends.c.key,
+                ends.c.baseline,
+                ends.c.latest,
+                ends.c.n,
             )
-            .join(Client, Client.id == MeasureScore.client_id)
-            .join(Case, Case.id == Client.case_id)
-            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
-            .order_by(MeasureScore.scored_on, MeasureScore.id)
+            .join(Client, Client.id == ends.c.client_id)
+            .order_by(Client.case_id, Client.position, ends.c.key)
         ).all()
-    return [CaseloadScore(*row) for row in rows]
+    return [ScoreChange(*row) for row in rows]

@@ -432,6 +432,7 @@ class Unsigned:
     note_id: int
     case_id: int
     session_at: datetime
+    case_label: str
 
 
 def unsigned_notes(db: Database, actor: Actor, *, older_than_days: int = 7) -> list[Unsigned]:
@@ -445,7 +446,9 @@ def unsigned_notes(db: Database, actor: Actor, *, older_than_days: int = 7) -> l
             .where(SessionNote.session_at < cutoff)
             .order_by(SessionNote.session_at)
         )
-        return [Unsigned(*row) for row in s.execute(query)]
+        rows = s.execute(query).all()
+        labels = _case_labels(s, {r.case_id for r in rows})
+    return [Unsigned(*row, labels.get(row.case_id, "")) for row in rows]
 
 
 ATTENDANCE_WORDS = {"together": "Both partners, together", "separately": "Each partner, separately"}

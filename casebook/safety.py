@@ -145,18 +145,6 @@ def _open_clients(s: Session, actor: Actor):  # type: ignore[no-untyped-def]
     ).all()
 
 
-def flagged_clients(db: Database, actor: Actor) -> list[Flag]:
-    """Clients of the actor's open cases whose latest screen raised a concern."""
-    with db.read() as s:
-        rows = _open_clients(s, actor)
-        status = statuses(s, [r[1] for r in rows])
-    return [
-        Flag(case_id, client_id, name, status[client_id].last_screened)  # type: ignore[arg-type]
-        for case_id, client_id, name, _ in rows
-        if status[client_id].flagged
-    ]
-
-
 @dataclass(frozen=True)
 class Unscreened:
     case_id: int
@@ -165,15 +153,26 @@ class Unscreened:
     stage: int
 
 
-def unscreened_before_contact(
-    db: Database, actor: Actor, *, from_stage: int = 3
-) -> list[Unscreened]:
-    """Clients of open cases at `from_stage` or later who were never screened: a reminder."""
+@dataclass(frozen=True)
+class CaseloadSafety:
+    flagged: list[Flag]  # the latest screen raised a concern
+    unscreened: list[Unscreened]  # at `from_stage` or later and never screened: a reminder
+
+
+def caseload_safety(db: Database, actor: Actor, *, from_stage: int = 3) -> CaseloadSafety:
+    """The clients of the actor's open cases who are flagged, and those never screened."""
     with db.read() as s:
         rows = _open_clients(s, actor)
         status = statuses(s, [r[1] for r in rows])
-    return [
-        Unscreened(case_id, client_id, name, stage)
-        for case_id, client_id, name, stage in rows
-        if stage >= from_stage and not status[client_id].screened
-    ]
+    return CaseloadSafety(
+        flagged=[
+            Flag(case_id, client_id, name, status[client_id].last_screened)  # type: ignore[arg-type]
+            for case_id, client_id, name, _ in rows
+            if status[client_id].flagged
+        ],
+        unscreened=[
+            Unscreened(case_id, client_id, name, stage)
+            for case_id, client_id, name, stage in rows
+            if stage >= from_stage and not status[client_id].screened
+        ],
+    )

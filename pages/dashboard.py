@@ -1,5 +1,3 @@
-from dataclasses import asdict
-
 import pandas as pd
 import streamlit as st
 
@@ -17,7 +15,7 @@ st.caption(
 )
 
 positions = pd.DataFrame(
-    [asdict(p) for p in stage_history.current_positions(db, user)],
+    [vars(p) for p in stage_history.current_positions(db, user)],
     columns=caseload.POSITION_COLUMNS,
 )
 counts = caseload.case_counts(positions)
@@ -30,7 +28,7 @@ d.metric("Due this week", len(work.due_this_week))
 e.metric("Overdue", len(work.overdue))
 f.metric("Awaiting review", len(work.awaiting_review))
 
-needs = attention.for_actor(db, user)
+needs = attention.for_actor(db, user, work=work)
 st.subheader(f"Needs attention ({len(needs)})", anchor=False)
 if needs.empty:
     st.caption("Nothing needs attention: no flags, nothing overdue, no old drafts.")
@@ -42,8 +40,9 @@ ICONS = {
     5: ":material/edit_note:",
     6: ":material/event_busy:",
 }
+LISTED = 8  # items of each list shown as links; the rest in a table beneath
 PAGES = {"case": "pages/case.py", "note": "pages/note.py", "assignment": "pages/assignment.py"}
-for row in needs.head(12).itertuples():
+for row in needs.head(LISTED).itertuples():
     [(kind, target)] = row.link.items()
     st.page_link(
         PAGES[kind],
@@ -52,10 +51,10 @@ for row in needs.head(12).itertuples():
         label=f"**{row.kind.capitalize()}** · {common.md(row.client_name)} · "
         f"{common.md(row.detail)}",
     )
-if len(needs) > 12:
-    with st.expander(f"{len(needs) - 12} more"):
+if len(needs) > LISTED:
+    with st.expander(f"{len(needs) - LISTED} more"):
         st.dataframe(
-            needs.iloc[12:][["kind", "client_name", "case_id", "detail"]],
+            needs.iloc[LISTED:][["kind", "client_name", "case_id", "detail"]],
             hide_index=True,
             width="stretch",
         )
@@ -81,16 +80,26 @@ with right:
     st.subheader("Upcoming sessions", anchor=False)
     if not upcoming:
         st.caption("No sessions booked in the next 14 days.")
-    for item in upcoming:
+    for item in upcoming[:LISTED]:
         st.page_link(
             "pages/session_prep.py",
             query_params={"case": item.case_id},
             icon=":material/event:",
             label=f"{item.on:%a %d %b} · {common.md(item.label)}",
         )
+    if len(upcoming) > LISTED:
+        with st.expander(f"{len(upcoming) - LISTED} more"):
+            st.dataframe(
+                pd.DataFrame(
+                    [(u.on, u.label, u.case_id) for u in upcoming[LISTED:]],
+                    columns=["On", "Case", "Case #"],
+                ),
+                hide_index=True,
+                width="stretch",
+            )
     if work.due_this_week:
         st.subheader("Homework due this week", anchor=False)
-        for a in work.due_this_week:
+        for a in work.due_this_week[:LISTED]:
             st.page_link(
                 "pages/assignment.py",
                 query_params={"assignment": a.id},
@@ -98,12 +107,18 @@ with right:
                 label=f"{a.due_on:%a %d %b} · {common.md(a.template_title)} · "
                 f"{common.md(a.client_name)}",
             )
+        if len(work.due_this_week) > LISTED:
+            st.page_link(
+                "pages/homework.py",
+                icon=":material/more_horiz:",
+                label=f"{len(work.due_this_week) - LISTED} more on the Homework page",
+            )
     st.subheader("Recent stage changes", anchor=False)
     st.caption("The last 30 days")
     moves = stage_history.recent_moves(db, user, days=30)
     if not moves:
         st.caption("No client changed stage in the last 30 days.")
-    for move in moves:
+    for move in moves[:LISTED]:
         with st.container(border=True):
             st.page_link(
                 "pages/case.py",
@@ -116,4 +131,23 @@ with right:
                 f"{move.moved_on:%d %b %Y} · {common.stage_label(move.from_stage)} "
                 f"{direction} {common.stage_label(move.to_stage)}"
                 + (f" — {common.md(move.reason)}" if move.reason else "")
+            )
+    if len(moves) > LISTED:
+        with st.expander(f"{len(moves) - LISTED} more"):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        (
+                            m.moved_on,
+                            m.client_name,
+                            m.case_id,
+                            common.stage_label(m.from_stage),
+                            common.stage_label(m.to_stage),
+                        )
+                        for m in moves[LISTED:]
+                    ],
+                    columns=["On", "Client", "Case #", "From", "To"],
+                ),
+                hide_index=True,
+                width="stretch",
             )

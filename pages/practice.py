@@ -1,4 +1,3 @@
-from dataclasses import asdict
 from datetime import date, timedelta
 
 import pandas as pd
@@ -70,7 +69,7 @@ on = st.date_input(
 )
 if on == date.today():
     positions = pd.DataFrame(
-        [asdict(p) for p in stage_history.current_positions(db, user)],
+        [vars(p) for p in stage_history.current_positions(db, user)],
         columns=caseload.POSITION_COLUMNS,
     )
     by_stage = caseload.caseload_by_stage(positions, names)

@@ -40,7 +40,7 @@ def test_demo_loads_every_demo_account_and_case(settings, capsys):
         "cancelled",
     }
     assert len(homework.caseload_homework(db, casey).overdue) >= 1
-    assert [f.client_name for f in safety.flagged_clients(db, casey)] == ["Jess Mensah"]
+    assert [f.client_name for f in safety.caseload_safety(db, casey).flagged] == ["Jess Mensah"]
     db.dispose()
 
 

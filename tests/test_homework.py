@@ -225,7 +225,7 @@ def test_unsure_flags_and_a_later_clear_screen_lifts_the_flag(db, people, couple
     ana = couple.clients[0].id
     safety.record_screen(db, morgan, ana, {**NO_CONCERN, "control": "unsure"}, screened_on=TODAY)
     assert safety.case_status(db, morgan, couple.id)[ana].flagged
-    assert [f.client_name for f in safety.flagged_clients(db, morgan)] == ["Ana"]
+    assert [f.client_name for f in safety.caseload_safety(db, morgan).flagged] == ["Ana"]
     safety.record_screen(db, morgan, ana, NO_CONCERN, screened_on=TODAY)
     status = safety.case_status(db, morgan, couple.id)
     assert not status[ana].flagged and status[ana].screened

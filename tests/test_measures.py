@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from analysis.measures import min_reliable_change
-from casebook import cases, measures, practice
+from casebook import attention, cases, measures, practice
 from casebook.cases import ClientInput
 from casebook.errors import AccessDenied, ValidationError
 from worksheets.measure_files import MeasureError, parse_measure_text, shipped_measures
@@ -135,3 +135,33 @@ def test_only_an_admin_defines_measures(db, people):
     for who in ("morgan", "casey"):
         with pytest.raises(AccessDenied):
             measures.save_custom(db, people[who], CUSTOM)
+
+
+def test_caseload_changes_take_each_clients_first_and_latest_score(db, people):
+    morgan, riley = people["morgan"], people["riley"]
+    couple = cases.create_case(db, morgan, [ClientInput("Ana"), ClientInput("Ben")])
+    ana, ben = couple.clients
+    low = {"happiness": 1, "warm": 1, "rewarding": 1, "satisfied": 1}  # 4
+    high = {"happiness": 5, "warm": 4, "rewarding": 4, "satisfied": 4}  # 17
+    csi4 = csi4_id(db)
+    for days_ago, answers in ((60, high), (30, CSI), (1, low)):  # 17, 11, then 4
+        measures.record_score(
+            db, morgan, ana.id, csi4, answers, scored_on=TODAY - timedelta(days=days_ago)
+        )
+    measures.record_score(db, morgan, ben.id, csi4, CSI, scored_on=TODAY)
+    closed = cases.create_case(db, morgan, [ClientInput("Cy")])
+    measures.record_score(db, morgan, closed.clients[0].id, csi4, low, scored_on=TODAY)
+    cases.close_case(
+        db, morgan, closed.id, closed.version, outcome="paused", closed_on=TODAY, note=""
+    )
+
+    changes = measures.caseload_changes(db, morgan)
+    assert [(c.client_name, c.baseline, c.latest, c.scores) for c in changes] == [
+        ("Ana", 17, 4, 3),
+        ("Ben", 11, 11, 1),
+    ]
+    assert measures.caseload_changes(db, riley) == []
+
+    needs = attention.for_actor(db, morgan)
+    worse = needs[needs["kind"] == "reliable deterioration"]
+    assert list(worse["client_name"]) == ["Ana"]
