@@ -310,6 +310,58 @@ def list_cases(
         return _views(s, cases)
 
 
+@dataclass(frozen=True)
+class CounsellorLoad:
+    counsellor: str
+    open_cases: int
+    clients: int
+
+
+@dataclass(frozen=True)
+class PracticeSummary:
+    """The practice in counts, for the supervisor's view: no names of clients, no text."""
+
+    per_counsellor: list[CounsellorLoad]  # counsellors with open cases, by name
+    open_cases: int
+    closed_cases: int  # closed and not archived
+    outcomes: dict[str, int]  # every case closed with an outcome, archived or not
+
+
+def practice_summary(db: Database, actor: Actor) -> PracticeSummary:
+    """Counted in SQL, so the cost does not grow with the number of cases."""
+    is_open = Case.closed_on.is_(None) & Case.archived_at.is_(None)
+    clients = select(Client.case_id, func.count().label("n")).group_by(Client.case_id).subquery()
+    with db.read() as s:
+        loads = s.execute(
+            select(User.display_name, func.count(), func.sum(clients.c.n))
+            .select_from(Case)
+            .join(User, User.id == Case.counsellor_id)
+            .join(clients, clients.c.case_id == Case.id)
+            .where(visible_cases(actor), is_open)
+            .group_by(User.id, User.display_name)
+            .order_by(User.display_name, User.id)
+        ).all()
+        closed = s.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(visible_cases(actor), Case.archived_at.is_(None), Case.closed_on.is_not(None))
+        )
+        outcomes = dict(
+            s.execute(
+                select(Case.outcome, func.count())
+                .where(visible_cases(actor), Case.outcome.is_not(None))
+                .group_by(Case.outcome)
+            ).all()
+        )
+    per_counsellor = [CounsellorLoad(name, n, int(c)) for name, n, c in loads]
+    return PracticeSummary(
+        per_counsellor,
+        sum(c.open_cases for c in per_counsellor),
+        closed or 0,
+        {o: outcomes.get(o, 0) for o in OUTCOMES},
+    )
+
+
 def _check_version(case: Case, expected_version: int) -> None:
     if case.version != expected_version:
         raise Conflict(

@@ -106,9 +106,13 @@ def history(db: Database, actor: Actor, client_id: int) -> list[Move]:
         return list(_histories(s, [client_id])[client_id])
 
 
-def current_positions(db: Database, actor: Actor) -> list[Position]:
-    """Every client of every case the actor may see, with their current stage."""
+def current_positions(db: Database, actor: Actor, *, open_only: bool = False) -> list[Position]:
+    """Every client of every case the actor may see (or only of open cases), with their
+    current stage."""
     current = current_stage_rows()
+    shown = visible_cases(actor)
+    if open_only:
+        shown = shown & Case.closed_on.is_(None) & Case.archived_at.is_(None)
     with db.read() as s:
         rows = s.execute(
             select(
@@ -122,7 +126,7 @@ def current_positions(db: Database, actor: Actor) -> list[Position]:
             )
             .join(Client, Client.case_id == Case.id)
             .join(current, current.c.client_id == Client.id)
-            .where(visible_cases(actor))
+            .where(shown)
             .order_by(Case.id, Client.position)
         ).all()
     per_case: dict[int, int] = {}

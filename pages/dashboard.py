@@ -15,7 +15,7 @@ st.caption(
 )
 
 positions = pd.DataFrame(
-    [vars(p) for p in stage_history.current_positions(db, user)],
+    [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],
     columns=caseload.POSITION_COLUMNS,
 )
 counts = caseload.case_counts(positions)

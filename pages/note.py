@@ -1,3 +1,4 @@
+import threading
 from datetime import date, datetime, timedelta
 
 import streamlit as st
@@ -25,36 +26,40 @@ editing = can_write and not note.signed
 K = f"note_{note.id}"  # widget keys start with this
 version_key = f"{K}_version"
 st.session_state.setdefault(version_key, note.version)
+# Streamlit starts a rerun before the run it replaces has stopped, so two autosaves of one
+# session can overlap; one at a time, each sends the version the other saved.
+st.session_state.setdefault(f"{K}_saving", threading.Lock())
 sections = formats()[note.note_format].sections
 
 
 def autosave() -> None:
     """Save the draft whenever a field changes, so leaving the page loses nothing."""
     ss = st.session_state
-    try:
-        saved = notes.save_draft(
-            db,
-            user,
-            note.id,
-            ss[version_key],
-            sections={sec.id: ss.get(f"{K}_{sec.id}", "") for sec in sections},
-            focus={cid: ss.get(f"{K}_focus_{cid}", note.focus[cid]) for cid in note.focus},
-            risk_level=ss.get(f"{K}_risk", note.risk_level),
-            risk_notes=ss.get(f"{K}_risk_notes", note.risk_notes),
-            rescreen=ss.get(f"{K}_rescreen", note.rescreen),
-            next_session_on=ss.get(f"{K}_next", note.next_session_on),
-            session_at=datetime.combine(
-                ss.get(f"{K}_date", note.session_at.date()),
-                ss.get(f"{K}_time", note.session_at.time()),
-            ),
-            duration_minutes=int(ss.get(f"{K}_duration", note.duration_minutes)),
-        )
-    except CasebookError as exc:
-        ss[f"{K}_problem"] = str(exc)
-    else:
-        ss[version_key] = saved.version
-        ss[f"{K}_problem"] = None
-        ss[f"{K}_saved_at"] = datetime.now().strftime("%H:%M:%S")
+    with ss[f"{K}_saving"]:
+        try:
+            saved = notes.save_draft(
+                db,
+                user,
+                note.id,
+                ss[version_key],
+                sections={sec.id: ss.get(f"{K}_{sec.id}", "") for sec in sections},
+                focus={cid: ss.get(f"{K}_focus_{cid}", note.focus[cid]) for cid in note.focus},
+                risk_level=ss.get(f"{K}_risk", note.risk_level),
+                risk_notes=ss.get(f"{K}_risk_notes", note.risk_notes),
+                rescreen=ss.get(f"{K}_rescreen", note.rescreen),
+                next_session_on=ss.get(f"{K}_next", note.next_session_on),
+                session_at=datetime.combine(
+                    ss.get(f"{K}_date", note.session_at.date()),
+                    ss.get(f"{K}_time", note.session_at.time()),
+                ),
+                duration_minutes=int(ss.get(f"{K}_duration", note.duration_minutes)),
+            )
+        except CasebookError as exc:
+            ss[f"{K}_problem"] = str(exc)
+        else:
+            ss[version_key] = saved.version
+            ss[f"{K}_problem"] = None
+            ss[f"{K}_saved_at"] = datetime.now().strftime("%H:%M:%S")
 
 
 st.page_link(

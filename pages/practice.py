@@ -5,7 +5,6 @@ import streamlit as st
 
 from analysis import caseload, charts, timeline
 from casebook import cases, stage_history
-from casebook.models import OUTCOMES
 from pages import common
 from worksheets.stages import stages
 
@@ -14,24 +13,16 @@ db = common.database()
 
 st.title("Practice")
 st.caption("Every counsellor's caseload, read-only.")
-every = cases.list_cases(db, user, status=None)
+summary = cases.practice_summary(db, user)
 names = [s.name for s in stages()]
-
-open_cases = [c for c in every if c.status == "open"]
-per_counsellor = (
-    pd.DataFrame(
-        {
-            "counsellor": [c.counsellor_name for c in open_cases],
-            "clients": [len(c.clients) for c in open_cases],
-        }
-    )
-    .groupby("counsellor", as_index=False)
-    .agg(open_cases=("clients", "size"), clients=("clients", "sum"))
+per_counsellor = pd.DataFrame(
+    [vars(load) for load in summary.per_counsellor],
+    columns=["counsellor", "open_cases", "clients"],
 )
 a, b, c = st.columns(3)
-a.metric("Open cases", len(open_cases))
+a.metric("Open cases", summary.open_cases)
 b.metric("Counsellors with open cases", len(per_counsellor))
-c.metric("Closed cases", sum(x.status == "closed" for x in every))
+c.metric("Closed cases", summary.closed_cases)
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -44,11 +35,10 @@ with left:
     with st.expander("As a table"):
         st.dataframe(per_counsellor, hide_index=True, width="stretch")
 with right:
-    closed = [x for x in every if x.outcome]
     outcomes = pd.DataFrame(
         {
-            "outcome": [o.capitalize() for o in OUTCOMES],
-            "cases": [sum(x.outcome == o for x in closed) for o in OUTCOMES],
+            "outcome": [o.capitalize() for o in summary.outcomes],
+            "cases": list(summary.outcomes.values()),
         }
     )
     st.plotly_chart(
@@ -69,7 +59,7 @@ on = st.date_input(
 )
 if on == date.today():
     positions = pd.DataFrame(
-        [vars(p) for p in stage_history.current_positions(db, user)],
+        [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],
         columns=caseload.POSITION_COLUMNS,
     )
     by_stage = caseload.caseload_by_stage(positions, names)

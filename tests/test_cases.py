@@ -255,3 +255,31 @@ def test_archive_and_restore_keep_everything(db, people):
     restored = cases.set_archived(db, morgan, case.id, archived.version, False)
     assert restored.status == "open"
     assert restored.clients == case.clients
+
+
+def test_the_practice_summary_counts_what_the_case_list_holds(db, people):
+    morgan, riley, casey = people["morgan"], people["riley"], people["casey"]
+    cases.create_case(db, morgan, [ClientInput("Ana"), ClientInput("Ben")])
+    cases.create_case(db, morgan, [ClientInput("Cy")])
+    cases.create_case(db, riley, [ClientInput("Di")])
+    closed = cases.create_case(db, riley, [ClientInput("Ed")])
+    closed = cases.close_case(
+        db, riley, closed.id, closed.version, outcome="reconciled", closed_on=TODAY
+    )
+    shelved = cases.create_case(db, morgan, [ClientInput("Flo")])
+    shelved = cases.close_case(
+        db, morgan, shelved.id, shelved.version, outcome="paused", closed_on=TODAY
+    )
+    cases.set_archived(db, morgan, shelved.id, shelved.version, True)
+
+    summary = cases.practice_summary(db, casey)
+    every = cases.list_cases(db, casey)
+    assert [(c.counsellor, c.open_cases, c.clients) for c in summary.per_counsellor] == [
+        ("Morgan", 2, 3),
+        ("Riley", 1, 1),
+    ]
+    assert summary.open_cases == sum(c.status == "open" for c in every) == 3
+    assert summary.closed_cases == sum(c.status == "closed" for c in every) == 1
+    assert {o: n for o, n in summary.outcomes.items() if n} == {"reconciled": 1, "paused": 1}
+    assert set(summary.outcomes) == set(cases.OUTCOMES)
+    assert cases.practice_summary(db, riley).per_counsellor == [cases.CounsellorLoad("Riley", 1, 1)]

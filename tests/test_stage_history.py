@@ -98,3 +98,12 @@ def test_current_positions_cover_every_visible_client(db, people, case):
     ]
     everyone = stage_history.current_positions(db, people["casey"])
     assert {p.case_id for p in everyone} == {case.id, other.id}
+    cases.close_case(
+        db, people["riley"], other.id, other.version, outcome="paused", closed_on=TODAY
+    )
+    casey = people["casey"]
+    assert {p.case_status for p in stage_history.current_positions(db, casey)} == {"open", "closed"}
+    assert [p.client_name for p in stage_history.current_positions(db, casey, open_only=True)] == [
+        "Ana",
+        "Ben",
+    ]
