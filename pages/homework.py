@@ -17,15 +17,19 @@ st.caption(
 work = homework.caseload_homework(db, user)
 today = date.today()
 
-for title, items, empty in (
-    ("Overdue", work.overdue, "Nothing overdue."),
-    ("Due in the next 7 days", work.due_this_week, "Nothing due this week."),
-    ("Completed, awaiting your review", work.awaiting_review, "Nothing waiting for review."),
+STEP = 25  # rows shown at first, and added by each "Show more"
+
+for key, title, items, empty in (
+    ("overdue", "Overdue", work.overdue, "Nothing overdue."),
+    ("week", "Due in the next 7 days", work.due_this_week, "Nothing due this week."),
+    ("review", "Completed, awaiting your review", work.awaiting_review, "Nothing to review."),
 ):
     st.subheader(f"{title} ({len(items)})", anchor=False)
     if not items:
         st.caption(empty)
-    for a in items:
+    shown_key = f"homework_shown_{key}"
+    shown = st.session_state.get(shown_key, STEP)
+    for a in items[:shown]:
         row = st.columns([4, 3, 2], vertical_alignment="center")
         row[0].page_link(
             "pages/assignment.py",
@@ -40,3 +44,8 @@ for title, items, empty in (
             if a.overdue(today)
             else f"due {a.due_on:%d %b %Y}"
         )
+    if len(items) > shown:
+        more = min(STEP, len(items) - shown)
+        if st.button(f"Show {more} more of {len(items) - shown}", key=f"homework_more_{key}"):
+            st.session_state[shown_key] = shown + STEP
+            st.rerun()

@@ -158,3 +158,24 @@ def test_homework_page_lists_overdue_and_awaiting_review(demo):  # noqa: F811
     assert f"Overdue ({len(work.overdue)})" in text
     assert f"Completed, awaiting your review ({len(work.awaiting_review)})" in text
     assert "Taylor" in text  # the demo's overdue trust plan
+
+
+def test_homework_page_shows_a_long_list_25_at_a_time(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Jordan")
+    trust = next(t.id for t in library.list_templates(demo, morgan) if t.key == "trust_plan")
+    late = date.fromordinal(date.today().toordinal() - 3)
+    for _ in range(15):  # both partners: 30 more overdue worksheets
+        homework.assign(demo, morgan, [c.id for c in case.clients], trust, due_on=late)
+    overdue = len(homework.caseload_homework(demo, morgan).overdue)
+    assert overdue > 30
+
+    at = open_as(demo, "morgan", "pages/homework.py")
+    links = lambda: [p for p in at.get("page_link") if "assignment" in str(p.proto.page)]  # noqa: E731
+    week = len(homework.caseload_homework(demo, morgan).due_this_week)
+    review = len(homework.caseload_homework(demo, morgan).awaiting_review)
+    assert len(links()) == 25 + min(week, 25) + min(review, 25)
+    more = at.button(key="homework_more_overdue")
+    assert more.label == f"Show {min(25, overdue - 25)} more of {overdue - 25}"
+    more.click().run()
+    assert len(links()) == min(overdue, 50) + min(week, 25) + min(review, 25)
