@@ -20,6 +20,8 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.acroform import RadioGroup
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFObject, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
@@ -133,8 +135,38 @@ def fit(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "\u2026"
 
 
+def _with_entries(formatted: bytes, entries: dict[str, Any], document: Any) -> bytes:
+    """`formatted`, a dictionary as reportlab writes it ("<< ... >>"), with more entries."""
+    return formatted[:-2] + PDFDictionary(entries).format(document)[3:]
+
+
+class _Info(PDFInfo):
+    """reportlab's document information, plus entries of our own (e.g. /CasebookWorksheet)."""
+
+    def __init__(self, extra: dict[str, str]) -> None:
+        super().__init__()
+        self.extra = {name.removeprefix("/"): PDFString(value) for name, value in extra.items()}
+
+    def format(self, document: Any) -> bytes:
+        return _with_entries(super().format(document), self.extra, document)
+
+
+class _NestedRadioGroup(PDFObject):
+    """A radio group put inside a parent field: reportlab writes it with no /Parent entry."""
+
+    def __init__(self, group: RadioGroup, parent: PDFObject) -> None:
+        self.group, self.parent = group, parent
+
+    def format(self, document: Any) -> bytes:
+        return _with_entries(self.group.format(document), {"Parent": self.parent}, document)
+
+
 class _PagedCanvas(Canvas):
-    """Draws the running header and footer once the page count is known ("Page N of M")."""
+    """Draws the running header and footer once the page count is known ("Page N of M").
+
+    Form fields with dotted names (cb.q1.2) are written as a field hierarchy, and `info` adds
+    entries to the document information.
+    """
 
     def __init__(
         self,
@@ -145,12 +177,15 @@ class _PagedCanvas(Canvas):
         confidential: str = RECORD_CONFIDENTIAL,
         crisis_line: str = "",
         small_print: str = "",
+        info: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._fonts, self._practice, self._footer = fonts, practice_name, footer
         self._confidential, self._crisis, self._small = confidential, crisis_line, small_print
         self._pages: list[dict[str, Any]] = []
+        if info:
+            self._doc.info = _Info(info)
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))
@@ -162,7 +197,45 @@ class _PagedCanvas(Canvas):
             self.__dict__.update(state)
             self._furniture(number, total)
             super().showPage()
+        self._nest_fields()
         super().save()
+
+    def _nest_fields(self) -> None:
+        """Dotted field names made into a field hierarchy (cb > field > row > column).
+
+        The PDF standard forbids a period inside one field's own name; `cb.a.b` must be a field
+        `b` inside `a` inside `cb`. Readers then show and fill them by their full dotted name.
+        """
+        form = getattr(self, "AcroForm", None)  # the acroForm property would make one
+        if form is None:
+            return
+        objects = self._doc.idToObject
+        top: list[PDFObject] = []
+        parents: dict[str, tuple[PDFObject, list[PDFObject]]] = {}
+        for ref in form.fields:
+            field = objects[ref.name]
+            radio = isinstance(field, RadioGroup)
+            *path, own = (field.T if radio else field["T"].s).split(".")
+            parent, kids = None, top
+            for depth in range(1, len(path) + 1):
+                key = ".".join(path[:depth])
+                if key not in parents:
+                    node = PDFDictionary({"T": PDFString(path[depth - 1]), "Kids": PDFArray([])})
+                    if parent is not None:
+                        node["Parent"] = parent
+                    kids.append(self._doc.Reference(node))
+                    parents[key] = (kids[-1], node["Kids"].sequence)
+                parent, kids = parents[key]
+            if radio:
+                field.T = own
+                if parent is not None:
+                    objects[ref.name] = _NestedRadioGroup(field, parent)
+            else:
+                field["T"] = PDFString(own)
+                if parent is not None:
+                    field["Parent"] = parent
+            kids.append(ref)
+        form.fields = top
 
     def _furniture(self, number: int, total: int) -> None:
         width, height = self._pagesize
@@ -209,11 +282,13 @@ def render(
     crisis_line: str = "",
     small_print: str = "",
     keywords: str = "",
+    info: dict[str, str] | None = None,
 ) -> bytes:
     """A PDF from a story builder (given the styles and the text width).
 
     `confidential` heads every page; `crisis_line` (if any) and `small_print` (if any) sit in
-    every page's footer; `keywords` go into the document's metadata.
+    every page's footer; `keywords` and `info` (more entries, by name: {"/Name": text}) go
+    into the document's metadata.
     """
     fonts = handout_fonts()
     st = Styles(fonts)
@@ -253,6 +328,7 @@ def render(
             confidential=confidential,
             crisis_line=crisis_line,
             small_print=small_print,
+            info=info,
         ),
     )
     return out.getvalue()
@@ -320,6 +396,7 @@ def render_handout(
     title: str,
     small_print: str = "",
     keywords: str = "",
+    info: dict[str, str] | None = None,
 ) -> bytes:
     """A client handout: `render` with the letterhead in the running header and footer."""
     return render(
@@ -331,4 +408,5 @@ def render_handout(
         crisis_line=letterhead.crisis_line,
         small_print=small_print,
         keywords=keywords,
+        info=info,
     )

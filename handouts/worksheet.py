@@ -24,13 +24,10 @@ handouts.readback reads them back.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -424,50 +421,6 @@ def _handout_story(
     return story
 
 
-def _nest_fields(pdf: bytes, info: dict[str, str]) -> bytes:
-    """Dotted field names made into a field hierarchy (cb > field > row > column), plus info.
-
-    The PDF standard forbids a period inside one field's own name; `cb.a.b` must be a field
-    `b` inside `a` inside `cb`. Readers then show and fill them by their full dotted name.
-    """
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    form = writer.root_object["/AcroForm"].get_object()
-    top = ArrayObject()
-    parents: dict[str, DictionaryObject] = {}
-    for ref in form["/Fields"]:
-        node = ref.get_object()
-        *path, own = str(node["/T"]).split(".")
-        parent_ref = None
-        for depth in range(1, len(path) + 1):
-            key = ".".join(path[:depth])
-            if key not in parents:
-                parent = DictionaryObject(
-                    {
-                        NameObject("/T"): TextStringObject(path[depth - 1]),
-                        NameObject("/Kids"): ArrayObject(),
-                    }
-                )
-                new_ref = writer._add_object(parent)
-                if parent_ref is None:
-                    top.append(new_ref)
-                else:
-                    parent[NameObject("/Parent")] = parent_ref
-                    parent_ref.get_object()["/Kids"].append(new_ref)
-                parents[key] = new_ref
-            parent_ref = parents[key]
-        node[NameObject("/T")] = TextStringObject(own)
-        if parent_ref is None:
-            top.append(ref)
-        else:
-            node[NameObject("/Parent")] = parent_ref
-            parent_ref.get_object()["/Kids"].append(ref)
-    form[NameObject("/Fields")] = top
-    writer.add_metadata(info)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def worksheet_handout(
     template: Template,
     letterhead: Letterhead,
@@ -479,7 +432,7 @@ def worksheet_handout(
 ) -> bytes:
     """A blank worksheet to fill in by hand or on screen (AcroForm fields named cb.<id>...)."""
     tag = small_print(template, assignment_id)
-    pdf = render_handout(
+    return render_handout(
         lambda st, width: _handout_story(
             template, letterhead, stage_intro, due_on, instructions, st, width
         ),
@@ -488,10 +441,7 @@ def worksheet_handout(
         small_print=tag,
         keywords=f"Casebook worksheet {template.key} v{template.version} "
         f"assignment {assignment_id}",
-    )
-    return _nest_fields(
-        pdf,
-        {
+        info={
             INFO_KEY: template.key,
             INFO_VERSION: str(template.version),
             INFO_ASSIGNMENT: str(assignment_id),

@@ -247,6 +247,14 @@ def test_worksheet_fields_are_nested_under_cb_as_the_pdf_standard_asks():
     top = reader.trailer["/Root"]["/AcroForm"]["/Fields"]
     assert [f.get_object()["/T"] for f in top] == ["cb"]
     assert all("." not in str(f["/T"]) for f in reader.get_fields().values() if "/T" in f)
+    # Readers name a field by following /Parent up, so every field below cb must have one.
+    fields = [f.get_object() for f in top]
+    while fields:
+        field = fields.pop()
+        for kid in (k.get_object() for k in field.get("/Kids", [])):
+            if "/T" in kid:  # a field, not one of a radio group's buttons
+                assert kid["/Parent"].get_object() is field
+                fields.append(kid)
 
 
 SCALE_COLUMNS = """
