@@ -227,8 +227,11 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     open_case(page, "Sam O'Connor")
     playwright_api.expect(page.get_by_role("heading", name="Case #3")).to_be_visible()
     page.get_by_role("tab", name="Notes").click()
-    page.get_by_text("Write a note for a session").click()  # the tab's content has run
+    expander = page.get_by_text("Write a note for a session")
+    expander.wait_for()  # the tab's run has begun; let it end before opening the expander
     settled(page)
+    expander.click()
+    playwright_api.expect(page.get_by_role("button", name="Start the note")).to_be_visible()
     page.get_by_role("button", name="Start the note").click()
     playwright_api.expect(page.get_by_role("heading", name="Session note")).to_be_visible()
     page.get_by_label("Subjective").fill("Both felt heard this week")
