@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -28,12 +28,17 @@ def caseload_by_stage(positions: pd.DataFrame, stage_names: Sequence[str]) -> pd
     `stage_names[i]` names stage i + 1. Columns: stage, stage_name, clients.
     """
     counts = open_positions(positions)["stage"].value_counts()
+    return stage_table({int(n): int(c) for n, c in counts.items()}, stage_names)
+
+
+def stage_table(clients: Mapping[int, int], stage_names: Sequence[str]) -> pd.DataFrame:
+    """Clients per stage from counts already made ({stage: clients}), every stage listed."""
     numbers = range(1, len(stage_names) + 1)
     return pd.DataFrame(
         {
             "stage": list(numbers),
             "stage_name": list(stage_names),
-            "clients": [int(counts.get(n, 0)) for n in numbers],
+            "clients": [clients.get(n, 0) for n in numbers],
         }
     )
 

@@ -73,6 +73,7 @@ class Database:
         self._writes = sessionmaker(
             engine.execution_options(casebook_write=True), expire_on_commit=False
         )
+        self._committed = 0  # writes this process has committed
 
     @classmethod
     def open(cls, settings: Settings) -> Database:
@@ -156,6 +157,15 @@ class Database:
         """A session whose changes commit together at the end, or not at all."""
         with self._writes() as session, session.begin():
             yield session
+        self._committed += 1
+
+    def generation(self) -> tuple[int, int]:
+        """A token that changes whenever anyone's write commits: this process's count of its
+        own writes, and the newest audit entry (every change records one in its transaction,
+        whichever process makes it). A result kept with the token is current while it holds."""
+        with self.engine.connect() as conn:
+            newest = conn.execute(text("SELECT max(id) FROM audit_events")).scalar()
+        return self._committed, newest or 0
 
     def upgrade(self) -> None:
         """Apply every pending migration, all in one transaction."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
@@ -53,10 +54,16 @@ def sync_shipped(db: Database) -> None:
                 )
 
 
+@lru_cache(maxsize=64)
+def _parsed(source: str, name: str) -> MeasureDefinition:
+    """A stored definition's text, parsed once: a stored version never changes."""
+    return parse_measure_text(source, name)
+
+
 def _definition(
     row: MeasureDefinitionRow, params: dict[str, dict[str, float]]
 ) -> MeasureDefinition:
-    definition = parse_measure_text(row.source, f"{row.key} v{row.version}")
+    definition = _parsed(row.source, f"{row.key} v{row.version}")
     override = params.get(row.key)
     if override:
         definition = replace(definition, measure=replace(definition.measure, **override))

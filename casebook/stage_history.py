@@ -146,6 +146,22 @@ def current_positions(db: Database, actor: Actor, *, open_only: bool = False) ->
     ]
 
 
+def open_clients_by_stage(db: Database, actor: Actor) -> dict[int, int]:
+    """How many clients of the actor's open cases are at each stage, counted in SQL."""
+    current = current_stage_rows()
+    with db.read() as s:
+        return dict(
+            s.execute(
+                select(current.c.stage, func.count())
+                .select_from(Case)
+                .join(Client, Client.case_id == Case.id)
+                .join(current, current.c.client_id == Client.id)
+                .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+                .group_by(current.c.stage)
+            ).all()
+        )
+
+
 def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMove]:
     """Stage changes in the actor's open cases in the last `days` days, newest first."""
     since = date.today() - timedelta(days=days)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -20,11 +22,35 @@ from worksheets.stages import stage
 USER_KEY = "casebook_user"
 ACTIVE_KEY = "casebook_last_active"
 LOGGED_OUT_KEY = "casebook_logged_out_because"
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str) -> Database:
     return Database.open(settings_from_env())
+
+
+_KEPT: OrderedDict[tuple, Any] = OrderedDict()  # this process's results, newest last
+_KEPT_MAX = 200
+_KEPT_LOCK = threading.Lock()
+
+
+def kept(name: str, user: Actor, compute: Callable[[], T]) -> T:
+    """`compute()` for this user, reused until anyone writes to the database (or the day
+    changes). For a result that costs more than it is worth recomputing on every rerun;
+    the caller must not change what it gets back."""
+    db = database()
+    key = (name, user, date.today(), db.generation())
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    value = compute()
+    with _KEPT_LOCK:
+        _KEPT[key] = value
+        while len(_KEPT) > _KEPT_MAX:
+            _KEPT.popitem(last=False)
+    return value
 
 
 def database() -> Database:

@@ -28,7 +28,7 @@ d.metric("Due this week", len(work.due_this_week))
 e.metric("Overdue", len(work.overdue))
 f.metric("Awaiting review", len(work.awaiting_review))
 
-needs = attention.for_actor(db, user, work=work)
+needs = common.kept("attention", user, lambda: attention.for_actor(db, user, work=work))
 st.subheader(f"Needs attention ({len(needs)})", anchor=False)
 if needs.empty:
     st.caption("Nothing needs attention: no flags, nothing overdue, no old drafts.")

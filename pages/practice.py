@@ -58,11 +58,7 @@ on = st.date_input(
     format="DD/MM/YYYY",
 )
 if on == date.today():
-    positions = pd.DataFrame(
-        [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],
-        columns=caseload.POSITION_COLUMNS,
-    )
-    by_stage = caseload.caseload_by_stage(positions, names)
+    by_stage = caseload.stage_table(stage_history.open_clients_by_stage(db, user), names)
 else:
     moves = pd.DataFrame(
         stage_history.all_moves(db, user), columns=["client_id", "stage", "moved_on"]

@@ -69,3 +69,23 @@ def test_concurrent_writers_never_see_database_is_locked(sqlite_db):
     assert errors == []
     with sqlite_db.read() as s:
         assert s.execute(text("SELECT count(*) FROM users")).scalar() == 60
+
+
+def test_the_generation_changes_with_each_write_in_any_process(settings, people):
+    from casebook import cases
+    from casebook.cases import ClientInput
+
+    db = Database.open(settings)
+    other = Database.open(settings)  # another app server or a command, on the same records
+    try:
+        before = db.generation()
+        cases.list_cases(db, people["morgan"])
+        assert db.generation() == before  # reading changes nothing
+        cases.create_case(db, people["morgan"], [ClientInput("Ana")])
+        after_own = db.generation()
+        assert after_own != before
+        cases.create_case(other, people["morgan"], [ClientInput("Ben")])
+        assert db.generation() != after_own
+    finally:
+        other.dispose()
+        db.dispose()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from casebook import accounts, cases, stage_history
+from casebook import accounts, cases, homework, library, stage_history
 from casebook.access import Actor
 from casebook.db import Database
 from casebook.settings import Settings
@@ -130,6 +130,23 @@ def test_counsellor_dashboard_shows_their_caseload(demo):
     recent = stage_history.recent_moves(demo, morgan)
     assert recent and all(md(m.client_name) in text for m in recent)
     assert "Noah" not in text  # riley's client
+
+
+def test_the_dashboard_attention_list_is_current_after_a_write(demo):
+    morgan = actor(demo, "morgan")
+
+    def attention_heading() -> str:
+        at = app_as(demo, "morgan")
+        return next(h.value for h in at.subheader if h.value.startswith("Needs attention"))
+
+    before = attention_heading()
+    assert attention_heading() == before  # the same list again (kept, nothing written)
+    case = cases.list_cases(demo, morgan, status="open")[0]
+    reflection = next(t.id for t in library.list_templates(demo, morgan) if t.key == "reflection")
+    late = date.fromordinal(date.today().toordinal() - 3)
+    homework.assign(demo, morgan, [case.clients[0].id], reflection, due_on=late)
+    count = int(before.removeprefix("Needs attention (").rstrip(")"))
+    assert attention_heading() == f"Needs attention ({count + 1})"
 
 
 def test_supervisor_dashboard_covers_the_practice(demo):

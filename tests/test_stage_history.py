@@ -107,3 +107,7 @@ def test_current_positions_cover_every_visible_client(db, people, case):
         "Ana",
         "Ben",
     ]
+    assert stage_history.open_clients_by_stage(db, casey) == {1: 2}
+    stage_history.move_client(db, people["morgan"], case.clients[0].id, 4, reason="ready")
+    assert stage_history.open_clients_by_stage(db, casey) == {1: 1, 4: 1}
+    assert stage_history.open_clients_by_stage(db, people["riley"]) == {}
