@@ -17,18 +17,18 @@ from casebook.access import Actor, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import Case, SessionNote
-from handouts import batch
-from handouts.document import Letterhead
+from handouts.document import Letterhead, Part, render_all, render_part
 from handouts.guide import stage_guide
 from handouts.note import session_note_pdf
 from handouts.progress import ClientProgress, HomeworkRow, ProgressReport, progress_report
 from handouts.readback import NotAWorksheet, read_filled
-from handouts.session_sheet import after_session_sheet
-from handouts.worksheet import completed_worksheet, worksheet_handout
+from handouts.session_sheet import after_session_part
+from handouts.worksheet import completed_worksheet, worksheet_part
 from worksheets.stages import stage, stages
 from worksheets.templates import Template
 
 OPEN = ("assigned", "in_progress")
+BATCH_TITLE = "Casebook handouts"
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,27 @@ def _logged(
     return doc
 
 
-def worksheet(db: Database, actor: Actor, assignment_id: int) -> Document:
-    """The fillable handout of an assignment, to fill in by hand or in a PDF reader."""
+@dataclass(frozen=True)
+class _Handout:
+    """A handout ready to render, alone or in a batch, and what the audit trail records."""
+
+    file_name: str
+    part: Part
+    case_id: int
+    client_id: int | None
+    kind: str
+
+
+def _printed(db: Database, actor: Actor, handout: _Handout) -> Document:
+    doc = Document(handout.file_name, render_part(handout.part))
+    return _logged(db, actor, doc, handout.case_id, handout.client_id, handout.kind)
+
+
+def _worksheet(db: Database, actor: Actor, assignment_id: int) -> _Handout:
     detail = homework.get(db, actor, assignment_id)
     a = detail.assignment
     case = cases.get_case(db, actor, a.case_id)
-    pdf = worksheet_handout(
+    part = worksheet_part(
         detail.template,
         _letterhead(db, case, a.client_name),
         assignment_id=a.id,
@@ -68,8 +83,13 @@ def worksheet(db: Database, actor: Actor, assignment_id: int) -> Document:
         due_on=a.due_on,
         instructions=detail.instructions,
     )
-    doc = Document(f"worksheet-{a.id}-{detail.template.key}.pdf", pdf)
-    return _logged(db, actor, doc, a.case_id, a.client_id, f"worksheet #{a.id}")
+    file_name = f"worksheet-{a.id}-{detail.template.key}.pdf"
+    return _Handout(file_name, part, a.case_id, a.client_id, f"worksheet #{a.id}")
+
+
+def worksheet(db: Database, actor: Actor, assignment_id: int) -> Document:
+    """The fillable handout of an assignment, to fill in by hand or in a PDF reader."""
+    return _printed(db, actor, _worksheet(db, actor, assignment_id))
 
 
 def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: int) -> Document:
@@ -177,8 +197,7 @@ def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Doc
     )
 
 
-def after_session(db: Database, actor: Actor, note_id: int) -> Document:
-    """The sheet a client takes home: homework with due dates, the next session."""
+def _after_session(db: Database, actor: Actor, note_id: int) -> _Handout:
     note = notes.get_note(db, actor, note_id)
     case = cases.get_case(db, actor, note.case_id)
     names = [c.name for c in case.clients if c.id in note.attendees]
@@ -187,17 +206,17 @@ def after_session(db: Database, actor: Actor, note_id: int) -> Document:
         for a in homework.for_case(db, actor, case.id)
         if a.client_id in note.attendees and a.status in OPEN
     ]
-    pdf = after_session_sheet(
+    part = after_session_part(
         _letterhead(db, case, " & ".join(names)), homework=work, next_session=note.next_session_on
     )
-    return _logged(
-        db,
-        actor,
-        Document(f"after-session-{note.id}.pdf", pdf),
-        case.id,
-        None,
-        f"after-session sheet #{note.id}",
+    return _Handout(
+        f"after-session-{note.id}.pdf", part, case.id, None, f"after-session sheet #{note.id}"
     )
+
+
+def after_session(db: Database, actor: Actor, note_id: int) -> Document:
+    """The sheet a client takes home: homework with due dates, the next session."""
+    return _printed(db, actor, _after_session(db, actor, note_id))
 
 
 def note(db: Database, actor: Actor, note_id: int) -> Document:
@@ -238,14 +257,16 @@ def batch_for(
     note_ids = sessions_between(db, actor, start, end)
     if not note_ids:
         raise ValidationError(f"There are no sessions from {start:%d %b %Y} to {end:%d %b %Y}.")
-    docs: list[Document] = []
+    handouts: list[_Handout] = []
     for note_id in note_ids:
-        docs.append(after_session(db, actor, note_id))
+        handouts.append(_after_session(db, actor, note_id))
         note = notes.get_note(db, actor, note_id)
         for a in homework.for_case(db, actor, note.case_id):
             if a.client_id in note.attendees and a.status in OPEN:
-                docs.append(worksheet(db, actor, a.id))
-    pdf = batch.combine((d.pdf for d in docs), progress=progress_to)
+                handouts.append(_worksheet(db, actor, a.id))
+    pdf = render_all([h.part for h in handouts], title=BATCH_TITLE, progress=progress_to)
+    for h in handouts:
+        audit.log(db, actor, "handout", case_id=h.case_id, client_id=h.client_id, detail=h.kind)
     return Document(f"handouts-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.pdf", pdf)
 
 

@@ -8,7 +8,8 @@ quotes print as typed and nothing typed is read as paragraph markup.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -24,7 +25,15 @@ from reportlab.pdfbase.acroform import RadioGroup
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFObject, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.flowables import Flowable
 
 from handouts.fonts import HandoutFonts, handout_fonts
@@ -161,41 +170,82 @@ class _NestedRadioGroup(PDFObject):
         return _with_entries(self.group.format(document), {"Parent": self.parent}, document)
 
 
-class _PagedCanvas(Canvas):
-    """Draws the running header and footer once the page count is known ("Page N of M").
+@dataclass(frozen=True)
+class Part:
+    """One document: its story (built from the styles and the text width) and what the
+    running header and footer of its pages say. `render` makes a PDF of one part, `render_all`
+    of several, each with its own pages ("Page N of M")."""
 
-    Form fields with dotted names (cb.q1.2) are written as a field hierarchy, and `info` adds
-    entries to the document information.
+    story: Callable[[Styles, float], list[Flowable]]
+    practice_name: str
+    footer: str
+    title: str
+    confidential: str = RECORD_CONFIDENTIAL
+    crisis_line: str = ""
+    small_print: str = ""
+    keywords: str = ""
+    info: dict[str, str] | None = None  # more document information: {"/Name": text}
+
+
+class _PartStart(Flowable):
+    """Where a part begins (at the top of a page): its pages take its header and footer."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv.start_part(self.index)  # type: ignore[attr-defined]
+
+
+class _PagedCanvas(Canvas):
+    """Draws each page's running header and footer once the page counts are known.
+
+    Form fields with dotted names (cb.q1.2) are written as a field hierarchy. With several
+    parts, each part's fields go under their own name (d1, d2, ...; flowables name their
+    fields through `field_name`), because a PDF reader treats fields of one name as one
+    field: typing into one copy of a worksheet would fill in the other.
     """
 
     def __init__(
         self,
         *args: Any,
         fonts: HandoutFonts,
-        practice_name: str,
-        footer: str,
-        confidential: str = RECORD_CONFIDENTIAL,
-        crisis_line: str = "",
-        small_print: str = "",
+        parts: Sequence[Part],
         info: dict[str, str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._fonts, self._practice, self._footer = fonts, practice_name, footer
-        self._confidential, self._crisis, self._small = confidential, crisis_line, small_print
+        self._fonts, self._parts, self._progress = fonts, parts, progress
+        self._part = 0  # the part being drawn
         self._pages: list[dict[str, Any]] = []
         if info:
             self._doc.info = _Info(info)
+
+    def start_part(self, index: int) -> None:
+        self._part = index
+        if index and self._progress is not None:
+            self._progress(index, len(self._parts))
+
+    def field_name(self, name: str) -> str:
+        """The full name of a form field drawn now: under d1, d2, ... in a batch."""
+        return f"d{self._part + 1}.{name}" if len(self._parts) > 1 else name
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
     def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
+        totals = Counter(state["_part"] for state in self._pages)
+        numbers: Counter[int] = Counter()
+        for state in self._pages:
             self.__dict__.update(state)
-            self._furniture(number, total)
+            numbers[self._part] += 1
+            self._furniture(self._parts[self._part], numbers[self._part], totals[self._part])
             super().showPage()
         self._nest_fields()
         super().save()
@@ -237,7 +287,7 @@ class _PagedCanvas(Canvas):
             kids.append(ref)
         form.fields = top
 
-    def _furniture(self, number: int, total: int) -> None:
+    def _furniture(self, part: Part, number: int, total: int) -> None:
         width, height = self._pagesize
         right = width - MARGIN
         self.saveState()
@@ -247,26 +297,30 @@ class _PagedCanvas(Canvas):
         top = height - 12 * mm
         # drawString takes text as it is (no markup), so user text needs no escaping here.
         self.setFont(self._fonts.bold, 8.5)
-        self.drawRightString(right, top, self._confidential)
+        self.drawRightString(right, top, part.confidential)
         self.setFont(self._fonts.regular, 8.5)
-        self.drawString(MARGIN, top, fit(self._practice, self._fonts.regular, 8.5, 100 * mm))
+        self.drawString(MARGIN, top, fit(part.practice_name, self._fonts.regular, 8.5, 100 * mm))
         self.line(MARGIN, top - 3 * mm, right, top - 3 * mm)
         bottom = 12 * mm
         self.line(MARGIN, bottom + 4 * mm, right, bottom + 4 * mm)
-        self.drawString(MARGIN, bottom, fit(self._footer, self._fonts.regular, 8.5, 120 * mm))
+        self.drawString(MARGIN, bottom, fit(part.footer, self._fonts.regular, 8.5, 120 * mm))
         self.drawRightString(right, bottom, f"Page {number} of {total}")
-        if self._crisis:
+        if part.crisis_line:
             # On every page, above the footer rule, where a client in trouble will look.
             self.setFillColor(INK)
             self.setFont(self._fonts.bold, 9)
             self.drawString(
-                MARGIN, bottom + 6.5 * mm, fit(self._crisis, self._fonts.bold, 9, right - MARGIN)
+                MARGIN,
+                bottom + 6.5 * mm,
+                fit(part.crisis_line, self._fonts.bold, 9, right - MARGIN),
             )
-        if self._small:
+        if part.small_print:
             self.setFillColor(MUTED)
             self.setFont(self._fonts.regular, 6.5)
             self.drawString(
-                MARGIN, bottom - 4 * mm, fit(self._small, self._fonts.regular, 6.5, right - MARGIN)
+                MARGIN,
+                bottom - 4 * mm,
+                fit(part.small_print, self._fonts.regular, 6.5, right - MARGIN),
             )
         self.restoreState()
 
@@ -277,7 +331,6 @@ def render(
     practice_name: str,
     footer: str,
     title: str,
-    pagesize: tuple[float, float] = A4,
     confidential: str = RECORD_CONFIDENTIAL,
     crisis_line: str = "",
     small_print: str = "",
@@ -290,18 +343,37 @@ def render(
     every page's footer; `keywords` and `info` (more entries, by name: {"/Name": text}) go
     into the document's metadata.
     """
+    part = Part(
+        story, practice_name, footer, title, confidential, crisis_line, small_print, keywords, info
+    )
+    return render_all([part], title=title, keywords=keywords, info=info)
+
+
+def render_all(
+    parts: Sequence[Part],
+    *,
+    title: str,
+    keywords: str = "",
+    info: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """One PDF of the parts in order, each starting on a new page with its own header,
+    footer and page numbers; progress(done, total) after each part. One document shares its
+    fonts and is written once: a batch costs less than its parts made one by one."""
+    if not parts:
+        raise ValueError("Nothing to render.")
     fonts = handout_fonts()
     st = Styles(fonts)
     out = io.BytesIO()
     doc = BaseDocTemplate(
         out,
-        pagesize=pagesize,
+        pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=24 * mm,
         bottomMargin=24 * mm,
         title=title,
-        author=practice_name,
+        author=parts[0].practice_name,
         subject=title,
         creator="Casebook",
         keywords=keywords,
@@ -318,19 +390,17 @@ def render(
         bottomPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    flowables: list[Flowable] = []
+    for index, part in enumerate(parts):
+        if index:
+            flowables.append(PageBreak())
+        flowables += [_PartStart(index), *part.story(st, doc.width)]
     doc.build(
-        story(st, doc.width),
-        canvasmaker=partial(
-            _PagedCanvas,
-            fonts=fonts,
-            practice_name=practice_name,
-            footer=footer,
-            confidential=confidential,
-            crisis_line=crisis_line,
-            small_print=small_print,
-            info=info,
-        ),
+        flowables,
+        canvasmaker=partial(_PagedCanvas, fonts=fonts, parts=parts, info=info, progress=progress),
     )
+    if progress is not None:
+        progress(len(parts), len(parts))
     return out.getvalue()
 
 
@@ -389,7 +459,7 @@ def letterhead_block(letterhead: Letterhead, title: str, st: Styles) -> list[Flo
     ]
 
 
-def render_handout(
+def handout_part(
     story: Callable[[Styles, float], list[Flowable]],
     letterhead: Letterhead,
     *,
@@ -397,9 +467,9 @@ def render_handout(
     small_print: str = "",
     keywords: str = "",
     info: dict[str, str] | None = None,
-) -> bytes:
-    """A client handout: `render` with the letterhead in the running header and footer."""
-    return render(
+) -> Part:
+    """A client handout: the letterhead in the running header and footer."""
+    return Part(
         story,
         practice_name=letterhead.practice_name,
         footer=letterhead.footer,
@@ -409,4 +479,26 @@ def render_handout(
         small_print=small_print,
         keywords=keywords,
         info=info,
+    )
+
+
+def render_part(part: Part) -> bytes:
+    """A PDF of one part, with its title, keywords and information."""
+    return render_all([part], title=part.title, keywords=part.keywords, info=part.info)
+
+
+def render_handout(
+    story: Callable[[Styles, float], list[Flowable]],
+    letterhead: Letterhead,
+    *,
+    title: str,
+    small_print: str = "",
+    keywords: str = "",
+    info: dict[str, str] | None = None,
+) -> bytes:
+    """A client handout as a PDF (see `handout_part`)."""
+    return render_part(
+        handout_part(
+            story, letterhead, title=title, small_print=small_print, keywords=keywords, info=info
+        )
     )

@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
@@ -162,8 +161,6 @@ def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -
 def client_record_pdf(
     record: ClientRecord | Mapping[str, Any],
     practice_name: str,
-    *,
-    pagesize: tuple[float, float] = A4,
 ) -> bytes:
     """The client's record as a PDF: details, case, stage history, page N of M on each page."""
     if not isinstance(record, ClientRecord):
@@ -173,5 +170,4 @@ def client_record_pdf(
         practice_name=practice_name,
         footer=f"{record.name} \u00b7 client {record.client_id} \u00b7 case {record.case_id}",
         title="Confidential client record",
-        pagesize=pagesize,
     )

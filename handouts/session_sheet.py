@@ -11,12 +11,14 @@ from reportlab.platypus.flowables import Flowable
 
 from handouts.document import (
     Letterhead,
+    Part,
     Styles,
     data_table,
     day,
+    handout_part,
     letterhead_block,
     para,
-    render_handout,
+    render_part,
 )
 
 EMPTY_BOX = "\u2610"
@@ -83,7 +85,20 @@ def after_session_sheet(
     note: str = "",
 ) -> bytes:
     """A take-home sheet: homework (title, due) with tick boxes, the next session, a note."""
-    return render_handout(
+    return render_part(
+        after_session_part(letterhead, homework=homework, next_session=next_session, note=note)
+    )
+
+
+def after_session_part(
+    letterhead: Letterhead,
+    *,
+    homework: list[tuple[str, date]],
+    next_session: date | None,
+    note: str = "",
+) -> Part:
+    """The take-home sheet as one part of a document (see `after_session_sheet`)."""
+    return handout_part(
         lambda st, width: _story(letterhead, homework, next_session, note, st, width),
         letterhead,
         title="After our session",

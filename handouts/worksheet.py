@@ -40,13 +40,16 @@ from handouts.document import (
     NONE_RECORDED,
     RULE,
     Letterhead,
+    Part,
     Styles,
     data_table,
     day,
+    handout_part,
     letterhead_block,
     notice,
     para,
     render_handout,
+    render_part,
 )
 from worksheets.answers import LONG_MAX, SHORT_MAX, visible_to_partner
 from worksheets.templates import SCALE_MAX, SCALE_MIN, Field, Template
@@ -126,7 +129,7 @@ class _TextBox(_FieldBox):
                 y -= LINE
         c.restoreState()
         c.acroForm.textfield(
-            name=self.name,
+            name=c.field_name(self.name),
             tooltip=self.tooltip,
             x=0,
             y=0,
@@ -166,7 +169,7 @@ class _Tick(Flowable):
             c.circle(TICK / 2, TICK / 2, TICK / 2, stroke=1, fill=1)
         c.restoreState()
         common = {
-            "name": self.name,
+            "name": c.field_name(self.name),
             "tooltip": self.tooltip,
             "x": 0,
             "y": 0,
@@ -205,7 +208,7 @@ class _DropDown(_FieldBox):
         c.restoreState()
         # reportlab needs a chosen value; a lone space is "nothing chosen" (read back as empty).
         c.acroForm.choice(
-            name=self.name,
+            name=c.field_name(self.name),
             tooltip=self.tooltip,
             value=" ",
             options=[" ", *self.options],
@@ -431,8 +434,30 @@ def worksheet_handout(
     instructions: str = "",
 ) -> bytes:
     """A blank worksheet to fill in by hand or on screen (AcroForm fields named cb.<id>...)."""
+    return render_part(
+        worksheet_part(
+            template,
+            letterhead,
+            assignment_id=assignment_id,
+            stage_intro=stage_intro,
+            due_on=due_on,
+            instructions=instructions,
+        )
+    )
+
+
+def worksheet_part(
+    template: Template,
+    letterhead: Letterhead,
+    *,
+    assignment_id: int,
+    stage_intro: str,
+    due_on: date | None,
+    instructions: str = "",
+) -> Part:
+    """The blank worksheet as one part of a document (see `worksheet_handout`)."""
     tag = small_print(template, assignment_id)
-    return render_handout(
+    return handout_part(
         lambda st, width: _handout_story(
             template, letterhead, stage_intro, due_on, instructions, st, width
         ),

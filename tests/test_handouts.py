@@ -4,14 +4,12 @@ reports, after-session sheets, and batches. PDFs are read back with pypdf, never
 import io
 import subprocess
 import sys
-import zipfile
 from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from handouts.batch import combine, zip_of
-from handouts.document import HANDOUT_CONFIDENTIAL, Letterhead
+from handouts.document import HANDOUT_CONFIDENTIAL, Letterhead, render_all, render_part
 from handouts.guide import stage_guide
 from handouts.progress import (
     ClientProgress,
@@ -22,8 +20,8 @@ from handouts.progress import (
     progress_report,
 )
 from handouts.readback import NotAWorksheet, answers_from_fields, read_filled
-from handouts.session_sheet import after_session_sheet
-from handouts.worksheet import completed_worksheet, worksheet_handout
+from handouts.session_sheet import after_session_part, after_session_sheet
+from handouts.worksheet import completed_worksheet, worksheet_handout, worksheet_part
 from worksheets.stages import stage, stages
 from worksheets.templates import TEMPLATES_DIR, load_template, parse_template_text
 
@@ -172,7 +170,7 @@ def test_user_text_prints_as_typed_in_every_place_it_appears():
 def test_handouts_take_plain_data_without_streamlit_or_the_database():
     code = (
         "import sys, handouts.worksheet, handouts.guide, handouts.progress, "
-        "handouts.session_sheet, handouts.batch, handouts.readback; "
+        "handouts.session_sheet, handouts.readback; "
         "print(sorted(m for m in ('streamlit', 'sqlalchemy', 'casebook') if m in sys.modules))"
     )
     result = subprocess.run(
@@ -650,32 +648,54 @@ def test_number_ticks_are_round_and_inside_the_range(low, high):
 # --- batches -------------------------------------------------------------------------------
 
 
-def test_a_batch_has_the_pages_of_all_its_documents_and_reports_progress():
-    documents = [DOCUMENTS[k](letterhead()) for k in list(DOCUMENTS)[:5]]
+def worksheet_part_for(client: str, assignment_id: int = 12):
+    return worksheet_part(
+        TRUST,
+        letterhead(client_name=client),
+        assignment_id=assignment_id,
+        stage_intro="Intro",
+        due_on=None,
+    )
+
+
+def test_a_batch_is_one_pdf_of_its_parts_each_with_its_own_pages():
+    lh = letterhead()
+    parts = [
+        worksheet_part_for("Ana Ruiz"),
+        after_session_part(lh, homework=[("Trust plan", ON)], next_session=None),
+        worksheet_part_for("Ben Ruiz", 13),
+    ]
     calls = []
-    combined = combine(documents, lambda done, total: calls.append((done, total)))
-    expected = sum(len(PdfReader(io.BytesIO(d)).pages) for d in documents)
-    assert len(PdfReader(io.BytesIO(combined)).pages) == expected
-    assert calls == [(n, 5) for n in range(1, 6)]
+    batch = render_all(parts, title="Casebook handouts", progress=lambda *c: calls.append(c))
+    alone = [render_part(p) for p in parts]
+    counts = [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in alone]
+    pages = [flat(p) for p in pages_text(batch)]
+    assert len(pages) == sum(counts)
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    # each part numbers its own pages and carries its own client in the footer
+    first_of_ben = counts[0] + counts[1]
+    assert f"Page 1 of {counts[0]}" in pages[0] and "Ana Ruiz" in pages[0]
+    assert f"Page {counts[0]} of {counts[0]}" in pages[counts[0] - 1]
+    assert "Page 1 of 1" in pages[counts[0]] and "After our session" in pages[counts[0]]
+    assert f"Page 1 of {counts[2]}" in pages[first_of_ben] and "Ben Ruiz" in pages[first_of_ben]
+    assert "Ana Ruiz" not in pages[first_of_ben]
 
 
 def test_two_copies_of_a_worksheet_in_a_batch_keep_their_fields_apart():
-    combined = combine([blank(), blank()])
-    names = set(form_fields(combined))
-    assert "d1.cb.reliability" in names
-    assert "d2.cb.reliability" in names
+    batch = render_all(
+        [worksheet_part_for("Ana Ruiz"), worksheet_part_for("Ben Ruiz", 13)], title="Handouts"
+    )
+    names = set(form_fields(batch))
+    alone = set(form_fields(blank()))
+    assert {n.removeprefix("d1.") for n in names if n.startswith("d1.")} == alone
+    assert {n.removeprefix("d2.") for n in names if n.startswith("d2.")} == alone
+    assert "d1.cb.reliability" in names and "d2.cb.reliability" in names
+    assert len(names) == 2 * len(alone)
 
 
-def test_a_batch_refuses_what_is_not_a_pdf_naming_the_document():
-    with pytest.raises(ValueError, match="Document 2"):
-        combine([blank(), b"not a pdf"])
-
-
-def test_a_zip_holds_each_document_under_a_flat_unique_name():
-    archive = zip_of([("guide.pdf", b"one"), ("guide.pdf", b"two"), ("../../etc/x.pdf", b"3")])
-    with zipfile.ZipFile(io.BytesIO(archive)) as z:
-        assert z.namelist() == ["guide.pdf", "guide (2).pdf", "x.pdf"]
-        assert z.read("guide (2).pdf") == b"two"
+def test_a_batch_of_nothing_is_refused():
+    with pytest.raises(ValueError, match="Nothing"):
+        render_all([], title="Handouts")
 
 
 def test_a_worksheet_with_bytes_flipped_is_read_or_refused_never_a_crash():
