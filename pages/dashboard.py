@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -14,12 +16,35 @@ st.caption(
     "Your caseload" if user.role == "counsellor" else "Every counsellor's caseload (read-only)"
 )
 
-positions = pd.DataFrame(
-    [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],
-    columns=caseload.POSITION_COLUMNS,
-)
+
+@dataclass(frozen=True)
+class Caseload:
+    """What the dashboard shows, read once and kept until the next write (or tomorrow)."""
+
+    positions: pd.DataFrame
+    work: homework.Homework
+    needs: pd.DataFrame
+    upcoming: list[notes.CaseDate]
+    moves: list[stage_history.RecentMove]
+
+
+def read_caseload() -> Caseload:
+    work = homework.caseload_homework(db, user)
+    return Caseload(
+        positions=pd.DataFrame(
+            [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],
+            columns=caseload.POSITION_COLUMNS,
+        ),
+        work=work,
+        needs=attention.for_actor(db, user, work=work),
+        upcoming=notes.upcoming_sessions(db, user),
+        moves=stage_history.recent_moves(db, user, days=30),
+    )
+
+
+shown = common.kept("dashboard", user, read_caseload)
+positions, work, needs = shown.positions, shown.work, shown.needs
 counts = caseload.case_counts(positions)
-work = homework.caseload_homework(db, user)
 a, b, c, d, e, f = st.columns(6)
 a.metric("Open cases", counts["open_cases"])
 b.metric("Individual", counts["individual"])
@@ -28,7 +53,6 @@ d.metric("Due this week", len(work.due_this_week))
 e.metric("Overdue", len(work.overdue))
 f.metric("Awaiting review", len(work.awaiting_review))
 
-needs = common.kept("attention", user, lambda: attention.for_actor(db, user, work=work))
 st.subheader(f"Needs attention ({len(needs)})", anchor=False)
 if needs.empty:
     st.caption("Nothing needs attention: no flags, nothing overdue, no old drafts.")
@@ -41,6 +65,7 @@ ICONS = {
     6: ":material/event_busy:",
 }
 LISTED = 8  # items of each list shown as links; the rest in a table beneath
+TABLED = 500  # at most this many in the table: a dashboard is no place for thousands
 PAGES = {"case": "pages/case.py", "note": "pages/note.py", "assignment": "pages/assignment.py"}
 for row in needs.head(LISTED).itertuples():
     [(kind, target)] = row.link.items()
@@ -54,10 +79,15 @@ for row in needs.head(LISTED).itertuples():
 if len(needs) > LISTED:
     with st.expander(f"{len(needs) - LISTED} more"):
         st.dataframe(
-            needs.iloc[LISTED:][["kind", "client_name", "case_id", "detail"]],
+            needs.iloc[LISTED:TABLED][["kind", "client_name", "case_id", "detail"]],
             hide_index=True,
             width="stretch",
         )
+        if len(needs) > TABLED:
+            st.caption(
+                f"The {TABLED:,} most urgent are listed. Overdue homework is all on the "
+                "Homework page."
+            )
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -76,7 +106,7 @@ with left:
         st.info("No open cases yet. Open one from **New case**.", icon=":material/info:")
 
 with right:
-    upcoming = notes.upcoming_sessions(db, user)
+    upcoming = shown.upcoming
     st.subheader("Upcoming sessions", anchor=False)
     if not upcoming:
         st.caption("No sessions booked in the next 14 days.")
@@ -115,7 +145,7 @@ with right:
             )
     st.subheader("Recent stage changes", anchor=False)
     st.caption("The last 30 days")
-    moves = stage_history.recent_moves(db, user, days=30)
+    moves = shown.moves
     if not moves:
         st.caption("No client changed stage in the last 30 days.")
     for move in moves[:LISTED]:
