@@ -78,8 +78,16 @@ for row in needs.head(LISTED).itertuples():
     )
 if len(needs) > LISTED:
     with st.expander(f"{len(needs) - LISTED} more"):
+        rest = needs.iloc[LISTED:TABLED]
         st.dataframe(
-            needs.iloc[LISTED:TABLED][["kind", "client_name", "case_id", "detail"]],
+            pd.DataFrame(
+                {
+                    "What": rest["kind"].str.capitalize(),
+                    "Client": rest["client_name"],
+                    "Case #": rest["case_id"],
+                    "Detail": rest["detail"],
+                }
+            ),
             hide_index=True,
             width="stretch",
         )
