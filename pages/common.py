@@ -36,11 +36,11 @@ _KEPT_LOCK = threading.Lock()
 
 
 def kept(name: str, user: Actor, compute: Callable[[], T]) -> T:
-    """`compute()` for this user, reused until anyone writes to the database (or the day
-    changes). For a result that costs more than it is worth recomputing on every rerun;
+    """`compute()` for this user of this database, reused until anyone writes to it (or the
+    day changes). For a result that costs more than it is worth recomputing on every rerun;
     the caller must not change what it gets back."""
     db = database()
-    key = (name, user, date.today(), db.generation())
+    key = (name, str(db.engine.url), user, date.today(), db.generation())
     with _KEPT_LOCK:
         if key in _KEPT:
             _KEPT.move_to_end(key)
