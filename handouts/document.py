@@ -325,30 +325,6 @@ class _PagedCanvas(Canvas):
         self.restoreState()
 
 
-def render(
-    story: Callable[[Styles, float], list[Flowable]],
-    *,
-    practice_name: str,
-    footer: str,
-    title: str,
-    confidential: str = RECORD_CONFIDENTIAL,
-    crisis_line: str = "",
-    small_print: str = "",
-    keywords: str = "",
-    info: dict[str, str] | None = None,
-) -> bytes:
-    """A PDF from a story builder (given the styles and the text width).
-
-    `confidential` heads every page; `crisis_line` (if any) and `small_print` (if any) sit in
-    every page's footer; `keywords` and `info` (more entries, by name: {"/Name": text}) go
-    into the document's metadata.
-    """
-    part = Part(
-        story, practice_name, footer, title, confidential, crisis_line, small_print, keywords, info
-    )
-    return render_all([part], title=title, keywords=keywords, info=info)
-
-
 def render_all(
     parts: Sequence[Part],
     *,
@@ -485,20 +461,3 @@ def handout_part(
 def render_part(part: Part) -> bytes:
     """A PDF of one part, with its title, keywords and information."""
     return render_all([part], title=part.title, keywords=part.keywords, info=part.info)
-
-
-def render_handout(
-    story: Callable[[Styles, float], list[Flowable]],
-    letterhead: Letterhead,
-    *,
-    title: str,
-    small_print: str = "",
-    keywords: str = "",
-    info: dict[str, str] | None = None,
-) -> bytes:
-    """A client handout as a PDF (see `handout_part`)."""
-    return render_part(
-        handout_part(
-            story, letterhead, title=title, small_print=small_print, keywords=keywords, info=info
-        )
-    )

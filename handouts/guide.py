@@ -12,10 +12,11 @@ from handouts.document import (
     RULE,
     Letterhead,
     Styles,
+    handout_part,
     letterhead_block,
     markup,
     para,
-    render_handout,
+    render_part,
 )
 from worksheets.stages import Stage
 
@@ -111,8 +112,10 @@ def _story(stage: Stage, letterhead: Letterhead, st: Styles, width: float) -> li
 
 def stage_guide(stage: Stage, letterhead: Letterhead) -> bytes:
     """A page or two on one stage: its name, summary, what it asks, and how to use it."""
-    return render_handout(
-        lambda st, width: _story(stage, letterhead, st, width),
-        letterhead,
-        title=f"Guide: stage {stage.number}, {stage.name}",
+    return render_part(
+        handout_part(
+            lambda st, width: _story(stage, letterhead, st, width),
+            letterhead,
+            title=f"Guide: stage {stage.number}, {stage.name}",
+        )
     )

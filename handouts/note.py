@@ -8,7 +8,7 @@ from datetime import date, datetime
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from handouts.document import Styles, day, details, notice, para, render
+from handouts.document import Part, Styles, day, details, notice, para, render_part
 
 CONFIDENTIAL = (
     "Confidential clinical record: a progress note. Keep it secure; the counsellor's "
@@ -90,9 +90,11 @@ def note_flowables(note: NotePrint, st: Styles, width: float) -> Flowable:
 
 def session_note_pdf(note: NotePrint, practice_name: str) -> bytes:
     """The note as a PDF, with page N of M on every page."""
-    return render(
-        lambda st, width: _story(note, practice_name, st, width),
-        practice_name=practice_name,
-        footer=f"{note.clients} \u00b7 case {note.case_id} \u00b7 note {note.note_id}",
-        title="Confidential session note",
+    return render_part(
+        Part(
+            lambda st, width: _story(note, practice_name, st, width),
+            practice_name=practice_name,
+            footer=f"{note.clients} \u00b7 case {note.case_id} \u00b7 note {note.note_id}",
+            title="Confidential session note",
+        )
     )

@@ -25,9 +25,10 @@ from handouts.document import (
     data_table,
     day,
     fit,
+    handout_part,
     letterhead_block,
     para,
-    render_handout,
+    render_part,
 )
 from handouts.fonts import handout_fonts
 
@@ -477,8 +478,10 @@ def _story(
 
 def progress_report(report: ProgressReport, letterhead: Letterhead) -> bytes:
     """The report as a PDF: summary, stage timeline, measure trend and cut-off, homework."""
-    return render_handout(
-        lambda st, width: _story(report, letterhead, st, width),
-        letterhead,
-        title="Progress report",
+    return render_part(
+        handout_part(
+            lambda st, width: _story(report, letterhead, st, width),
+            letterhead,
+            title="Progress report",
+        )
     )

@@ -21,7 +21,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
-from handouts.document import Styles, data_table, day, details, notice, para, render
+from handouts.document import Part, Styles, data_table, day, details, notice, para, render_part
 from handouts.note import NotePrint, note_flowables
 
 CONFIDENTIAL = (
@@ -165,9 +165,11 @@ def client_record_pdf(
     """The client's record as a PDF: details, case, stage history, page N of M on each page."""
     if not isinstance(record, ClientRecord):
         record = ClientRecord.from_mapping(record)
-    return render(
-        lambda st, width: _story(record, practice_name, st, width),
-        practice_name=practice_name,
-        footer=f"{record.name} \u00b7 client {record.client_id} \u00b7 case {record.case_id}",
-        title="Confidential client record",
+    return render_part(
+        Part(
+            lambda st, width: _story(record, practice_name, st, width),
+            practice_name=practice_name,
+            footer=f"{record.name} \u00b7 client {record.client_id} \u00b7 case {record.case_id}",
+            title="Confidential client record",
+        )
     )

@@ -18,7 +18,6 @@ from handouts.document import (
     handout_part,
     letterhead_block,
     para,
-    render_part,
 )
 
 EMPTY_BOX = "\u2610"
@@ -77,19 +76,6 @@ def _story(
     return story
 
 
-def after_session_sheet(
-    letterhead: Letterhead,
-    *,
-    homework: list[tuple[str, date]],
-    next_session: date | None,
-    note: str = "",
-) -> bytes:
-    """A take-home sheet: homework (title, due) with tick boxes, the next session, a note."""
-    return render_part(
-        after_session_part(letterhead, homework=homework, next_session=next_session, note=note)
-    )
-
-
 def after_session_part(
     letterhead: Letterhead,
     *,
@@ -97,7 +83,8 @@ def after_session_part(
     next_session: date | None,
     note: str = "",
 ) -> Part:
-    """The take-home sheet as one part of a document (see `after_session_sheet`)."""
+    """A take-home sheet: homework (title, due) with tick boxes, the next session, a note.
+    `render_part` makes it a PDF of its own."""
     return handout_part(
         lambda st, width: _story(letterhead, homework, next_session, note, st, width),
         letterhead,

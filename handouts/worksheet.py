@@ -48,7 +48,6 @@ from handouts.document import (
     letterhead_block,
     notice,
     para,
-    render_handout,
     render_part,
 )
 from worksheets.answers import LONG_MAX, SHORT_MAX, visible_to_partner
@@ -424,28 +423,6 @@ def _handout_story(
     return story
 
 
-def worksheet_handout(
-    template: Template,
-    letterhead: Letterhead,
-    *,
-    assignment_id: int,
-    stage_intro: str,
-    due_on: date | None,
-    instructions: str = "",
-) -> bytes:
-    """A blank worksheet to fill in by hand or on screen (AcroForm fields named cb.<id>...)."""
-    return render_part(
-        worksheet_part(
-            template,
-            letterhead,
-            assignment_id=assignment_id,
-            stage_intro=stage_intro,
-            due_on=due_on,
-            instructions=instructions,
-        )
-    )
-
-
 def worksheet_part(
     template: Template,
     letterhead: Letterhead,
@@ -455,7 +432,8 @@ def worksheet_part(
     due_on: date | None,
     instructions: str = "",
 ) -> Part:
-    """The blank worksheet as one part of a document (see `worksheet_handout`)."""
+    """A blank worksheet to fill in by hand or on screen (AcroForm fields named cb.<id>...),
+    as a part of a document: `render_part` makes it a PDF of its own."""
     tag = small_print(template, assignment_id)
     return handout_part(
         lambda st, width: _handout_story(
@@ -563,9 +541,11 @@ def completed_worksheet(
         values = visible_to_partner(answers)
     else:
         values = {field_id: value for field_id, (value, _shared) in answers.items()}
-    return render_handout(
-        lambda st, width: _answers_story(template, letterhead, values, for_partner, st, width),
-        letterhead,
-        title=f"Worksheet answers: {template.title}",
-        small_print=f"{small_print(template, assignment_id)} \u00b7 answers",
+    return render_part(
+        handout_part(
+            lambda st, width: _answers_story(template, letterhead, values, for_partner, st, width),
+            letterhead,
+            title=f"Worksheet answers: {template.title}",
+            small_print=f"{small_print(template, assignment_id)} \u00b7 answers",
+        )
     )

@@ -20,8 +20,8 @@ from handouts.progress import (
     progress_report,
 )
 from handouts.readback import NotAWorksheet, answers_from_fields, read_filled
-from handouts.session_sheet import after_session_part, after_session_sheet
-from handouts.worksheet import completed_worksheet, worksheet_handout, worksheet_part
+from handouts.session_sheet import after_session_part
+from handouts.worksheet import completed_worksheet, worksheet_part
 from worksheets.stages import stage, stages
 from worksheets.templates import TEMPLATES_DIR, load_template, parse_template_text
 
@@ -85,6 +85,14 @@ def a_report(clients: tuple[ClientProgress, ...] = (), **changes) -> ProgressRep
         "summary": "Steady work on check-ins.",
     }
     return ProgressReport(**{**values, **changes})
+
+
+def worksheet_handout(*args, **kwargs) -> bytes:
+    return render_part(worksheet_part(*args, **kwargs))
+
+
+def after_session_sheet(*args, **kwargs) -> bytes:
+    return render_part(after_session_part(*args, **kwargs))
 
 
 DOCUMENTS = {
