@@ -197,26 +197,33 @@ def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Doc
     )
 
 
-def _after_session(db: Database, actor: Actor, note_id: int) -> _Handout:
+def _after_session(
+    db: Database, actor: Actor, note_id: int
+) -> tuple[_Handout, list[homework.AssignmentView]]:
+    """The sheet, and the open worksheets of the clients who came (which it lists)."""
     note = notes.get_note(db, actor, note_id)
     case = cases.get_case(db, actor, note.case_id)
     names = [c.name for c in case.clients if c.id in note.attendees]
-    work = [
-        (a.template_title, a.due_on)
+    due = [
+        a
         for a in homework.for_case(db, actor, case.id)
         if a.client_id in note.attendees and a.status in OPEN
     ]
     part = after_session_part(
-        _letterhead(db, case, " & ".join(names)), homework=work, next_session=note.next_session_on
+        _letterhead(db, case, " & ".join(names)),
+        homework=[(a.template_title, a.due_on) for a in due],
+        next_session=note.next_session_on,
     )
-    return _Handout(
+    sheet = _Handout(
         f"after-session-{note.id}.pdf", part, case.id, None, f"after-session sheet #{note.id}"
     )
+    return sheet, due
 
 
 def after_session(db: Database, actor: Actor, note_id: int) -> Document:
     """The sheet a client takes home: homework with due dates, the next session."""
-    return _printed(db, actor, _after_session(db, actor, note_id))
+    sheet, _ = _after_session(db, actor, note_id)
+    return _printed(db, actor, sheet)
 
 
 def note(db: Database, actor: Actor, note_id: int) -> Document:
@@ -259,11 +266,8 @@ def batch_for(
         raise ValidationError(f"There are no sessions from {start:%d %b %Y} to {end:%d %b %Y}.")
     handouts: list[_Handout] = []
     for note_id in note_ids:
-        handouts.append(_after_session(db, actor, note_id))
-        note = notes.get_note(db, actor, note_id)
-        for a in homework.for_case(db, actor, note.case_id):
-            if a.client_id in note.attendees and a.status in OPEN:
-                handouts.append(_worksheet(db, actor, a.id))
+        sheet, due = _after_session(db, actor, note_id)
+        handouts += [sheet, *(_worksheet(db, actor, a.id) for a in due)]
     pdf = render_all([h.part for h in handouts], title=BATCH_TITLE, progress=progress_to)
     for h in handouts:
         audit.log(db, actor, "handout", case_id=h.case_id, client_id=h.client_id, detail=h.kind)

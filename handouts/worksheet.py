@@ -106,6 +106,23 @@ class _FieldBox(Flowable):
         c.setLineWidth(0.6)
         c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
 
+    def _over_box(self, font_size: float) -> dict[str, Any]:
+        """What every form field laid over the box shares: name, tooltip, place and look."""
+        return {
+            "name": self.canv.field_name(self.name),
+            "tooltip": self.tooltip,
+            "x": 0,
+            "y": 0,
+            "width": self.width,
+            "height": self.height,
+            "relative": True,
+            "borderWidth": 0,
+            "fillColor": None,
+            "textColor": INK,
+            "fontName": FORM_FONT,
+            "fontSize": font_size,
+        }
+
 
 class _TextBox(_FieldBox):
     """A box to write in, with a text field over it (multi-line boxes get ruled lines)."""
@@ -128,18 +145,7 @@ class _TextBox(_FieldBox):
                 y -= LINE
         c.restoreState()
         c.acroForm.textfield(
-            name=c.field_name(self.name),
-            tooltip=self.tooltip,
-            x=0,
-            y=0,
-            width=self.width,
-            height=self.height,
-            relative=True,
-            borderWidth=0,
-            fillColor=None,
-            textColor=INK,
-            fontName=FORM_FONT,
-            fontSize=10,
+            **self._over_box(10),
             fieldFlags="multiline" if self.multiline else "",
             maxlen=LONG_MAX if self.multiline else SHORT_MAX,
         )
@@ -206,22 +212,7 @@ class _DropDown(_FieldBox):
         c = self.canv
         c.restoreState()
         # reportlab needs a chosen value; a lone space is "nothing chosen" (read back as empty).
-        c.acroForm.choice(
-            name=c.field_name(self.name),
-            tooltip=self.tooltip,
-            value=" ",
-            options=[" ", *self.options],
-            x=0,
-            y=0,
-            width=self.width,
-            height=self.height,
-            relative=True,
-            borderWidth=0,
-            fillColor=None,
-            textColor=INK,
-            fontName=FORM_FONT,
-            fontSize=9,
-        )
+        c.acroForm.choice(**self._over_box(9), value=" ", options=[" ", *self.options])
 
 
 def _plain_table(rows: list[list[Any]], widths: list[float], valign: str = "MIDDLE") -> Table:

@@ -47,6 +47,7 @@ from casebook.models import (
     utcnow,
 )
 from casebook.settings import Settings
+from sample_data.demo import CLEAR_SCREEN
 from worksheets.answers import check_value
 from worksheets.note_formats import formats
 from worksheets.templates import Field, Template, parse_template_text
@@ -161,14 +162,6 @@ REVIEW_COMMENTS = (
     "Owned your part fully; well done.",
     "Talked it through; agreed the next step.",
 )
-CLEAR_SCREEN = {
-    "fear": "no",
-    "threats": "no",
-    "physical_harm": "no",
-    "control": "no",
-    "protective_order": "no",
-    "safe_together": "yes",
-}
 FLAGGED_SCREEN = {**CLEAR_SCREEN, "control": "yes", "safe_together": "unsure"}
 
 
