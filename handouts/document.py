@@ -223,6 +223,7 @@ class _PagedCanvas(Canvas):
         self._fonts, self._parts, self._progress = fonts, parts, progress
         self._part = 0  # the part being drawn
         self._pages: list[dict[str, Any]] = []
+        self.shared: dict[str, Any] = {}  # what flowables make once per document and share
         if info:
             self._doc.info = _Info(info)
 

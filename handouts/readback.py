@@ -20,7 +20,7 @@ from pypdf.generic import ArrayObject
 
 from handouts.worksheet import BLANK_ROWS, INFO_ASSIGNMENT, INFO_KEY, INFO_VERSION, field_name
 from worksheets.answers import check_value
-from worksheets.templates import Field, Template
+from worksheets.templates import KEY, Field, Template
 
 KEYWORDS = re.compile(r"Casebook worksheet ([a-z][a-z0-9_]*) v(\d+) assignment (\d+)")
 RADIO = 1 << 15  # /Ff bit: the buttons form one radio group
@@ -65,6 +65,8 @@ def _open(pdf: bytes) -> PdfReader:
 
 
 def _identity(reader: PdfReader) -> tuple[str, int, int]:
+    """Which worksheet and assignment: from the document information, or failing that (a
+    reader that rewrote it, or a damaged byte in it) from the keywords."""
     info = reader.metadata or {}
     try:
         key, version, assignment = (
@@ -72,6 +74,8 @@ def _identity(reader: PdfReader) -> tuple[str, int, int]:
             int(info[INFO_VERSION]),
             int(info[INFO_ASSIGNMENT]),
         )
+        if not KEY.match(key):
+            raise ValueError(key)
     except (KeyError, ValueError, TypeError):
         found = KEYWORDS.search(str(info.get("/Keywords", "")))
         if not found:

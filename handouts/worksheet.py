@@ -24,15 +24,18 @@ handouts.readback reads them back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.pdfbase.acroform import RadioGroup, ZDSyms, fieldFlagValues
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from handouts.document import (
@@ -84,6 +87,73 @@ def small_print(template: Template, assignment_id: int) -> str:
 
 
 # --- form fields inside the flow of the page ------------------------------------------------
+#
+# Widgets are written here rather than through reportlab's acroForm.textfield, .checkbox and
+# .radio: those make a font object and an appearance stream for every text box, and six
+# appearance streams for every button. A worksheet has dozens of fields, so that was most of
+# the time a handout took. Here every field of a document shares one font, and every button
+# one look each for "ticked", "chosen" and "not ticked".
+
+
+def _shared(c: Any, key: str, make: Callable[[], Any]) -> Any:
+    """What `make` returns, made once per document (the canvas) and shared after that."""
+    if key not in c.shared:
+        c.shared[key] = make()
+    return c.shared[key]
+
+
+def _button_look(c: Any, style: str) -> Any:
+    """The appearance of a ticked check box ("check"), a chosen radio button ("circle") or
+    either left blank ("off"): drawn by reportlab, once per document."""
+    return _shared(
+        c,
+        f"look {style}",
+        lambda: c._doc.Reference(
+            c.acroForm.checkboxAP(
+                "N",
+                "Off" if style == "off" else "Yes",
+                buttonStyle="check" if style == "off" else style,
+                shape="square",  # reportlab centres the dot wrongly for small round shapes
+                fillColor=None,
+                borderColor=None,
+                textColor=INK,
+                borderWidth=None,
+                size=TICK,
+            )
+        ),
+    )
+
+
+def _blank_look(c: Any) -> Any:
+    """The appearance of an empty text or drop-down box: nothing (the box is on the page).
+    Each box needs its own, unlike a button's: some readers write what is typed into the
+    box's appearance stream in place, and a shared one would show it in every box."""
+    return c._doc.Reference(c.acroForm.makeStream(1, 1, "/Tx BMC EMC"))
+
+
+def _widget(c: Any, width: float, height: float, look: Any, **entries: Any) -> Any:
+    """A widget annotation at the canvas's origin, put on the page; returns its reference."""
+    x, y = c.absolutePosition(0, 0)
+    widget = {
+        "Type": PDFName("Annot"),
+        "Subtype": PDFName("Widget"),
+        "P": c._doc.thisPageRef(),
+        "Rect": PDFArray([x, y, x + width, y + height]),
+        "F": 4,  # print
+        "AP": PDFDictionary({"N": look}),
+        **entries,
+    }
+    ref = c._doc.Reference(PDFDictionary(widget))
+    c._annotationrefs.append(ref)
+    return ref
+
+
+def _text_entries(c: Any, font_size: float) -> dict[str, Any]:
+    """What a text or drop-down field says about its typed text: font, size and colour."""
+    # makeFont puts the font in the form's resources, where readers look for it.
+    font = _shared(c, "form font", lambda: c.acroForm.makeFont(FORM_FONT)[1])
+    colour = c.acroForm.streamFillColor(INK)
+    return {"DA": PDFString(f"/{font} {font_size:g} Tf {colour}")}
 
 
 class _FieldBox(Flowable):
@@ -106,22 +176,21 @@ class _FieldBox(Flowable):
         c.setLineWidth(0.6)
         c.rect(0, 0, self.width, self.height, stroke=1, fill=1)
 
-    def _over_box(self, font_size: float) -> dict[str, Any]:
-        """What every form field laid over the box shares: name, tooltip, place and look."""
-        return {
-            "name": self.canv.field_name(self.name),
-            "tooltip": self.tooltip,
-            "x": 0,
-            "y": 0,
-            "width": self.width,
-            "height": self.height,
-            "relative": True,
-            "borderWidth": 0,
-            "fillColor": None,
-            "textColor": INK,
-            "fontName": FORM_FONT,
-            "fontSize": font_size,
-        }
+    def _field(self, kind: str, font_size: float, **entries: Any) -> None:
+        """The form field over the box: a text field ("Tx") or a drop-down list ("Ch")."""
+        c = self.canv
+        ref = _widget(
+            c,
+            self.width,
+            self.height,
+            _blank_look(c),
+            FT=PDFName(kind),
+            T=PDFString(c.field_name(self.name)),
+            TU=PDFString(self.tooltip),
+            **_text_entries(c, font_size),
+            **entries,
+        )
+        c.acroForm.fields.append(ref)
 
 
 class _TextBox(_FieldBox):
@@ -144,10 +213,39 @@ class _TextBox(_FieldBox):
                 c.line(2 * mm, y, self.width - 2 * mm, y)
                 y -= LINE
         c.restoreState()
-        c.acroForm.textfield(
-            **self._over_box(10),
-            fieldFlags="multiline" if self.multiline else "",
-            maxlen=LONG_MAX if self.multiline else SHORT_MAX,
+        empty = PDFString("")
+        self._field(
+            "Tx",
+            10,
+            Ff=fieldFlagValues["multiline"] if self.multiline else 0,
+            MaxLen=LONG_MAX if self.multiline else SHORT_MAX,
+            V=empty,
+            DV=empty,
+        )
+
+
+class _DropDown(_FieldBox):
+    """A box to write in on paper that is a drop-down list on screen."""
+
+    def __init__(
+        self, name: str, tooltip: str, options: tuple[str, ...], width: float, height: float
+    ) -> None:
+        super().__init__(name, tooltip, width, height)
+        self.options = options
+
+    def draw(self) -> None:
+        self._box()
+        self.canv.restoreState()
+        # A lone space first is "nothing chosen" (read back as empty).
+        nothing = PDFString(" ")
+        self._field(
+            "Ch",
+            9,
+            Ff=fieldFlagValues["combo"],
+            Opt=PDFArray([nothing, *(PDFString(o) for o in self.options)]),
+            V=nothing,
+            DV=nothing,
+            I=PDFArray([0]),
         )
 
 
@@ -173,72 +271,121 @@ class _Tick(Flowable):
         else:
             c.circle(TICK / 2, TICK / 2, TICK / 2, stroke=1, fill=1)
         c.restoreState()
-        common = {
-            "name": c.field_name(self.name),
-            "tooltip": self.tooltip,
-            "x": 0,
-            "y": 0,
-            "size": TICK,
-            "relative": True,
-            "borderWidth": 0,
-            "borderColor": None,  # the ring or square is on the page; the field adds the mark
-            "fillColor": None,
-            "textColor": INK,
+        # The ring or square is on the page; the field adds the mark.
+        style = "check" if self.radio_value is None else "circle"
+        on = self.radio_value or "Yes"
+        looks = {on: _button_look(c, style), "Off": _button_look(c, "off")}
+        button = {
+            "AS": PDFName("Off"),
+            "MK": PDFDictionary({"CA": PDFString(ZDSyms[style])}),  # how readers redraw it
         }
+        name = c.field_name(self.name)
+        form = c.acroForm
         if self.radio_value is None:
-            c.acroForm.checkbox(buttonStyle="check", fieldFlags="", **common)
-        else:
-            # Without noToggleToOff a second click clears the answer again.
-            c.acroForm.radio(
-                value=self.radio_value,
-                buttonStyle="circle",
-                shape="square",  # reportlab centres the dot wrongly for small round shapes
-                fieldFlags="radio",
-                **common,
+            ref = _widget(
+                c,
+                TICK,
+                TICK,
+                PDFDictionary(looks),
+                FT=PDFName("Btn"),
+                T=PDFString(name),
+                TU=PDFString(self.tooltip),
+                V=PDFName("Off"),
+                Ff=0,
+                **button,
             )
+            form.fields.append(ref)
+            return
+        group = form._radios.get(name)
+        if group is None:
+            # No noToggleToOff: a second click clears the answer again.
+            group = form._radios[name] = RadioGroup(name, tooltip=self.tooltip, fieldFlags="radio")
+            form.fields.append(c._doc.Reference(group))
+        ref = _widget(c, TICK, TICK, PDFDictionary(looks), Parent=c._doc.Reference(group), **button)
+        group.kids.append(ref)
 
 
-class _DropDown(_FieldBox):
-    """A box to write in on paper that is a drop-down list on screen."""
+class _Label(Flowable):
+    """A word or number of ours on one line (Yes, No, 0 to 10): drawn as it is, with none of
+    a Paragraph's markup parsing or line breaking."""
 
-    def __init__(
-        self, name: str, tooltip: str, options: tuple[str, ...], width: float, height: float
-    ) -> None:
-        super().__init__(name, tooltip, width, height)
-        self.options = options
+    def __init__(self, text: str, style: ParagraphStyle, *, centred: bool = False) -> None:
+        super().__init__()
+        self.text, self.style, self.centred = text, style, centred
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return self.width, self.style.leading
 
     def draw(self) -> None:
-        self._box()
-        c = self.canv
-        c.restoreState()
-        # reportlab needs a chosen value; a lone space is "nothing chosen" (read back as empty).
-        c.acroForm.choice(**self._over_box(9), value=" ", options=[" ", *self.options])
+        c, st = self.canv, self.style
+        c.setFont(st.fontName, st.fontSize)
+        c.setFillColor(st.textColor)
+        baseline = st.leading - st.fontSize
+        if self.centred:
+            c.drawCentredString(self.width / 2, baseline, self.text)
+        else:
+            c.drawString(0, baseline, self.text)
 
 
-def _plain_table(rows: list[list[Any]], widths: list[float], valign: str = "MIDDLE") -> Table:
-    table = Table(rows, colWidths=widths, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), valign),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
-    return table
+class _Lines(Flowable):
+    """Rows of flowables in columns of fixed widths, each vertically centred in its row: a
+    table without rules, shading or styles, which lays out many times faster than a reportlab
+    Table. Splits between rows."""
+
+    def __init__(
+        self,
+        rows: list[list[Flowable]],
+        widths: list[float],
+        *,
+        pad: float = 2,
+        centred: bool = False,
+    ) -> None:
+        super().__init__()
+        self.rows, self.widths, self.pad, self.centred = rows, widths, pad, centred
+        self._sizes: list[list[tuple[float, float]]] = []
+        self._heights: list[float] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self._sizes = [
+            [cell.wrap(w, avail_height) for cell, w in zip(row, self.widths, strict=True)]
+            for row in self.rows
+        ]
+        self._heights = [max(h for _w, h in sizes) + 2 * self.pad for sizes in self._sizes]
+        self.width, self.height = sum(self.widths), sum(self._heights)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self.wrap(avail_width, avail_height)
+        used, fit = 0.0, 0
+        for h in self._heights:
+            if used + h > avail_height:
+                break
+            used, fit = used + h, fit + 1
+        if not fit or fit == len(self.rows):
+            return []
+        lines = partial(_Lines, widths=self.widths, pad=self.pad, centred=self.centred)
+        return [lines(self.rows[:fit]), lines(self.rows[fit:])]
+
+    def draw(self) -> None:
+        top = self.height
+        for row, sizes, h in zip(self.rows, self._sizes, self._heights, strict=True):
+            top -= h
+            x = 0.0
+            for cell, (w, ch), column in zip(row, sizes, self.widths, strict=True):
+                dx = (column - w) / 2 if self.centred else 0
+                cell.drawOn(self.canv, x + dx, top + (h - ch) / 2)
+                x += column
 
 
-def _yes_no(name: str, tooltip: str, st: Styles) -> Table:
-    return _plain_table(
+def _yes_no(name: str, tooltip: str, st: Styles) -> Flowable:
+    return _Lines(
         [
             [
                 _Tick(name, tooltip, radio_value="Yes"),
-                Paragraph("Yes", st.body),
+                _Label("Yes", st.body),
                 _Tick(name, tooltip, radio_value="No"),
-                Paragraph("No", st.body),
+                _Label("No", st.body),
             ]
         ],
         [TICK + 2 * mm, 10 * mm, TICK + 2 * mm, 10 * mm],
@@ -247,7 +394,7 @@ def _yes_no(name: str, tooltip: str, st: Styles) -> Table:
 
 def _options(
     name: str, tooltip: str, options: tuple[str, ...], st: Styles, width: float, *, radio: bool
-) -> Table:
+) -> Flowable:
     rows = [
         [
             _Tick(name, tooltip, radio_value=str(n))
@@ -257,34 +404,20 @@ def _options(
         ]
         for n, option in enumerate(options)
     ]
-    return _plain_table(rows, [TICK + 3 * mm, width - TICK - 3 * mm])
+    return _Lines(rows, [TICK + 3 * mm, width - TICK - 3 * mm - 6])
 
 
-def _scale(name: str, tooltip: str, st: Styles) -> Table:
+def _scale(name: str, tooltip: str, st: Styles) -> Flowable:
     numbers = range(SCALE_MIN, SCALE_MAX + 1)
-    cell = 9 * mm
-    centred = ParagraphStyle("scale_number", parent=st.label, alignment=TA_CENTER)
-    table = Table(
+    return _Lines(
         [
-            [Paragraph(str(n), centred) for n in numbers],
+            [_Label(str(n), st.label, centred=True) for n in numbers],
             [_Tick(name, tooltip, radio_value=str(n)) for n in numbers],
         ],
-        colWidths=[cell] * len(numbers),
-        hAlign="LEFT",
+        [9 * mm] * len(numbers),
+        pad=1,
+        centred=True,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
-    )
-    return table
 
 
 def _column_widths(columns: tuple[Field, ...], width: float) -> list[float]:
@@ -353,8 +486,8 @@ def _entry(field: Field, st: Styles, width: float) -> Flowable:
     if field.kind == "long_text":
         return _TextBox(name, tip, width, 4 * LINE + 2 * mm, multiline=True)
     if field.kind == "date":
-        return _plain_table(
-            [[_TextBox(name, tip, 42 * mm, 9 * mm), Paragraph(DATE_HINT, st.label)]],
+        return _Lines(
+            [[_TextBox(name, tip, 42 * mm, 9 * mm), _Label(DATE_HINT, st.label)]],
             [46 * mm, width - 46 * mm],
         )
     if field.kind == "scale":
@@ -406,11 +539,10 @@ def _handout_story(
             para(instructions, st.body),
         ]
     for number, field in enumerate(template.fields, start=1):
-        block = [*_question_heading(number, field, st), _entry(field, st, width)]
-        if field.kind == "rows":
-            story += block  # a tall table may need to break across pages
-        else:
-            story.append(KeepTogether(block))
+        # A question taller than a page (a long list) still breaks across pages.
+        story.append(
+            KeepTogether([*_question_heading(number, field, st), _entry(field, st, width)])
+        )
     return story
 
 

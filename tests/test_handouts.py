@@ -339,6 +339,23 @@ def test_worksheet_prints_stage_intro_worksheet_intro_prompts_and_due_date():
         assert flat(field.prompt) in text
 
 
+def test_a_list_longer_than_a_page_goes_on_over_the_page_with_every_box():
+    long = "so long that it takes two lines on the page " * 3
+    options = ", ".join(f'"Option number {n}, {long}"' for n in range(30))
+    source = SCALE_COLUMNS.split("[[field]]")[0] + (
+        f'[[field]]\nid = "many"\nkind = "checklist"\nprompt = "Tick"\noptions = [{options}]\n'
+    )
+    pdf = blank(parse_template_text(source, "many.toml"))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    assert set(form_fields(pdf)) == {f"cb.many.{n}" for n in range(30)}
+    assert "Option number 0," in text_of(pdf) and "Option number 29," in text_of(pdf)
+    # Each box is on the page that prints its option, beside it, not over the footer.
+    for page in reader.pages:
+        for annot in page.get("/Annots", []):
+            assert float(annot.get_object()["/Rect"][1]) > 24 * 72 / 25.4
+
+
 # --- filled in, read back ------------------------------------------------------------------
 
 
@@ -386,6 +403,21 @@ def test_a_filled_worksheet_reads_back_as_the_answers_the_app_stores():
     assert (filled.key, filled.version, filled.assignment_id) == ("trust_plan", 1, 12)
     assert answers_from_fields(TRUST, filled.values) == EXPECTED
     assert filled.answers(TRUST) == EXPECTED
+
+
+def box_looks(pdf: bytes) -> list[bytes]:
+    """The drawn appearance of every text and drop-down box, page by page."""
+    widgets = [a.get_object() for page in PdfReader(io.BytesIO(pdf)).pages for a in page["/Annots"]]
+    return [
+        w["/AP"]["/N"].get_object().get_data() for w in widgets if w.get("/FT") in ("/Tx", "/Ch")
+    ]
+
+
+def test_filling_one_box_shows_the_text_in_that_box_alone():
+    # pypdf, like some readers, writes what is typed into the box's appearance in place.
+    looks = box_looks(fill(blank(), {"cb.promises.0.promise": "Cook on Fridays"}))
+    assert len(looks) == len(expected_trust_fields()) - 5 - 5 - 2  # less the buttons
+    assert [b"Cook on Fridays" in look for look in looks].count(True) == 1
 
 
 def test_a_blank_worksheet_reads_back_with_no_answers():
@@ -484,13 +516,39 @@ def test_a_pdf_without_worksheet_metadata_is_refused(kind):
         read_filled(DOCUMENTS[kind](letterhead()))
 
 
-def test_a_worksheet_read_back_when_a_reader_dropped_the_custom_entries():
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank(assignment_id=31))))
-    writer.metadata = {"/Keywords": "Casebook worksheet trust_plan v1 assignment 31"}
+def with_metadata(pdf: bytes, metadata: dict[str, str]) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.metadata = metadata
     out = io.BytesIO()
     writer.write(out)
-    filled = read_filled(out.getvalue())
+    return out.getvalue()
+
+
+KEYWORDS_31 = "Casebook worksheet trust_plan v1 assignment 31"
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"/Keywords": KEYWORDS_31},
+        {  # one damaged byte in the worksheet's key
+            "/CasebookWorksheet": "trust_\x10lan",
+            "/CasebookWorksheetVersion": "1",
+            "/CasebookAssignment": "31",
+            "/Keywords": KEYWORDS_31,
+        },
+    ],
+    ids=["entries dropped", "entry damaged"],
+)
+def test_a_worksheet_is_read_back_by_its_keywords_when_its_own_entries_fail(metadata):
+    filled = read_filled(with_metadata(blank(assignment_id=31), metadata))
     assert (filled.key, filled.version, filled.assignment_id) == ("trust_plan", 1, 31)
+
+
+def test_a_damaged_worksheet_name_with_no_keywords_is_refused():
+    damaged = {"/CasebookWorksheet": "trust_\x10lan", "/CasebookWorksheetVersion": "1"}
+    with pytest.raises(NotAWorksheet, match="not a Casebook worksheet"):
+        read_filled(with_metadata(blank(), damaged | {"/CasebookAssignment": "31"}))
 
 
 # --- the client's answers ------------------------------------------------------------------
