@@ -34,7 +34,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.acroform import RadioGroup, ZDSyms, fieldFlagValues
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
@@ -128,7 +128,9 @@ def _blank_look(c: Any) -> Any:
     """The appearance of an empty text or drop-down box: nothing (the box is on the page).
     Each box needs its own, unlike a button's: some readers write what is typed into the
     box's appearance stream in place, and a shared one would show it in every box."""
-    return c._doc.Reference(c.acroForm.makeStream(1, 1, "/Tx BMC EMC"))
+    form = {"Type": PDFName("XObject"), "Subtype": PDFName("Form"), "BBox": PDFArray([0, 0, 1, 1])}
+    # Too short to be worth compressing: filters=[] writes it as it is.
+    return c._doc.Reference(PDFStream(PDFDictionary(form), "/Tx BMC EMC", filters=[]))
 
 
 def _widget(c: Any, width: float, height: float, look: Any, **entries: Any) -> Any:
