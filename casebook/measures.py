@@ -7,9 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from analysis.measures import total_score
 from casebook import audit, practice, validation
@@ -223,56 +222,45 @@ class ScoreChange:
 def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
     """First and latest total per client and measure in the actor's open cases.
 
-    Picked out in SQL, so the cost follows the number of clients, not of scores; the answers
-    stay encrypted, unread.
+    A grouped count finds each client's measures; each first and latest score is then one
+    look-up in that client's scores (by the client_id index), so the cost follows the number
+    of clients, not of scores. The answers stay encrypted, unread.
     """
-    client_measure = (MeasureScore.client_id, MeasureDefinitionRow.key)
-    ranked = (
-        select(
-            MeasureScore.client_id,
-            MeasureDefinitionRow.key,
-            MeasureScore.total,
-            func.row_number()
-            .over(partition_by=client_measure, order_by=(MeasureScore.scored_on, MeasureScore.id))
-            .label("up"),
-            func.row_number()
-            .over(
-                partition_by=client_measure,
-                order_by=(MeasureScore.scored_on.desc(), MeasureScore.id.desc()),
-            )
-            .label("down"),
-            func.count().over(partition_by=client_measure).label("n"),
-        )
+    groups = (
+        select(MeasureScore.client_id, MeasureDefinitionRow.key, func.count().label("n"))
         .join(MeasureDefinitionRow, MeasureDefinitionRow.id == MeasureScore.measure_id)
         .join(Client, Client.id == MeasureScore.client_id)
         .join(Case, Case.id == Client.case_id)
         .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        .group_by(MeasureScore.client_id, MeasureDefinitionRow.key)
         .subquery()
     )
-    ends = (
-        select(
-            ranked.c.client_id,
-            ranked.c.key,
-            func.max(sql_case((ranked.c.up == 1, ranked.c.total))).label("baseline"),
-            func.max(sql_case((ranked.c.down == 1, ranked.c.total))).label("latest"),
-            func.max(ranked.c.n).label("n"),
+
+    def end(order):  # type: ignore[no-untyped-def]
+        score, definition = aliased(MeasureScore), aliased(MeasureDefinitionRow)
+        return (
+            select(score.total)
+            .join(definition, definition.id == score.measure_id)
+            .where(score.client_id == groups.c.client_id, definition.key == groups.c.key)
+            .order_by(*order(score))
+            .limit(1)
+            .scalar_subquery()
         )
-        .where(or_(ranked.c.up == 1, ranked.c.down == 1))
-        .group_by(ranked.c.client_id, ranked.c.key)
-        .subquery()
-    )
+
+    first = end(lambda score: (score.scored_on, score.id))
+    latest = end(lambda score: (score.scored_on.desc(), score.id.desc()))
     with db.read() as s:
         rows = s.execute(
             select(
-                ends.c.client_id,
+                groups.c.client_id,
                 Client.name,
                 Client.case_id,
-                ends.c.key,
-                ends.c.baseline,
-                ends.c.latest,
-                ends.c.n,
+                groups.c.key,
+                first,
+                latest,
+                groups.c.n,
             )
-            .join(Client, Client.id == ends.c.client_id)
-            .order_by(Client.case_id, Client.position, ends.c.key)
+            .join(Client, Client.id == groups.c.client_id)
+            .order_by(Client.case_id, Client.position, groups.c.key)
         ).all()
     return [ScoreChange(*row) for row in rows]

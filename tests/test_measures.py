@@ -148,7 +148,9 @@ def test_caseload_changes_take_each_clients_first_and_latest_score(db, people):
         measures.record_score(
             db, morgan, ana.id, csi4, answers, scored_on=TODAY - timedelta(days=days_ago)
         )
-    measures.record_score(db, morgan, ben.id, csi4, CSI, scored_on=TODAY)
+    # 11, then 12 on the same day: the one recorded later is the latest
+    for answers in (CSI, CSI | {"satisfied": 3}):
+        measures.record_score(db, morgan, ben.id, csi4, answers, scored_on=TODAY)
     closed = cases.create_case(db, morgan, [ClientInput("Cy")])
     measures.record_score(db, morgan, closed.clients[0].id, csi4, low, scored_on=TODAY)
     cases.close_case(
@@ -158,7 +160,7 @@ def test_caseload_changes_take_each_clients_first_and_latest_score(db, people):
     changes = measures.caseload_changes(db, morgan)
     assert [(c.client_name, c.baseline, c.latest, c.scores) for c in changes] == [
         ("Ana", 17, 4, 3),
-        ("Ben", 11, 11, 1),
+        ("Ben", 11, 12, 2),
     ]
     assert measures.caseload_changes(db, riley) == []
 
