@@ -349,31 +349,54 @@ def cancel(db: Database, actor: Actor, assignment_id: int, expected_version: int
 
 @dataclass(frozen=True)
 class Homework:
+    """A caseload's worksheets in three lists, each in due-date order (most overdue first).
+    Read with a limit, each list holds only its first `limit`: `totals` says how many each
+    has in all."""
+
     due_this_week: list[AssignmentView]
     overdue: list[AssignmentView]
     awaiting_review: list[AssignmentView]
+    totals: dict[str, int]  # by list name: {"due_this_week": 31, "overdue": 263, ...}
 
 
-def caseload_homework(db: Database, actor: Actor, *, today: date | None = None) -> Homework:
-    """Across the actor's open cases: due in the next 7 days, overdue, awaiting review."""
+LISTS = ("due_this_week", "overdue", "awaiting_review")
+CHUNK = 500  # ids in one IN (...): well under any database's limit on parameters
+
+
+def caseload_homework(
+    db: Database, actor: Actor, *, today: date | None = None, limit: int | None = None
+) -> Homework:
+    """Across the actor's open cases: due in the next 7 days, overdue, awaiting review; with
+    `limit`, the first `limit` of each. Which worksheet is in which list is read as ids and
+    dates alone; the lists' rows are then read only for the worksheets kept, so a supervisor's
+    view of a large practice reads no more than it shows."""
     today = today or date.today()
-    week = today + timedelta(days=7)
+    ids: dict[str, list[int]] = {name: [] for name in LISTS}
     with db.read() as s:
-        rows = s.execute(
-            _listed()
+        candidates = s.execute(
+            select(Assignment.id, Assignment.status, Assignment.due_on)
+            .join(Client, Client.id == Assignment.client_id)
             .join(Case, Case.id == Client.case_id)
             .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
             .where(
                 or_(
-                    and_(Assignment.status.in_(OPEN), Assignment.due_on <= week),
+                    and_(Assignment.status.in_(OPEN), Assignment.due_on <= today + timedelta(7)),
                     Assignment.status == "completed",
                 )
             )
             .order_by(Assignment.due_on, Assignment.id)
         )
-        views = [AssignmentView(*row) for row in rows]
+        for assignment_id, status, due_on in candidates:
+            if status == "completed":
+                ids["awaiting_review"].append(assignment_id)
+            else:
+                ids["overdue" if due_on < today else "due_this_week"].append(assignment_id)
+        kept = [i for listed in ids.values() for i in listed[:limit]]
+        views: dict[int, AssignmentView] = {}
+        for start in range(0, len(kept), CHUNK):
+            chunk = _listed().where(Assignment.id.in_(kept[start : start + CHUNK]))
+            views |= {row[0]: AssignmentView(*row) for row in s.execute(chunk)}
     return Homework(
-        due_this_week=[v for v in views if v.status in OPEN and today <= v.due_on <= week],
-        overdue=[v for v in views if v.overdue(today)],
-        awaiting_review=[v for v in views if v.status == "completed"],
+        **{name: [views[i] for i in listed[:limit]] for name, listed in ids.items()},
+        totals={name: len(listed) for name, listed in ids.items()},
     )

@@ -28,8 +28,13 @@ class Caseload:
     moves: list[stage_history.RecentMove]
 
 
+LISTED = 8  # items of each list shown as links; the rest in a table beneath
+TABLED = 500  # at most this many in the table: a dashboard is no place for thousands
+
+
 def read_caseload() -> Caseload:
-    work = homework.caseload_homework(db, user)
+    # Overdue homework beyond the TABLED most overdue would never be shown: not read at all.
+    work = homework.caseload_homework(db, user, limit=TABLED)
     return Caseload(
         positions=pd.DataFrame(
             [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],
@@ -49,11 +54,13 @@ a, b, c, d, e, f = st.columns(6)
 a.metric("Open cases", counts["open_cases"])
 b.metric("Individual", counts["individual"])
 c.metric("Couple", counts["couple"])
-d.metric("Due this week", len(work.due_this_week))
-e.metric("Overdue", len(work.overdue))
-f.metric("Awaiting review", len(work.awaiting_review))
+d.metric("Due this week", work.totals["due_this_week"])
+e.metric("Overdue", work.totals["overdue"])
+f.metric("Awaiting review", work.totals["awaiting_review"])
 
-st.subheader(f"Needs attention ({len(needs)})", anchor=False)
+# The list holds the overdue homework read (the most overdue); the count has all of it.
+needing = len(needs) + work.totals["overdue"] - len(work.overdue)
+st.subheader(f"Needs attention ({needing:,})", anchor=False)
 if needs.empty:
     st.caption("Nothing needs attention: no flags, nothing overdue, no old drafts.")
 ICONS = {
@@ -64,8 +71,6 @@ ICONS = {
     5: ":material/edit_note:",
     6: ":material/event_busy:",
 }
-LISTED = 8  # items of each list shown as links; the rest in a table beneath
-TABLED = 500  # at most this many in the table: a dashboard is no place for thousands
 PAGES = {"case": "pages/case.py", "note": "pages/note.py", "assignment": "pages/assignment.py"}
 for row in needs.head(LISTED).itertuples():
     [(kind, target)] = row.link.items()
@@ -76,8 +81,8 @@ for row in needs.head(LISTED).itertuples():
         label=f"**{row.kind.capitalize()}** · {common.md(row.client_name)} · "
         f"{common.md(row.detail)}",
     )
-if len(needs) > LISTED:
-    with st.expander(f"{len(needs) - LISTED} more"):
+if needing > LISTED:
+    with st.expander(f"{needing - LISTED:,} more"):
         rest = needs.iloc[LISTED:TABLED]
         st.dataframe(
             pd.DataFrame(
@@ -91,7 +96,7 @@ if len(needs) > LISTED:
             hide_index=True,
             width="stretch",
         )
-        if len(needs) > TABLED:
+        if needing > TABLED:
             st.caption(
                 f"The {TABLED:,} most urgent are listed. Overdue homework is all on the "
                 "Homework page."
@@ -145,11 +150,11 @@ with right:
                 label=f"{a.due_on:%a %d %b} · {common.md(a.template_title)} · "
                 f"{common.md(a.client_name)}",
             )
-        if len(work.due_this_week) > LISTED:
+        if work.totals["due_this_week"] > LISTED:
             st.page_link(
                 "pages/homework.py",
                 icon=":material/more_horiz:",
-                label=f"{len(work.due_this_week) - LISTED} more on the Homework page",
+                label=f"{work.totals['due_this_week'] - LISTED} more on the Homework page",
             )
     st.subheader("Recent stage changes", anchor=False)
     st.caption("The last 30 days")

@@ -14,22 +14,23 @@ st.caption(
     if user.role == "counsellor"
     else "Worksheets across every open case (read-only)."
 )
-work = homework.caseload_homework(db, user)
 today = date.today()
 
 STEP = 25  # rows shown at first, and added by each "Show more"
+LISTS = (
+    ("overdue", "Overdue", "Nothing overdue."),
+    ("due_this_week", "Due in the next 7 days", "Nothing due this week."),
+    ("awaiting_review", "Completed, awaiting your review", "Nothing to review."),
+)
+shown = {key: st.session_state.get(f"homework_shown_{key}", STEP) for key, _, _ in LISTS}
+work = homework.caseload_homework(db, user, limit=max(shown.values()))
 
-for key, title, items, empty in (
-    ("overdue", "Overdue", work.overdue, "Nothing overdue."),
-    ("week", "Due in the next 7 days", work.due_this_week, "Nothing due this week."),
-    ("review", "Completed, awaiting your review", work.awaiting_review, "Nothing to review."),
-):
-    st.subheader(f"{title} ({len(items)})", anchor=False)
+for key, title, empty in LISTS:
+    items, total = getattr(work, key), work.totals[key]
+    st.subheader(f"{title} ({total:,})", anchor=False)
     if not items:
         st.caption(empty)
-    shown_key = f"homework_shown_{key}"
-    shown = st.session_state.get(shown_key, STEP)
-    for a in items[:shown]:
+    for a in items[: shown[key]]:
         row = st.columns([4, 3, 2], vertical_alignment="center")
         row[0].page_link(
             "pages/assignment.py",
@@ -44,8 +45,8 @@ for key, title, items, empty in (
             if a.overdue(today)
             else f"due {a.due_on:%d %b %Y}"
         )
-    if len(items) > shown:
-        more = min(STEP, len(items) - shown)
-        if st.button(f"Show {more} more of {len(items) - shown}", key=f"homework_more_{key}"):
-            st.session_state[shown_key] = shown + STEP
+    if total > shown[key]:
+        more = min(STEP, total - shown[key])
+        if st.button(f"Show {more} more of {total - shown[key]:,}", key=f"homework_more_{key}"):
+            st.session_state[f"homework_shown_{key}"] = shown[key] + STEP
             st.rerun()

@@ -154,6 +154,32 @@ def test_overdue_is_derived_and_the_caseload_view_sorts_homework(db, people, cou
     assert homework.caseload_homework(db, people["riley"]).overdue == []
 
 
+def test_a_limited_caseload_view_keeps_the_first_of_each_list_and_counts_them_all(
+    db, people, couple
+):
+    morgan = people["morgan"]
+    tid = template_id(db, morgan, "trust_plan")
+    ana, ben = (c.id for c in couple.clients)
+    late = [
+        homework.assign(db, morgan, [ana], tid, due_on=TODAY - timedelta(days=d))[0]
+        for d in (2, 9, 5, 7)
+    ]
+    soon = [
+        homework.assign(db, morgan, [ben], tid, due_on=TODAY + timedelta(days=d))[0]
+        for d in (4, 1, 6)
+    ]
+    full = homework.caseload_homework(db, morgan)
+    two = homework.caseload_homework(db, morgan, limit=2)
+    most_overdue = sorted(late, key=lambda a: a.due_on)[:2]
+    assert [a.id for a in two.overdue] == [a.id for a in most_overdue]
+    assert [a.id for a in two.due_this_week] == [
+        a.id for a in sorted(soon, key=lambda a: a.due_on)[:2]
+    ]
+    assert two.awaiting_review == []
+    assert two.totals == full.totals == {"due_this_week": 3, "overdue": 4, "awaiting_review": 0}
+    assert two.overdue == full.overdue[:2]
+
+
 def test_cancel_keeps_the_answers(db, people, couple):
     morgan = people["morgan"]
     [a] = homework.assign(
