@@ -221,11 +221,15 @@ def _check(at) -> None:  # type: ignore[no-untyped-def]
 
 
 def page_render(p: Practice, actor: Actor, page: str, query: dict[str, Any]) -> float:
-    """Seconds for one render of `page` in a fresh logged-in session (after landing)."""
+    """Seconds for one render of `page` in a fresh logged-in session (after landing), read
+    afresh: nothing kept from earlier renders, as on the first view after anyone's write."""
+    from pages.common import forget_kept
+
     with app_home(p.home):
         at = _landed(p, actor)
         at.switch_page(page)
         at.query_params.update({k: str(v) for k, v in query.items()})
+        forget_kept()
         took = timed(at.run)
         _check(at)
     return took

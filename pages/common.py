@@ -53,6 +53,12 @@ def kept(name: str, user: Actor, compute: Callable[[], T]) -> T:
     return value
 
 
+def forget_kept() -> None:
+    """Drop every kept result, as a write does (benchmarks time pages read afresh)."""
+    with _KEPT_LOCK:
+        _KEPT.clear()
+
+
 def database() -> Database:
     """The process's one Database for the configured URL; a key problem stops the app."""
     try:
