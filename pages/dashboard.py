@@ -51,12 +51,12 @@ shown = common.kept("dashboard", user, read_caseload)
 positions, work, needs = shown.positions, shown.work, shown.needs
 counts = caseload.case_counts(positions)
 a, b, c, d, e, f = st.columns(6)
-a.metric("Open cases", counts["open_cases"])
-b.metric("Individual", counts["individual"])
-c.metric("Couple", counts["couple"])
-d.metric("Due this week", work.totals["due_this_week"])
-e.metric("Overdue", work.totals["overdue"])
-f.metric("Awaiting review", work.totals["awaiting_review"])
+a.metric("Open cases", f"{counts['open_cases']:,}")
+b.metric("Individual", f"{counts['individual']:,}")
+c.metric("Couple", f"{counts['couple']:,}")
+d.metric("Due this week", f"{work.totals['due_this_week']:,}")
+e.metric("Overdue", f"{work.totals['overdue']:,}")
+f.metric("Awaiting review", f"{work.totals['awaiting_review']:,}")
 
 # The list holds the overdue homework read (the most overdue); the count has all of it.
 needing = len(needs) + work.totals["overdue"] - len(work.overdue)
