@@ -397,6 +397,7 @@ def caseload_homework(
             chunk = _listed().where(Assignment.id.in_(kept[start : start + CHUNK]))
             views |= {row[0]: AssignmentView(*row) for row in s.execute(chunk)}
     return Homework(
-        **{name: [views[i] for i in listed[:limit]] for name, listed in ids.items()},
+        # (A worksheet whose case was deleted between the two reads is left out.)
+        **{name: [views[i] for i in listed[:limit] if i in views] for name, listed in ids.items()},
         totals={name: len(listed) for name, listed in ids.items()},
     )
