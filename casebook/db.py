@@ -159,13 +159,17 @@ class Database:
             yield session
         self._committed += 1
 
-    def generation(self) -> tuple[int, int]:
+    def generation(self) -> tuple[int, str]:
         """A token that changes whenever anyone's write commits: this process's count of its
-        own writes, and the newest audit entry (every change records one in its transaction,
-        whichever process makes it). A result kept with the token is current while it holds."""
+        own writes, and the newest audit entry's hash (every change records an entry in its
+        transaction, whichever process makes it). The hash, not the entry's number: a restore
+        may bring the trail back to as many entries as before, but its own entry is new. A
+        result kept with the token is current while it holds."""
         with self.engine.connect() as conn:
-            newest = conn.execute(text("SELECT max(id) FROM audit_events")).scalar()
-        return self._committed, newest or 0
+            newest = conn.execute(
+                text("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1")
+            ).scalar()
+        return self._committed, newest or ""
 
     def upgrade(self) -> None:
         """Apply every pending migration, all in one transaction."""

@@ -185,6 +185,18 @@ def test_restore_returns_every_record_to_the_moment_of_the_backup(settings, db, 
 
 
 @SQLITE
+def test_a_restore_changes_the_generation_even_back_to_as_many_audit_entries(
+    settings, db, people, tmp_path
+):
+    # What the app keeps (pages.common.kept) is current only while db.generation() holds.
+    path = backup.backup_to(db, settings, tmp_path / "b.db")  # records a "backup" entry
+    before, entries = db.generation(), len(snapshot(db)["audit_events"])
+    backup.restore_from(settings, path)  # the backup's entries, and one for the restore
+    assert len(snapshot(db)["audit_events"]) == entries
+    assert db.generation() != before
+
+
+@SQLITE
 def test_a_reader_sees_the_records_before_or_after_a_restore_never_a_mixture(
     settings, db, people, tmp_path
 ):
