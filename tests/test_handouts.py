@@ -574,6 +574,24 @@ def test_completed_worksheet_shows_every_answer_for_the_clients_own_records():
     assert "Private answers are not included." not in text
 
 
+def test_a_table_of_answers_starts_on_the_page_of_its_question():
+    notes_first = SCALE_COLUMNS.replace(
+        '[[field]]\nid = "days"',
+        '[[field]]\nid = "notes"\nkind = "long_text"\nprompt = "Notes"\n\n[[field]]\nid = "days"',
+        1,
+    )
+    template = parse_template_text(notes_first, "weekly.toml")
+    day = {"score": 4, "mood": "Calm", "note": "The first day's note", "did": ["Walk"]}
+    for lines in range(0, 50, 2):  # moves the question down the page, line by line
+        answers = {"notes": ("A line of notes\n" * lines, True), "days": ([day] * 3, True)}
+        pdf = completed_worksheet(
+            template, letterhead(), answers=answers, assignment_id=1, for_partner=False
+        )
+        pages = [flat(page) for page in pages_text(pdf)]
+        question = next(n for n, text in enumerate(pages) if "How was each day?" in text)
+        assert "The first day's note" in pages[question], f"after {lines} lines"
+
+
 def test_completed_worksheet_for_the_partner_leaves_out_private_answers():
     text = text_of(
         completed_worksheet(
