@@ -27,6 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Frame,
     PageBreak,
     PageTemplate,
@@ -47,6 +48,7 @@ MUTED = colors.HexColor("#52606d")
 RULE = colors.HexColor("#9aa5b1")
 SHADE = colors.HexColor("#eef1f4")
 MARGIN = 20 * mm
+SECTION_START = 45 * mm  # room for a heading and the first rows of what it heads
 
 
 def day(value: date | None) -> str:
@@ -94,6 +96,13 @@ class Styles:
 
 def para(text: str | None, style: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(text), style)
+
+
+def section_heading(heading_markup: str, st: Styles) -> list[Flowable]:
+    """A heading over what may run across pages (a long table, a list of notes): rather than
+    sit alone at the foot of a page, it starts the next one when there is no room below it
+    for a first few rows."""
+    return [CondPageBreak(SECTION_START), Paragraph(heading_markup, st.heading)]
 
 
 def details(rows: list[tuple[str, str | None]], st: Styles, width: float) -> Table:

@@ -21,7 +21,17 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
-from handouts.document import Part, Styles, data_table, day, details, notice, para, render_part
+from handouts.document import (
+    Part,
+    Styles,
+    data_table,
+    day,
+    details,
+    notice,
+    para,
+    render_part,
+    section_heading,
+)
 from handouts.note import NotePrint, note_flowables
 
 CONFIDENTIAL = (
@@ -105,7 +115,7 @@ def _history(record: ClientRecord, st: Styles, width: float) -> Flowable:
 def _notes(record: ClientRecord, st: Styles, width: float) -> list[Flowable]:
     if not record.notes:
         return []
-    story: list[Flowable] = [Paragraph("Session notes", st.heading)]
+    story: list[Flowable] = section_heading("Session notes", st)
     for note in record.notes:
         story.append(note_flowables(note, st, width))
     return story
@@ -150,7 +160,7 @@ def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -
         notice(CONFIDENTIAL, st, width),
         KeepTogether([Paragraph("Client", st.heading), details(client_rows, st, width)]),
         KeepTogether([Paragraph("Case", st.heading), details(case_rows, st, width)]),
-        Paragraph("Stage history", st.heading),
+        *section_heading("Stage history", st),
         _history(record, st, width),
         *_notes(record, st, width),
         Spacer(1, 14),

@@ -35,7 +35,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.acroform import RadioGroup, ZDSyms, fieldFlagValues
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from handouts.document import (
@@ -52,6 +52,7 @@ from handouts.document import (
     notice,
     para,
     render_part,
+    section_heading,
 )
 from worksheets.answers import LONG_MAX, SHORT_MAX, visible_to_partner
 from worksheets.templates import SCALE_MAX, SCALE_MIN, Field, Template
@@ -62,7 +63,6 @@ DATE_HINT = "DD/MM/YYYY"
 FORM_FONT = "Helvetica"  # form fields may only use the standard PDF fonts
 TICK = 4.2 * mm
 LINE = 7.5 * mm  # between ruled lines: room for handwriting
-ROWS_START = 45 * mm  # room for a question's heading, its table's head and first rows
 INFO_KEY, INFO_VERSION, INFO_ASSIGNMENT = (
     "/CasebookWorksheet",
     "/CasebookWorksheetVersion",
@@ -641,13 +641,12 @@ def _answers_story(
         if for_partner and value in (None, "", []):
             continue  # say nothing about what was left private or unanswered, not even a gap
         shown += 1
-        heading = Paragraph(f"{shown}.&nbsp;&nbsp;{escape(field.prompt)}", st.heading)
+        heading = f"{shown}.&nbsp;&nbsp;{escape(field.prompt)}"
         answer = _answer(field, value, st, width)
-        if field.kind == "rows":
-            # A table may be longer than a page: it breaks, but not straight after its heading.
-            story += [CondPageBreak(ROWS_START), heading, answer]
+        if field.kind == "rows":  # a table may be longer than a page
+            story += [*section_heading(heading, st), answer]
         else:
-            story.append(KeepTogether([heading, answer]))
+            story.append(KeepTogether([Paragraph(heading, st.heading), answer]))
     if not shown:
         story += [Spacer(1, 10), para("No answers have been shared yet.", st.body)]
     return story

@@ -343,6 +343,15 @@ def plain_record(**changes):
     return values
 
 
+def test_the_stage_history_starts_on_the_page_of_its_heading():
+    for lines in range(0, 50, 2):  # moves the heading down the first page, line by line
+        concern = "A line about what brought the client\n" * lines
+        pdf = client_record_pdf(ClientRecord(**plain_record(presenting_concern=concern)), "P")
+        pages = [flat(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+        heading = next(n for n, text in enumerate(pages) if "Stage history" in text)
+        assert "Agreed" in pages[heading], f"after {lines} lines"
+
+
 def test_record_pdf_takes_a_dict_as_well_as_a_dataclass():
     as_dict = plain_record()
     as_dict["history"] = [
