@@ -40,6 +40,11 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     return Case.counsellor_id == actor.id
 
 
+def open_cases(actor: Actor) -> ColumnElement[bool]:
+    """A filter on Case for the actor's open cases: visible to them, not closed, not archived."""
+    return visible_cases(actor) & Case.closed_on.is_(None) & Case.archived_at.is_(None)
+
+
 def case_for_reading(session: Session, actor: Actor, case_id: int) -> Case:
     """The case if the actor may read it; raises NotFound or AccessDenied."""
     require_role(actor, "counsellor", "supervisor")

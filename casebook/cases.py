@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, Conflict, ValidationError
 from casebook.models import OUTCOMES, Case, Client, StageEvent, User, utcnow
@@ -329,7 +329,6 @@ class PracticeSummary:
 
 def practice_summary(db: Database, actor: Actor) -> PracticeSummary:
     """Counted in SQL, so the cost does not grow with the number of cases."""
-    is_open = Case.closed_on.is_(None) & Case.archived_at.is_(None)
     clients = select(Client.case_id, func.count().label("n")).group_by(Client.case_id).subquery()
     with db.read() as s:
         loads = s.execute(
@@ -337,7 +336,7 @@ def practice_summary(db: Database, actor: Actor) -> PracticeSummary:
             .select_from(Case)
             .join(User, User.id == Case.counsellor_id)
             .join(clients, clients.c.case_id == Case.id)
-            .where(visible_cases(actor), is_open)
+            .where(open_cases(actor))
             .group_by(User.id, User.display_name)
             .order_by(User.display_name, User.id)
         ).all()

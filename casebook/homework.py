@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, safety, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, open_cases
 from casebook.db import Database
 from casebook.errors import Conflict, NotFound, ValidationError
 from casebook.models import Assignment, Case, Client, Response, WorksheetTemplate, utcnow
@@ -377,7 +377,7 @@ def caseload_homework(
             select(Assignment.id, Assignment.status, Assignment.due_on)
             .join(Client, Client.id == Assignment.client_id)
             .join(Case, Case.id == Client.case_id)
-            .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+            .where(open_cases(actor))
             .where(
                 or_(
                     and_(Assignment.status.in_(OPEN), Assignment.due_on <= today + timedelta(7)),

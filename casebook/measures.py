@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session, aliased
 
 from analysis.measures import total_score
 from casebook import audit, practice, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, require_role, visible_cases
+from casebook.access import (
+    Actor,
+    case_for_reading,
+    case_for_writing,
+    open_cases,
+    require_role,
+)
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
 from casebook.models import Case, Client, MeasureDefinitionRow, MeasureScore, SessionNote
@@ -231,7 +237,7 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
         .join(MeasureDefinitionRow, MeasureDefinitionRow.id == MeasureScore.measure_id)
         .join(Client, Client.id == MeasureScore.client_id)
         .join(Case, Case.id == Client.case_id)
-        .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        .where(open_cases(actor))
         .group_by(MeasureScore.client_id, MeasureDefinitionRow.key)
         .subquery()
     )

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
 from casebook.cases import CaseView
 from casebook.db import Database
 from casebook.errors import Conflict, NotFound, ValidationError
@@ -388,11 +388,7 @@ def _open_cases_with(actor: Actor, latest):  # type: ignore[no-untyped-def]
     grouped join would read every note of the practice.
     """
     last = select(func.max(latest)).where(SessionNote.case_id == Case.id).scalar_subquery()
-    return (
-        select(Case.id, Case.opened_on, last.label("last"))
-        .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
-        .subquery()
-    )
+    return select(Case.id, Case.opened_on, last.label("last")).where(open_cases(actor)).subquery()
 
 
 def upcoming_sessions(db: Database, actor: Actor, *, days: int = 14) -> list[CaseDate]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, open_cases
 from casebook.cases import current_stage_rows
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
@@ -140,7 +140,7 @@ def _open_clients(s: Session, actor: Actor):  # type: ignore[no-untyped-def]
         select(Case.id, Client.id, Client.name, current.c.stage)
         .join(Client, Client.case_id == Case.id)
         .join(current, current.c.client_id == Client.id)
-        .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+        .where(open_cases(actor))
         .order_by(Case.id, Client.position)
     ).all()
 

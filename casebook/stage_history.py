@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, visible_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
 from casebook.cases import Move, _histories, current_stage_rows, stage_number
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
@@ -110,9 +110,7 @@ def current_positions(db: Database, actor: Actor, *, open_only: bool = False) ->
     """Every client of every case the actor may see (or only of open cases), with their
     current stage."""
     current = current_stage_rows()
-    shown = visible_cases(actor)
-    if open_only:
-        shown = shown & Case.closed_on.is_(None) & Case.archived_at.is_(None)
+    shown = open_cases(actor) if open_only else visible_cases(actor)
     with db.read() as s:
         rows = s.execute(
             select(
@@ -156,7 +154,7 @@ def open_clients_by_stage(db: Database, actor: Actor) -> dict[int, int]:
                 .select_from(Case)
                 .join(Client, Client.case_id == Case.id)
                 .join(current, current.c.client_id == Client.id)
-                .where(visible_cases(actor), Case.closed_on.is_(None), Case.archived_at.is_(None))
+                .where(open_cases(actor))
                 .group_by(current.c.stage)
             ).all()
         )
@@ -179,7 +177,7 @@ def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMo
         )
         .join(Client, Client.id == StageEvent.client_id)
         .join(Case, Case.id == Client.case_id)
-        .where(visible_cases(actor), Case.archived_at.is_(None), Case.closed_on.is_(None))
+        .where(open_cases(actor))
         .subquery()
     )
     with db.read() as s:
