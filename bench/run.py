@@ -52,7 +52,7 @@ from sample_data import generate as generate_module
 from sample_data.demo import DEMO_PASSWORD, load_demo
 from sample_data.generate import GENERATED_PASSWORD, generate
 from worksheets.stages import stage, stages
-from worksheets.templates import Template, parse_template_text
+from worksheets.templates import Template, paragraphs, parse_template_text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "streamlit_app.py"
@@ -360,7 +360,7 @@ class WorksheetJob:
             ("Heading3", "About this stage"),
             ("Normal", self.stage_intro),
             ("Heading3", "About this worksheet"),
-            ("Normal", self.template.intro),
+            ("Normal", "\n\n".join(paragraphs(self.template.intro))),
             ("Heading3", f"A note from {lh.counsellor}"),
             ("Normal", self.instructions),
         ]

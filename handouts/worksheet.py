@@ -55,7 +55,7 @@ from handouts.document import (
     section_heading,
 )
 from worksheets.answers import LONG_MAX, SHORT_MAX, visible_to_partner
-from worksheets.templates import SCALE_MAX, SCALE_MIN, Field, Template
+from worksheets.templates import SCALE_MAX, SCALE_MIN, Field, Template, paragraphs
 
 ROOT = "cb"
 BLANK_ROWS = 5
@@ -533,9 +533,13 @@ def _handout_story(
     if due_on is not None:
         story.append(para(f"Please complete by {day(due_on)}", st.meta))
     story += [Spacer(1, 8), notice(HOW_TO, st, width)]
-    if stage_intro.strip():
-        story += [Paragraph("About this stage", st.heading), para(stage_intro, st.body)]
-    story += [Paragraph("About this worksheet", st.heading), para(template.intro, st.body)]
+    for heading, text in (
+        ("About this stage", stage_intro),
+        ("About this worksheet", template.intro),
+    ):
+        # The data file's line breaks are only wrapping; a blank line parts paragraphs.
+        if blocks := paragraphs(text):
+            story += [Paragraph(heading, st.heading), para("\n\n".join(blocks), st.body)]
     if instructions.strip():
         story += [
             para(f"A note from {letterhead.counsellor}", st.heading),

@@ -17,6 +17,7 @@ from casebook.crypto import KeyProblem
 from casebook.db import Database
 from casebook.errors import CasebookError
 from casebook.settings import settings_from_env
+from worksheets import templates
 from worksheets.stages import stage
 
 USER_KEY = "casebook_user"
@@ -222,6 +223,6 @@ def confirmed(key: str, label: str, question: str, *, yes: str, **button: Any) -
 
 
 def paragraphs(text: str) -> None:
-    """Text from a data file, its hard line breaks joined into paragraphs, shown as typed."""
-    for block in text.strip().split("\n\n"):
-        st.markdown(md(" ".join(block.split())))
+    """Prose from a data file, shown paragraph by paragraph as typed (no Markdown)."""
+    for block in templates.paragraphs(text):
+        st.markdown(md(block))

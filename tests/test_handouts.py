@@ -339,6 +339,14 @@ def test_worksheet_prints_stage_intro_worksheet_intro_prompts_and_due_date():
         assert flat(field.prompt) in text
 
 
+def test_the_intros_line_breaks_in_its_file_are_wrapping_and_a_blank_line_parts_paragraphs():
+    intro = "Begin with\nyour own part.\nThen the rest.\n\nA second paragraph."
+    source = SCALE_COLUMNS.replace('intro = "A short check."', f'intro = """\n{intro}\n"""')
+    lines = pages_text(blank(parse_template_text(source, "weekly.toml")))[0].splitlines()
+    assert "Begin with your own part. Then the rest." in lines
+    assert "A second paragraph." in lines
+
+
 def test_a_list_longer_than_a_page_goes_on_over_the_page_with_every_box():
     long = "so long that it takes two lines on the page " * 3
     options = ", ".join(f'"Option number {n}, {long}"' for n in range(30))

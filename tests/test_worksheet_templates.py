@@ -11,6 +11,7 @@ from worksheets.templates import (
     Template,
     TemplateError,
     load_template,
+    paragraphs,
     parse_template_text,
     shipped_templates,
 )
@@ -68,6 +69,12 @@ def test_every_ask_of_the_guide_is_reached_by_some_prompt():
 def test_every_field_kind_is_used_in_the_library():
     used = set().union(*(_kinds(t) for t in shipped_templates()))
     assert set(KINDS) - used == set()
+
+
+def test_paragraphs_join_a_files_wrapped_lines_and_part_at_blank_lines():
+    text = "\n One line\nwrapped   here.\n  \n\nNext\tone.\n"
+    assert paragraphs(text) == ["One line wrapped here.", "Next one."]
+    assert paragraphs(" \n ") == []
 
 
 # --- malformed templates -------------------------------------------------------------------

@@ -196,6 +196,12 @@ def parse_template(data: object, source: str) -> Template:
     )
 
 
+def paragraphs(text: str) -> list[str]:
+    """Prose from a data file as paragraphs: a blank line parts two, and the file's own line
+    breaks within one are only wrapping, joined with a space."""
+    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
 def parse_template_text(text: str, source: str) -> Template:
     """A template from TOML text; raises TemplateError naming `source` and the field."""
     try:
