@@ -324,6 +324,7 @@ class PracticeSummary:
     per_counsellor: list[CounsellorLoad]  # counsellors with open cases, by name
     open_cases: int
     closed_cases: int  # closed and not archived
+    archived_cases: int
     outcomes: dict[str, int]  # every case closed with an outcome, archived or not
 
 
@@ -340,11 +341,12 @@ def practice_summary(db: Database, actor: Actor) -> PracticeSummary:
             .group_by(User.id, User.display_name)
             .order_by(User.display_name, User.id)
         ).all()
-        closed = s.scalar(
-            select(func.count())
-            .select_from(Case)
-            .where(visible_cases(actor), Case.archived_at.is_(None), Case.closed_on.is_not(None))
-        )
+        closed, archived = s.execute(
+            select(
+                func.count().filter(Case.archived_at.is_(None), Case.closed_on.is_not(None)),
+                func.count().filter(Case.archived_at.is_not(None)),
+            ).where(visible_cases(actor))
+        ).one()
         outcomes = dict(
             s.execute(
                 select(Case.outcome, func.count())
@@ -356,7 +358,8 @@ def practice_summary(db: Database, actor: Actor) -> PracticeSummary:
     return PracticeSummary(
         per_counsellor,
         sum(c.open_cases for c in per_counsellor),
-        closed or 0,
+        closed,
+        archived,
         {o: outcomes.get(o, 0) for o in OUTCOMES},
     )
 

@@ -19,10 +19,11 @@ per_counsellor = pd.DataFrame(
     [vars(load) for load in summary.per_counsellor],
     columns=["counsellor", "open_cases", "clients"],
 )
-a, b, c = st.columns(3)
-a.metric("Open cases", summary.open_cases)
-b.metric("Counsellors with open cases", len(per_counsellor))
-c.metric("Closed cases", summary.closed_cases)
+a, b, c, d = st.columns(4)
+a.metric("Open cases", f"{summary.open_cases:,}")
+b.metric("Counsellors with open cases", f"{len(per_counsellor):,}")
+c.metric("Closed cases", f"{summary.closed_cases:,}")
+d.metric("Archived cases", f"{summary.archived_cases:,}")
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -42,7 +43,9 @@ with right:
         }
     )
     st.plotly_chart(
-        charts.counts_bar(outcomes, "outcome", "cases", "Outcomes of closed cases", "Outcome"),
+        charts.counts_bar(
+            outcomes, "outcome", "cases", "Outcomes of closed cases, archived included", "Outcome"
+        ),
         width="stretch",
     )
     with st.expander("As a table"):

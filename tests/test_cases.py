@@ -280,6 +280,7 @@ def test_the_practice_summary_counts_what_the_case_list_holds(db, people):
     ]
     assert summary.open_cases == sum(c.status == "open" for c in every) == 3
     assert summary.closed_cases == sum(c.status == "closed" for c in every) == 1
+    assert summary.archived_cases == sum(c.status == "archived" for c in every) == 1
     assert {o: n for o, n in summary.outcomes.items() if n} == {"reconciled": 1, "paused": 1}
     assert set(summary.outcomes) == set(cases.OUTCOMES)
     assert cases.practice_summary(db, riley).per_counsellor == [cases.CounsellorLoad("Riley", 1, 1)]
