@@ -23,6 +23,14 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure
     return fig
 
 
+def count_axis(top: float) -> dict:
+    """Axis settings for a count: whole numbers from zero, a tick for each up to ten and
+    plotly's own spacing beyond (a tick for each of hundreds is an unreadable smear)."""
+    return {"rangemode": "tozero", "tickformat": ",d", "gridcolor": "#e3e8e6"} | (
+        {"dtick": 1} if top <= 10 else {}
+    )
+
+
 def caseload_by_stage(frame: pd.DataFrame) -> go.Figure:
     """Horizontal bars: clients per stage, stage 1 at the top, named by the guide."""
     labels = [f"{n}. {name}" for n, name in zip(frame["stage"], frame["stage_name"], strict=True)]
@@ -34,11 +42,12 @@ def caseload_by_stage(frame: pd.DataFrame) -> go.Figure:
             marker_color=ACCENT,
             text=frame["clients"],
             textposition="outside",
+            cliponaxis=False,  # the longest bar's number stands beyond the axis
             hovertemplate="%{y}: %{x} clients<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(dtick=1, rangemode="tozero")
+    fig.update_xaxes(count_axis(frame["clients"].max()))
     fig.update_layout(height=360)
     return _layout(fig, "Clients by stage (open cases)", "Clients", "")
 
@@ -175,7 +184,7 @@ def homework_completion(frame: pd.DataFrame, label: str) -> go.Figure:
     for column, name, color in parts:
         fig.add_trace(go.Bar(x=frame[label], y=frame[column], name=name, marker_color=color))
     fig.update_layout(barmode="stack", height=320, legend={"orientation": "h", "y": -0.2})
-    fig.update_yaxes(dtick=1, gridcolor="#e3e8e6")
+    fig.update_yaxes(count_axis(frame[[c for c, _, _ in parts]].sum(axis=1).max()))
     return _layout(fig, title, "", "Worksheets")
 
 
@@ -184,8 +193,15 @@ def counts_bar(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str) ->
     if frame.empty or frame[y].sum() == 0:
         return empty(title, "Nothing to show yet.")
     fig = go.Figure(
-        go.Bar(x=frame[x], y=frame[y], marker_color=ACCENT, text=frame[y], textposition="outside")
+        go.Bar(
+            x=frame[x],
+            y=frame[y],
+            marker_color=ACCENT,
+            text=frame[y],
+            textposition="outside",
+            cliponaxis=False,
+        )
     )
-    fig.update_yaxes(dtick=1, rangemode="tozero", gridcolor="#e3e8e6")
+    fig.update_yaxes(count_axis(frame[y].max()))
     fig.update_layout(height=320)
     return _layout(fig, title, x_title, "Count")

@@ -52,3 +52,15 @@ def test_stage_chart_is_labelled_with_stage_names_in_order():
     assert list(fig.data[0].x) == [1, 0, 2]
     assert fig.layout.title.text == "Clients by stage (open cases)"
     assert fig.layout.xaxis.title.text == "Clients"
+
+
+def test_count_charts_tick_every_count_when_small_and_leave_spacing_to_plotly_when_large():
+    small = charts.caseload_by_stage(caseload.caseload_by_stage(FRAME, NAMES))
+    assert small.layout.xaxis.dtick == 1
+    large = pd.DataFrame({"stage": [1, 2], "stage_name": ["One", "Two"], "clients": [143, 689]})
+    assert charts.caseload_by_stage(large).layout.xaxis.dtick is None
+    per_counsellor = pd.DataFrame({"counsellor": ["A", "B"], "cases": [40, 47]})
+    bars = charts.counts_bar(per_counsellor, "counsellor", "cases", "Open cases", "Counsellor")
+    assert bars.layout.yaxis.dtick is None
+    assert bars.layout.yaxis.tickformat == ",d"  # never a tick at 2.5 cases
+    assert bars.data[0].cliponaxis is False  # the tallest bar's number is not cut off
