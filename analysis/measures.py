@@ -155,21 +155,33 @@ def progress(scores: pd.DataFrame, measure: Measure) -> pd.DataFrame:
     if scores.empty:
         return pd.DataFrame(columns=list(PROGRESS_DTYPES)).astype(PROGRESS_DTYPES)
     ordered = scores.sort_values(["client_id", "scored_on"], kind="stable")
+    # Each client's first and latest score and their count, in whole-column passes (all
+    # three in client order) rather than a pandas group per client.
+    first = ordered.drop_duplicates("client_id", keep="first")
+    latest = ordered.drop_duplicates("client_id", keep="last")["total"]
+    counts = ordered.groupby("client_id", sort=True).size()
     rows = [
-        _client_progress(client_id, own["total"], measure)
-        for client_id, own in ordered.groupby("client_id", sort=True)
+        _client_progress(client_id, float(x1), float(x2), n, measure)
+        for client_id, x1, x2, n in zip(
+            first["client_id"].tolist(),
+            first["total"].tolist(),
+            latest.tolist(),
+            counts.tolist(),
+            strict=True,
+        )
     ]
     return pd.DataFrame(rows, columns=list(PROGRESS_DTYPES)).astype(PROGRESS_DTYPES)
 
 
-def _client_progress(client_id: int, totals: pd.Series, measure: Measure) -> tuple:
-    baseline, latest = float(totals.iloc[0]), float(totals.iloc[-1])
-    if len(totals) < 2:
+def _client_progress(
+    client_id: int, baseline: float, latest: float, n: int, measure: Measure
+) -> tuple:
+    if n < 2:
         rci, category = math.nan, "unchanged"
     else:
         rci = reliable_change_index(baseline, latest, measure.sd, measure.reliability)
         category = classify(baseline, latest, measure)
-    return (client_id, baseline, latest, latest - baseline, rci, category, len(totals))
+    return (client_id, baseline, latest, latest - baseline, rci, category, n)
 
 
 def partner_gap(scores: pd.DataFrame, partners: tuple[int, int]) -> pd.DataFrame:

@@ -371,6 +371,12 @@ def test_progress_per_client_from_first_to_latest_by_date():
     assert_frame_equal(result, expected, check_exact=False, atol=1e-4)
 
 
+def test_progress_takes_two_scores_of_one_day_in_the_order_given():
+    same_day = frame([(7, D(2024, 1, 1), 10), (7, D(2024, 1, 1), 20)], measures.SCORE_COLUMNS)
+    result = measures.progress(same_day, HIGHER_BETTER)
+    assert result[["baseline", "latest", "n"]].values.tolist() == [[10.0, 20.0, 2]]
+
+
 def test_progress_of_no_scores_is_empty_with_columns():
     result = measures.progress(frame([], measures.SCORE_COLUMNS), HIGHER_BETTER)
     assert result.empty
