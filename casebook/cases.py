@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
@@ -257,17 +257,11 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseView:
         return _views(s, [case], history=True)[0]
 
 
-def list_cases(
-    db: Database,
-    actor: Actor,
-    *,
-    search: str = "",
-    stage: int | None = None,
-    status: str | None = None,
-    kind: str | None = None,
-) -> list[CaseView]:
-    """The cases the actor may see, newest first, filtered by client name, stage, status, kind."""
-    query = select(Case).where(visible_cases(actor))
+def _matching(
+    actor: Actor, search: str, stage: int | None, status: str | None, kind: str | None
+) -> Select:
+    """The ids of the cases the actor may see that match the filters."""
+    query = select(Case.id).where(visible_cases(actor))
     term = validation.text(search, "Search", max_len=200).lower()
     if term:
         query = query.where(
@@ -305,9 +299,56 @@ def list_cases(
             .having(func.count() == (2 if kind == "couple" else 1))
         )
         query = query.where(Case.id.in_(counts))
+    return query
+
+
+def list_cases(
+    db: Database,
+    actor: Actor,
+    *,
+    search: str = "",
+    stage: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+) -> list[CaseView]:
+    """The cases the actor may see, newest first, filtered by client name, stage, status, kind."""
+    return find_cases(db, actor, search=search, stage=stage, status=status, kind=kind).cases
+
+
+@dataclass(frozen=True)
+class CasePage:
+    total: int  # every matching case
+    cases: list[CaseView]  # those on the page, newest first
+
+
+def find_cases(
+    db: Database,
+    actor: Actor,
+    *,
+    search: str = "",
+    stage: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> CasePage:
+    """As list_cases, one page of them: only the page's cases are read (and their encrypted
+    text decrypted); the rest are counted."""
+    matching = _matching(actor, search, stage, status, kind)
+    page = (
+        select(Case)
+        .where(Case.id.in_(matching))
+        .order_by(Case.opened_on.desc(), Case.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
     with db.read() as s:
-        cases = s.scalars(query.order_by(Case.opened_on.desc(), Case.id.desc())).all()
-        return _views(s, cases)
+        cases = s.scalars(page).all()
+        if offset == 0 and (limit is None or len(cases) < limit):
+            total = len(cases)  # all of them are here: no need to count
+        else:
+            total = s.scalar(select(func.count()).select_from(matching.subquery()))
+        return CasePage(total, _views(s, cases))
 
 
 @dataclass(frozen=True)

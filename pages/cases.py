@@ -34,23 +34,29 @@ kind = kind_col.selectbox(
 )
 
 with common.plain_errors():
-    found = cases.list_cases(db, user, search=search, stage=stage_choice, status=status, kind=kind)
-    if not found:
+    filters = {"search": search, "stage": stage_choice, "status": status, "kind": kind}
+    page = st.session_state.get("cases_page", 1)
+    found = cases.find_cases(db, user, **filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    if page > pages:  # the filters changed under a later page: back to the first
+        page = st.session_state["cases_page"] = 1
+        found = cases.find_cases(db, user, **filters, limit=PAGE_SIZE)
+    if not found.total:
         st.info(
             "No cases match these filters."
             if search or stage_choice or kind or status != "open"
-            else "You have no open cases yet.",
+            else "You have no open cases yet."
+            if user.role == "counsellor"
+            else "There are no open cases in the practice yet.",
             icon=":material/info:",
         )
-    pages = max(1, -(-len(found) // PAGE_SIZE))
-    page = 1
     if pages > 1:
-        page = st.number_input("Page", 1, pages, 1, key="cases_page")
-    st.caption(f"{len(found)} case{'s' if len(found) != 1 else ''}")
+        st.number_input("Page", 1, pages, key="cases_page")
+    st.caption(f"{found.total:,} case{'s' if found.total != 1 else ''}")
     header = st.columns([3, 4, 1.2, 1.2, 1.2])
     for col, title in zip(header, ["Case", "Stages", "Kind", "Status", "Opened"], strict=True):
         col.markdown(f"**{title}**")
-    for case in found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+    for case in found.cases:
         with st.container(border=True):
             row = st.columns([3, 4, 1.2, 1.2, 1.2], vertical_alignment="center")
             row[0].page_link(

@@ -79,6 +79,23 @@ def test_list_filters_by_name_stage_status_and_kind(db, people):
     assert ids(kind="individual") == {b.id, c.id}
 
 
+def test_find_cases_reads_one_page_newest_first_and_counts_them_all(db, people):
+    morgan = people["morgan"]
+    made = [
+        single(db, morgan, name=f"Client {n}", opened_on=TODAY - timedelta(days=n))
+        for n in range(7)
+    ]
+    newest_first = [c.id for c in made]  # made[0] opened today, made[6] six days ago
+    assert [c.id for c in cases.list_cases(db, morgan)] == newest_first
+    second = cases.find_cases(db, morgan, offset=3, limit=3)
+    assert (second.total, [c.id for c in second.cases]) == (7, newest_first[3:6])
+    last = cases.find_cases(db, morgan, offset=6, limit=3)
+    assert (last.total, [c.id for c in last.cases]) == (7, newest_first[6:])
+    narrowed = cases.find_cases(db, morgan, search="client 1", limit=3)
+    assert (narrowed.total, [c.id for c in narrowed.cases]) == (1, [made[1].id])
+    assert cases.find_cases(db, morgan, offset=9, limit=3) == cases.CasePage(7, [])
+
+
 def test_counsellor_sees_only_their_own_cases(db, people):
     mine = single(db, people["morgan"])
     theirs = single(db, people["riley"], name="Riley's Client")

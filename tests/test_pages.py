@@ -186,6 +186,26 @@ def test_case_list_shows_only_own_cases_and_filters(demo):
     ]
 
 
+def test_case_list_pages_through_many_cases_and_a_narrower_search_starts_again(demo):
+    morgan = actor(demo, "morgan")
+    for n in range(30):
+        cases.create_case(demo, morgan, [cases.ClientInput(f"Paging Client {n:02}")])
+    total = len(cases.list_cases(demo, morgan, status="open"))
+    at = app_as(demo, "morgan", "pages/cases.py")
+    assert f"{total} cases" in shown(at)
+    first = [link for link in page_links(at) if link.startswith("#")]
+    at.number_input(key="cases_page").set_value(2).run()
+    second = [link for link in page_links(at) if link.startswith("#")]
+    assert len(first) == 25 and len(second) == total - 25
+    assert not set(first) & set(second)
+    at.text_input(key="cases_search").input("paging client 07").run()
+    assert not at.exception
+    assert [link for link in page_links(at) if link.startswith("#")] == [
+        link for link in first + second if "Paging Client 07" in link
+    ]
+    assert "1 case" in shown(at) and not at.number_input
+
+
 def test_admin_has_no_clinical_pages(demo):
     at = app_as(demo, "admin")
     assert [t.value for t in at.title] == ["Accounts"]
