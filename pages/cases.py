@@ -12,24 +12,35 @@ db = common.database()
 st.title("Cases")
 common.show_flash()
 
+
+def first_page() -> None:
+    """New filters show their first page."""
+    st.session_state.pop("cases_page", None)
+
+
 search_col, stage_col, status_col, kind_col = st.columns([2, 2, 1, 1])
-search = search_col.text_input("Search by client name", key="cases_search", placeholder="Name…")
+search = search_col.text_input(
+    "Search by client name", key="cases_search", placeholder="Name…", on_change=first_page
+)
 stage_choice = stage_col.selectbox(
     "Stage",
     [None, *(s.number for s in stages())],
     key="cases_stage",
+    on_change=first_page,
     format_func=lambda n: "Any stage" if n is None else common.stage_label(n),
 )
 status = status_col.selectbox(
     "Status",
     ["open", "closed", "archived", None],
     key="cases_status",
+    on_change=first_page,
     format_func=lambda s: "Any status" if s is None else s.capitalize(),
 )
 kind = kind_col.selectbox(
     "Kind",
     [None, "individual", "couple"],
     key="cases_kind",
+    on_change=first_page,
     format_func=lambda k: "Any kind" if k is None else k.capitalize(),
 )
 
@@ -38,7 +49,7 @@ with common.plain_errors():
     page = st.session_state.get("cases_page", 1)
     found = cases.find_cases(db, user, **filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, -(-found.total // PAGE_SIZE))
-    if page > pages:  # the filters changed under a later page: back to the first
+    if page > pages:  # cases closed or archived meanwhile: back to the first page
         page = st.session_state["cases_page"] = 1
         found = cases.find_cases(db, user, **filters, limit=PAGE_SIZE)
     if not found.total:

@@ -198,6 +198,11 @@ def test_case_list_pages_through_many_cases_and_a_narrower_search_starts_again(d
     second = [link for link in page_links(at) if link.startswith("#")]
     assert len(first) == 25 and len(second) == total - 25
     assert not set(first) & set(second)
+    at.text_input(key="cases_search").input("paging client").run()
+    assert [link for link in page_links(at) if link.startswith("#")] == [
+        link for link in first + second if "Paging Client" in link
+    ][:25]  # a new search starts on its first page
+    at.number_input(key="cases_page").set_value(2).run()
     at.text_input(key="cases_search").input("paging client 07").run()
     assert not at.exception
     assert [link for link in page_links(at) if link.startswith("#")] == [
