@@ -62,7 +62,7 @@ with common.plain_errors():
             icon=":material/info:",
         )
     if pages > 1:
-        st.number_input("Page", 1, pages, key="cases_page")
+        st.columns([1, 4])[0].number_input(f"Page (of {pages:,})", 1, pages, key="cases_page")
     st.caption(f"{found.total:,} case{'s' if found.total != 1 else ''}")
     header = st.columns([3, 4, 1.2, 1.2, 1.2])
     for col, title in zip(header, ["Case", "Stages", "Kind", "Status", "Opened"], strict=True):

@@ -194,6 +194,7 @@ def test_case_list_pages_through_many_cases_and_a_narrower_search_starts_again(d
     at = app_as(demo, "morgan", "pages/cases.py")
     assert f"{total} cases" in shown(at)
     first = [link for link in page_links(at) if link.startswith("#")]
+    assert at.number_input(key="cases_page").label == "Page (of 2)"
     at.number_input(key="cases_page").set_value(2).run()
     second = [link for link in page_links(at) if link.startswith("#")]
     assert len(first) == 25 and len(second) == total - 25
