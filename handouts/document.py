@@ -105,6 +105,56 @@ def section_heading(heading_markup: str, st: Styles) -> list[Flowable]:
     return [CondPageBreak(SECTION_START), Paragraph(heading_markup, st.heading)]
 
 
+class Together(Flowable):
+    """Flowables kept on one page: a heading and what it heads, a question and its boxes.
+
+    Laid out once and drawn as one block, where reportlab's KeepTogether copies the frame,
+    lays its content out and then hands it back to the frame to be laid out again. If the
+    block does not fit below, it starts the next page; if it is taller than a page, it
+    falls apart into its flowables, which break across pages as they can.
+    """
+
+    def __init__(self, flowables: list[Flowable]) -> None:
+        super().__init__()
+        self.flowables = flowables
+        self._laid_out_at: float | None = None
+        self._gaps: list[float] = []
+        self._sizes: list[tuple[float, float]] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        # A flowable's size depends on the width alone; the height only says what fits.
+        if self._laid_out_at != avail_width:
+            self._sizes = [f.wrapOn(self.canv, avail_width, 0xFFFFFFF) for f in self.flowables]
+            # Between two flowables, the larger of the space after one and before the next,
+            # as a frame spaces them.
+            self._gaps = [0.0] + [
+                max(a.getSpaceAfter(), b.getSpaceBefore())
+                for a, b in zip(self.flowables, self.flowables[1:], strict=False)
+            ]
+            self.width = avail_width
+            self.height = sum(h for _w, h in self._sizes) + sum(self._gaps)
+            self._laid_out_at = avail_width
+        return self.width, self.height
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (reportlab's name)
+        return self.flowables[0].getSpaceBefore() if self.flowables else 0.0
+
+    def getSpaceAfter(self) -> float:  # noqa: N802 (reportlab's name)
+        return self.flowables[-1].getSpaceAfter() if self.flowables else 0.0
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        frame = getattr(self, "_frame", None)
+        if frame is not None and not frame._atTop:
+            return []  # the frame moves it to the top of the next page
+        return list(self.flowables)
+
+    def draw(self) -> None:
+        top = self.height
+        for f, (w, h), gap in zip(self.flowables, self._sizes, self._gaps, strict=True):
+            top -= gap + h
+            f.drawOn(self.canv, 0, top, _sW=self.width - w)
+
+
 def details(rows: list[tuple[str, str | None]], st: Styles, width: float) -> Table:
     """Label / value pairs, values wrapped; labels are ours, values are the user's."""
     table = Table(

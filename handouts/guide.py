@@ -5,13 +5,14 @@ from __future__ import annotations
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from handouts.document import (
     RULE,
     Letterhead,
     Styles,
+    Together,
     handout_part,
     letterhead_block,
     markup,
@@ -79,7 +80,7 @@ def _ask(number: int, title: str, text: str, st: Styles, width: float) -> Flowab
             ]
         )
     )
-    return KeepTogether([table])
+    return Together([table])
 
 
 def _story(stage: Stage, letterhead: Letterhead, st: Styles, width: float) -> list[Flowable]:
@@ -98,7 +99,7 @@ def _story(stage: Stage, letterhead: Letterhead, st: Styles, width: float) -> li
         for line in _gentle_lines(letterhead.counsellor)
     ]
     story.append(
-        KeepTogether(
+        Together(
             [
                 Paragraph("Notes for your next session", st.heading),
                 para("What stood out for you, and what would you like to talk about?", st.meta),

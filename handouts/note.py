@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from reportlab.platypus import KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from handouts.document import Part, Styles, day, details, notice, para, render_part
+from handouts.document import Part, Styles, Together, day, details, notice, para, render_part
 
 CONFIDENTIAL = (
     "Confidential clinical record: a progress note. Keep it secure; the counsellor's "
@@ -55,7 +55,7 @@ def _story(note: NotePrint, practice_name: str, st: Styles, width: float) -> lis
         para(f"{practice_name} \u00b7 case {note.case_id} \u00b7 note {note.note_id}", st.meta),
         Spacer(1, 8),
         notice(CONFIDENTIAL, st, width),
-        KeepTogether([Paragraph("Session", st.heading), details(rows, st, width)]),
+        Together([Paragraph("Session", st.heading), details(rows, st, width)]),
     ]
     for title, text in note.sections:
         story += [Paragraph(title, st.heading), para(text, st.body)]
@@ -85,7 +85,7 @@ def note_flowables(note: NotePrint, st: Styles, width: float) -> Flowable:
     for when, author, text in note.addenda:
         parts.append(para(f"Addendum, {when:%d %b %Y} ({author}): {text}", st.body))
     parts.append(Spacer(1, 8))
-    return KeepTogether(parts)
+    return Together(parts)
 
 
 def session_note_pdf(note: NotePrint, practice_name: str) -> bytes:

@@ -12,7 +12,7 @@ from reportlab.graphics.shapes import Drawing, Group, Line, Path, PolyLine, Rect
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Paragraph, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from handouts.document import (
@@ -22,6 +22,7 @@ from handouts.document import (
     SHADE,
     Letterhead,
     Styles,
+    Together,
     data_table,
     day,
     fit,
@@ -478,7 +479,7 @@ def _story(
     ]
     if any(c.stage_steps for c in report.clients):
         story += [
-            KeepTogether([_legend(names, width, font), stage_chart(report, width, letterhead.on)]),
+            Together([_legend(names, width, font), stage_chart(report, width, letterhead.on)]),
             *_stage_lines(report, st),
         ]
     else:
@@ -486,14 +487,14 @@ def _story(
     story.append(para(report.measure_name, st.heading))
     if any(c.scores for c in report.clients):
         story += [
-            KeepTogether([_legend(names, width, font), measure_chart(report, width)]),
+            Together([_legend(names, width, font), measure_chart(report, width)]),
             para(_direction(report), st.meta),
             Spacer(1, 6),
             _score_table(report, st, width),
         ]
     else:
         story.append(para("No scores yet.", st.body))
-    story.append(KeepTogether([Paragraph("Homework", st.heading), _homework(report, st, width)]))
+    story.append(Together([Paragraph("Homework", st.heading), _homework(report, st, width)]))
     return story
 
 

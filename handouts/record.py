@@ -15,7 +15,6 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    KeepTogether,
     Paragraph,
     Spacer,
 )
@@ -24,6 +23,7 @@ from reportlab.platypus.flowables import Flowable
 from handouts.document import (
     Part,
     Styles,
+    Together,
     data_table,
     day,
     details,
@@ -158,8 +158,8 @@ def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -
         ),
         Spacer(1, 8),
         notice(CONFIDENTIAL, st, width),
-        KeepTogether([Paragraph("Client", st.heading), details(client_rows, st, width)]),
-        KeepTogether([Paragraph("Case", st.heading), details(case_rows, st, width)]),
+        Together([Paragraph("Client", st.heading), details(client_rows, st, width)]),
+        Together([Paragraph("Case", st.heading), details(case_rows, st, width)]),
         *section_heading("Stage history", st),
         _history(record, st, width),
         *_notes(record, st, width),

@@ -35,7 +35,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.acroform import RadioGroup, ZDSyms, fieldFlagValues
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Paragraph, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from handouts.document import (
@@ -45,6 +45,7 @@ from handouts.document import (
     Letterhead,
     Part,
     Styles,
+    Together,
     data_table,
     day,
     handout_part,
@@ -547,9 +548,7 @@ def _handout_story(
         ]
     for number, field in enumerate(template.fields, start=1):
         # A question taller than a page (a long list) still breaks across pages.
-        story.append(
-            KeepTogether([*_question_heading(number, field, st), _entry(field, st, width)])
-        )
+        story.append(Together([*_question_heading(number, field, st), _entry(field, st, width)]))
     return story
 
 
@@ -650,7 +649,7 @@ def _answers_story(
         if field.kind == "rows":  # a table may be longer than a page
             story += [*section_heading(heading, st), answer]
         else:
-            story.append(KeepTogether([Paragraph(heading, st.heading), answer]))
+            story.append(Together([Paragraph(heading, st.heading), answer]))
     if not shown:
         story += [Spacer(1, 10), para("No answers have been shared yet.", st.body)]
     return story

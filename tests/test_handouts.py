@@ -364,6 +364,36 @@ def test_a_list_longer_than_a_page_goes_on_over_the_page_with_every_box():
             assert float(annot.get_object()["/Rect"][1]) > 24 * 72 / 25.4
 
 
+def test_a_question_is_never_parted_from_its_box():
+    source = SCALE_COLUMNS.split("[[field]]")[0] + (
+        '[[field]]\nid = "first"\nkind = "short_text"\nprompt = "First"\n\n'
+        '[[field]]\nid = "second"\nkind = "long_text"\nprompt = "The second question"\n'
+        'help = "Take your time."\n'
+    )
+    template = parse_template_text(source, "two.toml")
+    pages_seen = set()
+    for lines in range(0, 60, 3):  # moves the question down the page, a few lines at a time
+        pdf = worksheet_handout(
+            template,
+            letterhead(),
+            assignment_id=1,
+            stage_intro="Intro",
+            due_on=None,
+            instructions="A line of the counsellor's note.\n" * lines,
+        )
+        reader = PdfReader(io.BytesIO(pdf))
+        question = next(
+            n
+            for n, page in enumerate(reader.pages)
+            if "The second question" in flat(page.extract_text())
+        )
+        pages_seen.add(question)
+        boxes = [a.get_object().get("/T") for a in reader.pages[question].get("/Annots", [])]
+        assert "second" in boxes, f"after {lines} lines"
+        assert "Take your time." in flat(reader.pages[question].extract_text())
+    assert len(pages_seen) > 1  # the question did reach the foot of a page
+
+
 # --- filled in, read back ------------------------------------------------------------------
 
 
