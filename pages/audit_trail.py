@@ -46,8 +46,9 @@ frame = pd.DataFrame(
         "When (UTC)": [r.at.strftime("%Y-%m-%d %H:%M:%S") for r in rows],
         "User": [r.username for r in rows],
         "Action": [r.action.replace("_", " ") for r in rows],
-        "Case": [r.case_id for r in rows],
-        "Client": [r.client_id for r in rows],
+        # Whole numbers, blank where an entry names no case or client (not 12.0 or None).
+        "Case": pd.array([r.case_id for r in rows], dtype="Int64"),
+        "Client": pd.array([r.client_id for r in rows], dtype="Int64"),
         "Detail": [r.detail for r in rows],
         "Hash": [r.hash[:12] for r in rows],
     }

@@ -433,6 +433,9 @@ def test_admin_filters_the_audit_trail_and_exports_it(demo):
     frame = at.dataframe[0].value
     assert set(frame["User"]) == {"morgan"}
     assert "case view" in set(frame["Action"])
+    # Case and client numbers as whole numbers, blank where an entry names none.
+    assert 1 in set(frame["Case"].dropna())
+    assert ",1," in frame.to_csv(index=False) and ".0," not in frame.to_csv(index=False)
     at.selectbox(key="audit_action").set_value("case_view").run()
     assert set(at.dataframe[0].value["Action"]) == {"case view"}
 
