@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
@@ -86,8 +86,12 @@ class Database:
             assert path is not None
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Client names and contact details are plain columns: owner-only file (SQLite
-            # gives its -wal and -shm files the same permissions).
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            # gives its -wal and -shm files the same permissions). Only ever a new file:
+            # closing a handle on a database this process has open already would drop the
+            # process's SQLite locks on it, and another process closing the database would
+            # then take itself for the last one and delete the -wal file still in use here.
+            with suppress(FileExistsError):
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         db = cls(make_engine(settings.database_url))
         try:
             db.cipher = db._load_cipher(settings)

@@ -24,6 +24,39 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_db)
         assert s.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
+def test_opening_the_records_twice_in_one_process_keeps_the_first_ones_locks(tmp_path):
+    """SQLite's file locks belong to the process: any other handle on the file that is closed
+    drops them all. Another process closing the database then takes itself for the last one,
+    checkpoints and deletes the -wal file that this process still writes to; a practice's
+    database was damaged that way while the app and a command shared it."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from casebook import audit
+    from casebook.settings import Settings
+
+    path = tmp_path / "c.db"
+    settings = Settings(tmp_path, f"sqlite:///{path}")
+    first = Database.open(settings)
+    try:
+        audit.log(first, None, "backup", detail="before")
+        second = Database.open(settings)  # e.g. a page's Database beside a command's own
+        second.dispose()
+        reader = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute('SELECT 1 FROM sqlite_master'); c.close()"
+        )
+        subprocess.run([sys.executable, "-c", reader, str(path)], check=True, timeout=60)
+        assert path.with_name("c.db-wal").exists(), "another process took itself for the last"
+        audit.log(first, None, "backup", detail="after")
+    finally:
+        first.dispose()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM audit_events").fetchone() == (2,)
+
+
 def test_foreign_keys_are_enforced(db):
     with pytest.raises(IntegrityError), db.write() as s:
         s.add(Client(case_id=424242, position=1, name="Orphan", pronouns="", email="", phone=""))
