@@ -307,7 +307,7 @@ class MeasureScore(Base):
     __tablename__ = "measure_scores"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
     scored_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[str] = mapped_column(EncryptedText)
@@ -315,3 +315,10 @@ class MeasureScore(Base):
     note_id: Mapped[int | None] = mapped_column(ForeignKey("session_notes.id"))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # each client's scores in date order: a first or latest score is one step, read by index
+    __table_args__ = (
+        Index(
+            "ix_measure_scores_client_order", "client_id", "scored_on", "id", "measure_id", "total"
+        ),
+    )

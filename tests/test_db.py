@@ -70,6 +70,16 @@ def test_upgrade_is_idempotent_and_creates_every_table(db):
     assert {"users", "cases", "clients", "stage_events", "alembic_version"} <= tables
 
 
+def test_the_migrations_build_what_the_models_describe(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from casebook.models import Base
+
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
 def test_a_failed_write_commits_nothing(db):
     with pytest.raises(RuntimeError), db.write() as s:
         s.execute(
