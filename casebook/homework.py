@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -350,7 +350,7 @@ def cancel(db: Database, actor: Actor, assignment_id: int, expected_version: int
 @dataclass(frozen=True)
 class Homework:
     """A caseload's worksheets in three lists, each in due-date order (most overdue first).
-    Read with a limit, each list holds only its first `limit`: `totals` says how many each
+    Read with limits, each list holds only its first few: `totals` says how many each
     has in all."""
 
     due_this_week: list[AssignmentView]
@@ -364,12 +364,16 @@ CHUNK = 500  # ids in one IN (...): well under any database's limit on parameter
 
 
 def caseload_homework(
-    db: Database, actor: Actor, *, today: date | None = None, limit: int | None = None
+    db: Database,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> Homework:
     """Across the actor's open cases: due in the next 7 days, overdue, awaiting review; with
-    `limit`, the first `limit` of each. Which worksheet is in which list is read as ids and
-    dates alone; the lists' rows are then read only for the worksheets kept, so a supervisor's
-    view of a large practice reads no more than it shows."""
+    `limits` ({list name: n} for each of LISTS), the first n of each. Which worksheet is in
+    which list is read as ids and dates alone; the lists' rows are then read only for the
+    worksheets kept, so a page reads no more than it shows, however large the practice."""
     today = today or date.today()
     ids: dict[str, list[int]] = {name: [] for name in LISTS}
     with db.read() as s:
@@ -391,13 +395,16 @@ def caseload_homework(
                 ids["awaiting_review"].append(assignment_id)
             else:
                 ids["overdue" if due_on < today else "due_this_week"].append(assignment_id)
-        kept = [i for listed in ids.values() for i in listed[:limit]]
+        totals = {name: len(listed) for name, listed in ids.items()}
+        if limits is not None:
+            ids = {name: listed[: limits[name]] for name, listed in ids.items()}
+        kept = [i for listed in ids.values() for i in listed]
         views: dict[int, AssignmentView] = {}
         for start in range(0, len(kept), CHUNK):
             chunk = _listed().where(Assignment.id.in_(kept[start : start + CHUNK]))
             views |= {row[0]: AssignmentView(*row) for row in s.execute(chunk)}
     return Homework(
         # (A worksheet whose case was deleted between the two reads is left out.)
-        **{name: [views[i] for i in listed[:limit] if i in views] for name, listed in ids.items()},
-        totals={name: len(listed) for name, listed in ids.items()},
+        **{name: [views[i] for i in listed if i in views] for name, listed in ids.items()},
+        totals=totals,
     )

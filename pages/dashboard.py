@@ -33,8 +33,11 @@ TABLED = 500  # at most this many in the table: a dashboard is no place for thou
 
 
 def read_caseload() -> Caseload:
-    # Overdue homework beyond the TABLED most overdue would never be shown: not read at all.
-    work = homework.caseload_homework(db, user, limit=TABLED)
+    # Only what is shown is read: the most overdue homework for the attention list, the first
+    # worksheets due this week; those awaiting review are only counted.
+    work = homework.caseload_homework(
+        db, user, limits={"overdue": TABLED, "due_this_week": LISTED, "awaiting_review": 0}
+    )
     return Caseload(
         positions=pd.DataFrame(
             [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],

@@ -23,7 +23,7 @@ LISTS = (
     ("awaiting_review", "Completed, awaiting your review", "Nothing to review."),
 )
 shown = {key: st.session_state.get(f"homework_shown_{key}", STEP) for key, _, _ in LISTS}
-work = homework.caseload_homework(db, user, limit=max(shown.values()))
+work = homework.caseload_homework(db, user, limits=shown)
 
 for key, title, empty in LISTS:
     items, total = getattr(work, key), work.totals[key]

@@ -169,7 +169,12 @@ def test_a_limited_caseload_view_keeps_the_first_of_each_list_and_counts_them_al
         for d in (4, 1, 6)
     ]
     full = homework.caseload_homework(db, morgan)
-    two = homework.caseload_homework(db, morgan, limit=2)
+    two = homework.caseload_homework(
+        db, morgan, limits={"overdue": 2, "due_this_week": 2, "awaiting_review": 2}
+    )
+    one_late = homework.caseload_homework(
+        db, morgan, limits={"overdue": 1, "due_this_week": 0, "awaiting_review": 0}
+    )
     most_overdue = sorted(late, key=lambda a: a.due_on)[:2]
     assert [a.id for a in two.overdue] == [a.id for a in most_overdue]
     assert [a.id for a in two.due_this_week] == [
@@ -178,6 +183,8 @@ def test_a_limited_caseload_view_keeps_the_first_of_each_list_and_counts_them_al
     assert two.awaiting_review == []
     assert two.totals == full.totals == {"due_this_week": 3, "overdue": 4, "awaiting_review": 0}
     assert two.overdue == full.overdue[:2]
+    assert (one_late.overdue, one_late.due_this_week) == (full.overdue[:1], [])
+    assert one_late.totals == full.totals  # counted in full, whatever is read
 
 
 def test_cancel_keeps_the_answers(db, people, couple):
