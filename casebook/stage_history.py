@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
@@ -163,27 +163,35 @@ def open_clients_by_stage(db: Database, actor: Actor) -> dict[int, int]:
 def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMove]:
     """Stage changes in the actor's open cases in the last `days` days, newest first."""
     since = date.today() - timedelta(days=days)
+    before = aliased(StageEvent)
+    # Where each recent move came from: the client's move just before it, one step back
+    # along the client_id index, rather than a window over every move of the caseload.
+    from_stage = (
+        select(before.stage)
+        .where(before.client_id == StageEvent.client_id, before.id < StageEvent.id)
+        .order_by(before.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     moves = (
         select(
             StageEvent.id,
             StageEvent.stage,
             StageEvent.moved_on,
             StageEvent.reason,
-            func.lag(StageEvent.stage)
-            .over(partition_by=StageEvent.client_id, order_by=StageEvent.id)
-            .label("from_stage"),
+            from_stage.label("from_stage"),
             Client.name,
             Client.case_id,
         )
         .join(Client, Client.id == StageEvent.client_id)
         .join(Case, Case.id == Client.case_id)
-        .where(open_cases(actor))
+        .where(open_cases(actor), StageEvent.moved_on >= since)
         .subquery()
     )
     with db.read() as s:
         rows = s.execute(
             select(moves)
-            .where(moves.c.moved_on >= since, moves.c.from_stage.is_not(None))
+            .where(moves.c.from_stage.is_not(None))
             .order_by(moves.c.moved_on.desc(), moves.c.id.desc())
         ).all()
     return [
