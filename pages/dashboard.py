@@ -189,10 +189,11 @@ with right:
                             m.case_id,
                             common.stage_label(m.from_stage),
                             common.stage_label(m.to_stage),
+                            m.reason,
                         )
                         for m in moves[LISTED:]
                     ],
-                    columns=["On", "Client", "Case #", "From", "To"],
+                    columns=["On", "Client", "Case #", "From", "To", "Reason"],
                 ),
                 hide_index=True,
                 width="stretch",
