@@ -76,8 +76,17 @@ def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
     return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
-def _view(s: Session, n: SessionNote, actor: Actor, *, full: bool = False) -> NoteView:
-    names = _names(s, {n.author_id, n.signed_by})
+def _view(
+    s: Session,
+    n: SessionNote,
+    actor: Actor,
+    *,
+    full: bool = False,
+    names: dict[int, str] | None = None,
+) -> NoteView:
+    """The note as a view; `names` (user id: name) when the caller has read them for many."""
+    if names is None:
+        names = _names(s, {n.author_id, n.signed_by})
     addenda: tuple[Addendum, ...] = ()
     private = None
     if full:
@@ -351,7 +360,8 @@ def notes_for_case(
             .where(SessionNote.case_id == case_id)
             .order_by(SessionNote.session_at.desc(), SessionNote.id.desc())
         ).all()
-        views = [_view(s, n, actor) for n in rows]
+        names = _names(s, {i for n in rows for i in (n.author_id, n.signed_by)})
+        views = [_view(s, n, actor, names=names) for n in rows]
     if client_id is not None:
         views = [v for v in views if client_id in v.attendees]
     if stage is not None:
@@ -361,6 +371,24 @@ def notes_for_case(
             v for v in views if any(term in t.lower() for t in (*v.sections.values(), v.risk_notes))
         ]
     return views
+
+
+def recent_sessions(
+    db: Database, actor: Actor, case_id: int, *, limit: int = 10
+) -> list[tuple[int, datetime]]:
+    """The case's latest `limit` notes as (note id, session time), newest first: enough to
+    name a session by its date, with no note's text read or decrypted."""
+    with db.read() as s:
+        case_for_reading(s, actor, case_id)
+        return [
+            (note_id, session_at)
+            for note_id, session_at in s.execute(
+                select(SessionNote.id, SessionNote.session_at)
+                .where(SessionNote.case_id == case_id)
+                .order_by(SessionNote.session_at.desc(), SessionNote.id.desc())
+                .limit(limit)
+            )
+        ]
 
 
 @dataclass(frozen=True)
@@ -507,7 +535,8 @@ def signed_notes_of_client(
             .where(SessionNote.case_id == case.id, SessionNote.status == "signed")
             .order_by(SessionNote.session_at, SessionNote.id)
         ).all()
-        views = [_view(s, n, actor, full=True) for n in rows]
+        names = _names(s, {i for n in rows for i in (n.author_id, n.signed_by)})
+        views = [_view(s, n, actor, full=True, names=names) for n in rows]
     return [
         to_print(replace(v, psychotherapy_note=None), case)
         for v in views

@@ -169,15 +169,13 @@ if can_write and case.status == "open":
                 key=f"score_date_{case.id}",
                 format="DD/MM/YYYY",
             )
-            recent = notes.notes_for_case(db, user, case.id)[:10]
+            sessions = dict(notes.recent_sessions(db, user, case.id))
             note_id = st.selectbox(
                 "From the session (optional)",
-                [None, *(n.id for n in recent)],
+                [None, *sessions],
                 key=f"score_note_{case.id}",
                 format_func=lambda i: (
-                    "Not tied to a note"
-                    if i is None
-                    else next(f"{n.session_at:%d %b %Y}" for n in recent if n.id == i)
+                    "Not tied to a note" if i is None else f"{sessions[i]:%d %b %Y}"
                 ),
             )
             if st.form_submit_button("Record score", type="primary"):

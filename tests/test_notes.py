@@ -168,6 +168,17 @@ def test_history_is_newest_first_and_filters(db, people, couple):
     assert ids(text="MONEY") == [older.id]
 
 
+def test_recent_sessions_name_the_latest_notes_by_date_alone(db, people, couple):
+    morgan = people["morgan"]
+    made = [draft(db, morgan, couple, session_at=NOW - timedelta(days=d)) for d in (9, 2, 30, 5)]
+    newest_first = sorted(made, key=lambda n: n.session_at, reverse=True)
+    assert notes.recent_sessions(db, morgan, couple.id, limit=3) == [
+        (n.id, n.session_at) for n in newest_first[:3]
+    ]
+    with pytest.raises(AccessDenied):
+        notes.recent_sessions(db, people["riley"], couple.id)
+
+
 def test_dashboard_lists(db, people, couple):
     morgan = people["morgan"]
     old = draft(db, morgan, couple, session_at=NOW - timedelta(days=40))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casebook import attention, cases, measures
+from casebook import attention, audit, cases, measures, notes
 from tests.test_pages import actor, demo, shown  # noqa: F401 - the demo fixture
 from tests.test_worksheet_pages import open_as
 
@@ -35,6 +35,20 @@ def test_recording_a_score_on_the_progress_page(demo):  # noqa: F811
     at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
     [score] = measures.scores_for_case(demo, morgan, case.id)
     assert score.total == 6
+
+
+def test_a_score_is_tied_to_a_recent_session_without_reading_the_notes(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Sam O")
+    admin = actor(demo, "admin")
+    listed_before = len(audit.entries(demo, admin, action="notes_list"))
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    # Dates are not the notes: opening the page records no listing of the case's notes.
+    assert len(audit.entries(demo, admin, action="notes_list")) == listed_before
+    latest = notes.notes_for_case(demo, actor(demo, "morgan"), case.id)[:10]
+    assert at.selectbox(key=f"score_note_{case.id}").options == [
+        "Not tied to a note",
+        *(f"{n.session_at:%d %b %Y}" for n in latest),
+    ]
 
 
 def test_a_missing_item_is_refused_and_the_answers_stay(demo):  # noqa: F811
