@@ -65,10 +65,11 @@ for column, client in zip(columns, case.clients, strict=True):
         if not mine:
             st.caption("No measure scores yet.")
 
-written = notes.notes_for_case(db, user, case.id)
+# The last note alone is read (and recorded as viewed), not every note of the case.
+latest = notes.recent_sessions(db, user, case.id, limit=1)
 st.subheader("Last session", anchor=False)
-if written:
-    last = written[0]
+if latest:
+    last = notes.get_note(db, user, latest[0][0])
     titles = {sec.id: sec.title for sec in formats()[last.note_format].sections}
     plan = last.sections.get("plan", "")
     st.caption(

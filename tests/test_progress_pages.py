@@ -77,6 +77,11 @@ def test_before_the_session_on_one_screen(demo):  # noqa: F811
     assert "Continue the current worksheet" in " ".join(t.value for t in at.text)
     statuses = set(at.dataframe[0].value["Status"])
     assert "overdue" in statuses
+    # What was shown of the notes is what the audit trail says was viewed: the last note.
+    [last] = notes.recent_sessions(demo, actor(demo, "morgan"), case.id, limit=1)
+    seen = audit.entries(demo, actor(demo, "admin"), username="morgan")
+    assert [e.detail for e in seen if e.action == "note_view"] == [f"#{last[0]}"]
+    assert "notes_list" not in {e.action for e in seen}
 
 
 def test_practice_view_for_supervisors(demo):  # noqa: F811
