@@ -262,7 +262,8 @@ if notes_tab.open:
         )
         if not found:
             st.caption("No notes match." if f_client or f_stage or f_text else "No notes yet.")
-        for n in found:
+        listed = f"notes_{case.id}"
+        for n in found[: common.shown_count(listed)]:
             with st.container(border=True):
                 row = st.columns([3, 2, 2], vertical_alignment="center")
                 row[0].page_link(
@@ -277,6 +278,7 @@ if notes_tab.open:
                 row[2].badge(
                     "Signed" if n.signed else "Draft", color="green" if n.signed else "orange"
                 )
+        common.show_more(listed, len(found))
 
 if work_tab.open:
     with work_tab:

@@ -226,3 +226,21 @@ def paragraphs(text: str) -> None:
     """Prose from a data file, shown paragraph by paragraph as typed (no Markdown)."""
     for block in templates.paragraphs(text):
         st.markdown(md(block))
+
+
+STEP = 25  # rows a long list shows at first, and adds with each "Show more"
+
+
+def shown_count(key: str) -> int:
+    """How many rows of the long list `key` to show: STEP, more after each "Show more"."""
+    return int(st.session_state.get(key, STEP))
+
+
+def show_more(key: str, total: int) -> None:
+    """Under the long list `key` of `total` rows: a button that shows STEP more."""
+    shown = shown_count(key)
+    if total > shown:
+        more = min(STEP, total - shown)
+        if st.button(f"Show {more} more of {total - shown:,}", key=f"{key}_more"):
+            st.session_state[key] = shown + STEP
+            st.rerun()

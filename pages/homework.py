@@ -16,13 +16,12 @@ st.caption(
 )
 today = date.today()
 
-STEP = 25  # rows shown at first, and added by each "Show more"
 LISTS = (
     ("overdue", "Overdue", "Nothing overdue."),
     ("due_this_week", "Due in the next 7 days", "Nothing due this week."),
     ("awaiting_review", "Completed, awaiting your review", "Nothing to review."),
 )
-shown = {key: st.session_state.get(f"homework_shown_{key}", STEP) for key, _, _ in LISTS}
+shown = {key: common.shown_count(f"homework_{key}") for key, _, _ in LISTS}
 work = homework.caseload_homework(db, user, limits=shown)
 
 for key, title, empty in LISTS:
@@ -45,8 +44,4 @@ for key, title, empty in LISTS:
             if a.overdue(today)
             else f"due {a.due_on:%d %b %Y}"
         )
-    if total > shown[key]:
-        more = min(STEP, total - shown[key])
-        if st.button(f"Show {more} more of {total - shown[key]:,}", key=f"homework_more_{key}"):
-            st.session_state[f"homework_shown_{key}"] = shown[key] + STEP
-            st.rerun()
+    common.show_more(f"homework_{key}", total)

@@ -126,3 +126,30 @@ def test_print_a_note(demo):  # noqa: F811
     text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
     assert "Session note" in text and note.sections["subjective"] in text.replace("\n", " ")
     assert "PRIVATE HUNCH" not in text
+
+
+def test_a_long_case_lists_its_notes_25_at_a_time_newest_first(demo):  # noqa: F811
+    from datetime import datetime, timedelta
+
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Mei Lin")
+    start = datetime.now().replace(microsecond=0) - timedelta(days=400)
+    for week in range(30):
+        notes.create_draft(
+            demo,
+            morgan,
+            case.id,
+            session_at=start + timedelta(weeks=week),
+            attendance="one",
+            attendees=[case.clients[0].id],
+            note_format="SOAP",
+        )
+    every = notes.notes_for_case(demo, morgan, case.id)
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Notes")
+    links = lambda: [p.proto.label for p in at.get("page_link") if "note" in str(p.proto.page)]  # noqa: E731
+    labels = [f"{n.session_at:%d %b %Y, %H:%M} · {n.note_format}" for n in every]
+    assert links() == labels[:25]
+    more = at.button(key=f"notes_{case.id}_more")
+    assert more.label == f"Show {min(25, len(every) - 25)} more of {len(every) - 25}"
+    more.click().run()
+    assert links() == labels[:50]

@@ -175,7 +175,7 @@ def test_homework_page_shows_a_long_list_25_at_a_time(demo):  # noqa: F811
     week = len(homework.caseload_homework(demo, morgan).due_this_week)
     review = len(homework.caseload_homework(demo, morgan).awaiting_review)
     assert len(links()) == 25 + min(week, 25) + min(review, 25)
-    more = at.button(key="homework_more_overdue")
+    more = at.button(key="homework_overdue_more")
     assert more.label == f"Show {min(25, overdue - 25)} more of {overdue - 25}"
     more.click().run()
     assert len(links()) == min(overdue, 50) + min(week, 25) + min(review, 25)
