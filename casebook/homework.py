@@ -204,12 +204,15 @@ def _client(s: Session, client_id: int) -> Client:
 
 
 def for_case(db: Database, actor: Actor, case_id: int) -> list[AssignmentView]:
-    """Every assignment of a case's clients, open ones first, then by due date."""
+    """Every assignment of a case's clients: the open ones, soonest due first, then the rest,
+    latest first (a long case's oldest worksheets last)."""
     with db.read() as s:
         case_for_reading(s, actor, case_id)
-        rows = s.execute(_listed().where(Client.case_id == case_id).order_by(Assignment.due_on))
-        views = [AssignmentView(*row) for row in rows]
-    return sorted(views, key=lambda v: (v.status not in OPEN, v.due_on, v.id))
+        rows = s.execute(_listed().where(Client.case_id == case_id))
+        views = sorted((AssignmentView(*row) for row in rows), key=lambda v: (v.due_on, v.id))
+    return [v for v in views if v.status in OPEN] + [
+        v for v in reversed(views) if v.status not in OPEN
+    ]
 
 
 def _load(s: Session, actor: Actor, assignment_id: int, *, write: bool):  # type: ignore[no-untyped-def]

@@ -285,7 +285,8 @@ if work_tab.open:
         work = homework.for_case(db, user, case.id)
         if not work:
             st.caption("No worksheets assigned yet.")
-        for a in work:
+        listed = f"worksheets_{case.id}"
+        for a in work[: common.shown_count(listed)]:
             with st.container(border=True):
                 row = st.columns([3, 2, 2, 2], vertical_alignment="center")
                 row[0].page_link(
@@ -304,6 +305,7 @@ if work_tab.open:
                         a.status, "blue"
                     ),
                 )
+        common.show_more(listed, len(work))
         if editable:
             st.subheader("Assign a worksheet", anchor=False)
             templates = library.list_templates(db, user)

@@ -179,3 +179,20 @@ def test_homework_page_shows_a_long_list_25_at_a_time(demo):  # noqa: F811
     assert more.label == f"Show {min(25, overdue - 25)} more of {overdue - 25}"
     more.click().run()
     assert len(links()) == min(overdue, 50) + min(week, 25) + min(review, 25)
+
+
+def test_a_long_case_lists_its_worksheets_25_at_a_time(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Jordan")
+    trust = next(t.id for t in library.list_templates(demo, morgan) if t.key == "trust_plan")
+    for weeks in range(15):  # both partners: 30 more
+        due = date.fromordinal(date.today().toordinal() + 7 * weeks)
+        homework.assign(demo, morgan, [c.id for c in case.clients], trust, due_on=due)
+    every = homework.for_case(demo, morgan, case.id)
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Worksheets")
+    links = lambda: [  # noqa: E731
+        p.proto.query_string for p in at.get("page_link") if "assignment" in str(p.proto.page)
+    ]
+    assert links() == [f"assignment={a.id}" for a in every[:25]]
+    at.button(key=f"worksheets_{case.id}_more").click().run()
+    assert links() == [f"assignment={a.id}" for a in every[:50]]
