@@ -204,14 +204,16 @@ def _client(s: Session, client_id: int) -> Client:
 
 
 def for_case(db: Database, actor: Actor, case_id: int) -> list[AssignmentView]:
-    """Every assignment of a case's clients: the open ones, soonest due first, then the rest,
-    latest first (a long case's oldest worksheets last)."""
+    """Every assignment of a case's clients: those still in play (open, or completed and
+    awaiting review), soonest due first; then the reviewed and cancelled, latest first (a
+    long case's oldest worksheets last)."""
+    in_play = (*OPEN, "completed")
     with db.read() as s:
         case_for_reading(s, actor, case_id)
         rows = s.execute(_listed().where(Client.case_id == case_id))
         views = sorted((AssignmentView(*row) for row in rows), key=lambda v: (v.due_on, v.id))
-    return [v for v in views if v.status in OPEN] + [
-        v for v in reversed(views) if v.status not in OPEN
+    return [v for v in views if v.status in in_play] + [
+        v for v in reversed(views) if v.status not in in_play
     ]
 
 

@@ -56,18 +56,26 @@ def test_assign_to_both_partners_makes_two_assignments(db, people, couple):
     assert [a.id for a in homework.for_case(db, morgan, couple.id)] == [a.id for a in made]
 
 
-def test_a_case_lists_open_worksheets_soonest_first_then_the_rest_latest_first(db, people, couple):
+def test_a_case_lists_worksheets_in_play_soonest_first_then_the_rest_latest_first(
+    db, people, couple
+):
     morgan = people["morgan"]
     tid = template_id(db, morgan, "trust_plan")
     ana = couple.clients[0].id
     made = {
         days: homework.assign(db, morgan, [ana], tid, due_on=TODAY + timedelta(days=days))[0]
-        for days in (-10, 3, -5, 1)
+        for days in (-10, 3, -5, 1, -7)
     }
     for days in (-10, -5):
         homework.cancel(db, morgan, made[days].id, made[days].version)
+    answers = {
+        "actions": "Cook on Sundays",
+        "promises": [{"promise": "Call when late", "by_when": TODAY, "kept": True}],
+    }
+    homework.save_answers(db, morgan, made[-7].id, made[-7].version, answers, {}, complete=True)
     listed = [a.id for a in homework.for_case(db, morgan, couple.id)]
-    assert listed == [made[days].id for days in (1, 3, -5, -10)]
+    # Awaiting review is still in play: it comes with the open ones, by due date.
+    assert listed == [made[days].id for days in (-7, 1, 3, -5, -10)]
 
 
 def test_lifecycle_draft_complete_review(db, people, couple):
