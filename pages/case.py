@@ -21,6 +21,17 @@ from worksheets.stages import stage, stages
 
 safety_screen = screen()
 
+
+def focus_text(focus: dict[int, int], case: cases.CaseView) -> str:
+    """A note's stage in focus: once when the partners were at the same one, else each's."""
+    if len(set(focus.values())) == 1:
+        return common.stage_label(next(iter(focus.values())))
+    names = {c.id: c.name for c in case.clients}
+    return " · ".join(
+        f"{names.get(c, 'Client')}: {common.stage_label(v)}" for c, v in focus.items()
+    )
+
+
 user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
@@ -272,9 +283,7 @@ if notes_tab.open:
                     icon=":material/description:",
                     label=f"{n.session_at:%d %b %Y, %H:%M} · {n.note_format}",
                 )
-                row[1].caption(
-                    common.md(", ".join(common.stage_label(v) for v in n.focus.values()))
-                )
+                row[1].caption(common.md(focus_text(n.focus, case)))
                 row[2].badge(
                     "Signed" if n.signed else "Draft", color="green" if n.signed else "orange"
                 )

@@ -6,6 +6,7 @@ from casebook import cases, homework, notes
 from pages.common import md
 from tests.test_pages import actor, demo, open_tab, shown  # noqa: F401 - the demo fixture
 from tests.test_worksheet_pages import open_as
+from worksheets.stages import stage
 
 
 def _case(db, username, name):
@@ -153,3 +154,36 @@ def test_a_long_case_lists_its_notes_25_at_a_time_newest_first(demo):  # noqa: F
     assert more.label == f"Show {min(25, len(every) - 25)} more of {len(every) - 25}"
     more.click().run()
     assert links() == labels[:50]
+
+
+def test_a_note_in_the_list_names_its_stage_once_or_each_partners(demo):  # noqa: F811
+    from datetime import datetime, timedelta
+
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    stages_now = {c.name: c.stage for c in case.clients}
+    assert len(set(stages_now.values())) == 2  # the demo's partners are at different stages
+    notes.create_draft(
+        demo,
+        morgan,
+        case.id,
+        session_at=datetime.now().replace(microsecond=0) + timedelta(days=1),
+        attendance="together",
+        attendees=[c.id for c in case.clients],
+        note_format="SOAP",
+    )
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Notes")
+    both = " · ".join(f"{name}: {stage(number).label}" for name, number in stages_now.items())
+    assert md(both) in [c.value for c in at.caption]
+    single = _case(demo, "morgan", "Mei Lin")
+    notes.create_draft(
+        demo,
+        morgan,
+        single.id,
+        session_at=datetime.now().replace(microsecond=0) - timedelta(hours=2),
+        attendance="one",
+        attendees=[single.clients[0].id],
+        note_format="SOAP",
+    )
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=single.id), single.id, "Notes")
+    assert md(stage(single.clients[0].stage).label) in [c.value for c in at.caption]
