@@ -28,10 +28,15 @@ start = st.date_input(
 )
 end = start + timedelta(days=6) if span == "week" else start
 sessions = common.attempt(lambda: documents.sessions_between(db, user, start, end)) or []
-st.caption(
-    f"{len(sessions)} session{'s' if len(sessions) != 1 else ''} from "
-    f"{start:%a %d %b} to {end:%a %d %b %Y}."
-)
+when = f"on {start:%a %d %b %Y}" if span == "day" else f"from {start:%a %d %b} to {end:%a %d %b %Y}"
+if sessions:
+    st.caption(f"{len(sessions)} session{'s' if len(sessions) != 1 else ''} {when}.")
+else:
+    st.info(
+        f"No session notes {when}. The handouts are made from each session's note: write the "
+        "notes of the sessions first, or choose another day.",
+        icon=":material/info:",
+    )
 if sessions and st.button(
     "Make the handouts", type="primary", key="batch_make", icon=":material/print:"
 ):

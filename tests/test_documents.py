@@ -239,8 +239,13 @@ def test_handout_pages(tmp_path, monkeypatch):
     doc = at.session_state[f"handout_{a.id}_pdf"]
     assert "Reflection" in text_of(doc.pdf)
     at = open_as(demo, "morgan", "pages/handouts.py")
+    quiet = date.today() - timedelta(days=3000)  # long before the demo's first session
+    at.date_input(key="batch_start").set_value(quiet).run()
+    assert f"No session notes on {quiet:%a %d %b %Y}" in at.info[0].value
+    assert "batch_make" not in {b.key for b in at.button}  # nothing to make
     day = notes.notes_for_case(demo, morgan, case.id)[0].session_at.date()
     at.date_input(key="batch_start").set_value(day).run()
+    assert any(c.value.endswith(f"on {day:%a %d %b %Y}.") for c in at.caption)
     at.button(key="batch_make").click().run()
     assert not at.exception
     assert at.session_state["batch_pdf"].file_name.startswith(f"handouts-{day:%Y-%m-%d}")
