@@ -486,9 +486,12 @@ def _raw_answer(field: Field, rng: random.Random, day: date) -> Any:
     raise ValueError(f"Unknown field kind {kind}.")
 
 
-# Old work is mostly reviewed at the next session; a little is left open (overdue) or cancelled.
-STATUS_OLD = {"reviewed": 78, "completed": 3, "cancelled": 14, "assigned": 3, "in_progress": 2}
+# Work of the last month is in every state. Older work is mostly reviewed at the next session;
+# a little is left open (overdue) or cancelled, and after four months a counsellor has reviewed
+# or cancelled all but a few: open cases do not carry years-old overdue worksheets.
 STATUS_RECENT = {"assigned": 40, "in_progress": 25, "completed": 20, "reviewed": 10, "cancelled": 5}
+STATUS_OLD = {"reviewed": 78, "completed": 3, "cancelled": 14, "assigned": 3, "in_progress": 2}
+STATUS_SETTLED = {"reviewed": 83, "completed": 1, "cancelled": 16}
 STATUS_CLOSED = {"reviewed": 65, "completed": 10, "cancelled": 20, "assigned": 3, "in_progress": 2}
 STATUS_VERSION = {"assigned": 1, "in_progress": 2, "completed": 3, "reviewed": 4, "cancelled": 2}
 
@@ -496,7 +499,8 @@ STATUS_VERSION = {"assigned": 1, "in_progress": 2, "completed": 3, "reviewed": 4
 def _status(rng: random.Random, case: _Case, due_on: date, today: date) -> str:
     table = STATUS_CLOSED
     if case.status == "open":
-        table = STATUS_OLD if due_on < today - timedelta(days=30) else STATUS_RECENT
+        age = (today - due_on).days
+        table = STATUS_RECENT if age <= 30 else STATUS_OLD if age <= 120 else STATUS_SETTLED
     return rng.choices(list(table), list(table.values()))[0]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,6 +106,28 @@ def test_every_assignment_status_and_mostly_signed_notes(practice):
         total = s.scalar(text("SELECT COUNT(*) FROM session_notes"))
     assert statuses == {"assigned", "in_progress", "completed", "reviewed", "cancelled"}
     assert signed / total > 0.9
+
+
+def test_open_cases_carry_no_years_old_unfinished_homework(practice):
+    db, _ = practice
+    with db.read() as s:
+        oldest = s.scalar(
+            text(
+                "SELECT MIN(a.due_on) FROM assignments a JOIN clients c ON c.id = a.client_id "
+                "JOIN cases k ON k.id = c.case_id WHERE k.closed_on IS NULL "
+                "AND a.status IN ('assigned', 'in_progress')"
+            )
+        )
+        overdue = s.scalar(
+            text(
+                "SELECT COUNT(*) FROM assignments a JOIN clients c ON c.id = a.client_id "
+                "JOIN cases k ON k.id = c.case_id WHERE k.closed_on IS NULL "
+                "AND a.status IN ('assigned', 'in_progress') AND a.due_on < :today"
+            ),
+            {"today": date.today()},
+        )
+    assert date.fromisoformat(str(oldest)) >= date.today() - timedelta(days=121)
+    assert overdue > 0  # a little is still left undone, as in any practice
 
 
 @pytest.mark.parametrize(
