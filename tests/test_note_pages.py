@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from casebook import cases, homework, notes
 from pages.common import md
 from tests.test_pages import actor, demo, open_tab, shown  # noqa: F401 - the demo fixture
@@ -130,8 +132,6 @@ def test_print_a_note(demo):  # noqa: F811
 
 
 def test_a_long_case_lists_its_notes_25_at_a_time_newest_first(demo):  # noqa: F811
-    from datetime import datetime, timedelta
-
     morgan = actor(demo, "morgan")
     case = _case(demo, "morgan", "Mei Lin")
     start = datetime.now().replace(microsecond=0) - timedelta(days=400)
@@ -157,8 +157,6 @@ def test_a_long_case_lists_its_notes_25_at_a_time_newest_first(demo):  # noqa: F
 
 
 def test_a_note_in_the_list_names_its_stage_once_or_each_partners(demo):  # noqa: F811
-    from datetime import datetime, timedelta
-
     morgan = actor(demo, "morgan")
     case = _case(demo, "morgan", "Sam O")
     stages_now = {c.name: c.stage for c in case.clients}
