@@ -34,7 +34,7 @@ if sessions:
 else:
     st.info(
         f"No session notes {when}. The handouts are made from each session's note: write the "
-        "notes of the sessions first, or choose another day.",
+        f"notes of the sessions first, or choose another {span}.",
         icon=":material/info:",
     )
 if sessions and st.button(
