@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 
 from analysis import attention as attention_analysis
 from analysis import homework_stats, timeline
-from analysis import measures as scoring
+from analysis import progress as score_frames
 from casebook import attention, documents, measures, practice, stage_history
 from casebook.access import Actor
 from casebook.db import Database
@@ -531,7 +531,7 @@ def analysis_frames(p: Practice) -> dict[str, Any]:
             s.execute(
                 select(MeasureScore.client_id, MeasureScore.scored_on, MeasureScore.total)
             ).all(),
-            columns=scoring.SCORE_COLUMNS,
+            columns=score_frames.SCORE_COLUMNS,
         )
     measure = next(d for d in measures.current_measures(p.db).values() if d.key == "csi4").measure
     captured: dict[str, Any] = {}
@@ -571,7 +571,7 @@ def analysis_rows(large: Practice, runs: int) -> list[Row]:
             f["moves"], today - timedelta(days=365), len(stages())
         ),
         f"completion by client ({sizes['work']:,} assignments)": lambda: completion(f["work"]),
-        f"progress, CSI-4 ({sizes['scores']:,} scores)": lambda: scoring.progress(
+        f"progress, CSI-4 ({sizes['scores']:,} scores)": lambda: score_frames.progress(
             f["scores"], f["measure"]
         ),
         f"attention_list, whole practice ({sizes['attn']:,} input rows)": lambda: (

@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import charts, homework_stats, timeline
+from analysis import charts, homework_stats, progress, timeline
 from analysis import measures as scoring
 from casebook import cases, documents, homework, measures, notes
 from pages import common, widgets
@@ -74,7 +74,7 @@ for key in dict.fromkeys(s.measure_key for s in scores):
         [(s.client_id, s.scored_on, s.total) for s in mine],
         columns=["client_id", "scored_on", "total"],
     )
-    summary = scoring.progress(frame, m)
+    summary = progress.progress(frame, m)
     baseline = dict(zip(summary["client_id"], summary["baseline"], strict=True))
     frame["client_name"] = frame["client_id"].map(names)
     frame["reliable"] = [
@@ -113,7 +113,7 @@ for key in dict.fromkeys(s.measure_key for s in scores):
         width="stretch",
     )
     if len(case.clients) == 2:
-        gap = scoring.partner_gap(
+        gap = progress.partner_gap(
             frame[["client_id", "scored_on", "total"]], tuple(c.id for c in case.clients)
         )
         with st.expander("The gap between partners over time"):

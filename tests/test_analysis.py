@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analysis import attention, homework_stats, measures, timeline
+from analysis import attention, homework_stats, measures, progress, timeline
 from analysis.measures import Item, Measure
 
 D = date
@@ -351,7 +351,7 @@ SCORES = frame(
         (2, D(2024, 1, 5), 18),
         (1, D(2024, 2, 1), 15),
     ],
-    measures.SCORE_COLUMNS,
+    progress.SCORE_COLUMNS,
 )
 
 
@@ -367,18 +367,18 @@ def test_progress_per_client_from_first_to_latest_by_date():
             "n": [3, 1, 2],
         }
     )
-    result = measures.progress(SCORES, HIGHER_BETTER)
+    result = progress.progress(SCORES, HIGHER_BETTER)
     assert_frame_equal(result, expected, check_exact=False, atol=1e-4)
 
 
 def test_progress_takes_two_scores_of_one_day_in_the_order_given():
-    same_day = frame([(7, D(2024, 1, 1), 10), (7, D(2024, 1, 1), 20)], measures.SCORE_COLUMNS)
-    result = measures.progress(same_day, HIGHER_BETTER)
+    same_day = frame([(7, D(2024, 1, 1), 10), (7, D(2024, 1, 1), 20)], progress.SCORE_COLUMNS)
+    result = progress.progress(same_day, HIGHER_BETTER)
     assert result[["baseline", "latest", "n"]].values.tolist() == [[10.0, 20.0, 2]]
 
 
 def test_progress_of_no_scores_is_empty_with_columns():
-    result = measures.progress(frame([], measures.SCORE_COLUMNS), HIGHER_BETTER)
+    result = progress.progress(frame([], progress.SCORE_COLUMNS), HIGHER_BETTER)
     assert result.empty
     assert list(result.columns) == [
         "client_id",
@@ -401,7 +401,7 @@ def test_partner_gap_carries_each_partners_latest_score_forward():
             (2, D(2024, 1, 15), 12),
             (2, D(2024, 2, 1), 18),
         ],
-        measures.SCORE_COLUMNS,
+        progress.SCORE_COLUMNS,
     )
     expected = pd.DataFrame(
         {
@@ -411,19 +411,19 @@ def test_partner_gap_carries_each_partners_latest_score_forward():
             "gap": [math.nan, 10.0, 12.0, 6.0],
         }
     )
-    assert_frame_equal(measures.partner_gap(scores, (1, 2)), expected)
+    assert_frame_equal(progress.partner_gap(scores, (1, 2)), expected)
 
 
 def test_partner_gap_follows_the_order_of_the_partners():
-    result = measures.partner_gap(SCORES, (3, 1))
+    result = progress.partner_gap(SCORES, (3, 1))
     assert result["a_total"].tolist() == [30.0, 20.0, 20.0]
     assert result["b_total"].tolist() == [10.0, 15.0, 26.0]
     assert result["gap"].tolist() == [20.0, 5.0, 6.0]
 
 
-@pytest.mark.parametrize("scores", [frame([], measures.SCORE_COLUMNS), SCORES])
+@pytest.mark.parametrize("scores", [frame([], progress.SCORE_COLUMNS), SCORES])
 def test_partner_gap_without_scores_is_empty_with_columns(scores):
-    result = measures.partner_gap(scores, (7, 8))
+    result = progress.partner_gap(scores, (7, 8))
     assert result.empty
     assert list(result.columns) == ["on", "a_total", "b_total", "gap"]
 

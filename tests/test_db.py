@@ -57,6 +57,29 @@ def test_opening_the_records_twice_in_one_process_keeps_the_first_ones_locks(tmp
         assert conn.execute("SELECT count(*) FROM audit_events").fetchone() == (2,)
 
 
+def test_opening_the_records_loads_no_data_frames(tmp_path):
+    """Every start opens the records: each command, and the app for its login page. pandas
+    takes about half a second to load and is for the pages that chart."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; import pages.common; "
+        "from casebook.db import Database; from casebook.settings import Settings; "
+        "home = Path(sys.argv[1]); "
+        "Database.open(Settings(home, f'sqlite:///{home / \"c.db\"}')).dispose(); "
+        "print(sorted({'pandas', 'numpy'} & set(sys.modules)))"
+    )
+    opened = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert opened.stdout.strip() == "[]"
+
+
 def test_foreign_keys_are_enforced(db):
     with pytest.raises(IntegrityError), db.write() as s:
         s.add(Client(case_id=424242, position=1, name="Orphan", pronouns="", email="", phone=""))
