@@ -129,7 +129,21 @@ for key in dict.fromkeys(s.measure_key for s in scores):
                 hide_index=True,
                 width="stretch",
             )
-    as_table(frame[["client_name", "scored_on", "total", "reliable"]])
+    # Every score with its answers item by item, as recorded.
+    as_table(
+        pd.DataFrame(
+            [
+                {
+                    "Client": names[s.client_id],
+                    "Date": s.scored_on,
+                    **{item.id.capitalize(): s.answers.get(item.id) for item in m.items},
+                    "Total": s.total,
+                    "Reliably different from the first": "yes" if reliable else "",
+                }
+                for s, reliable in zip(mine, frame["reliable"], strict=True)
+            ]
+        )
+    )
 
 if can_write and case.status == "open":
     current = measures.current_measures(db)

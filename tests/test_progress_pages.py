@@ -26,6 +26,19 @@ def test_progress_shows_stages_measures_and_homework_with_tables(demo):  # noqa:
     assert "Reliable change (Jacobson & Truax) needs a change of at least 4.8 points" in shown(at)
 
 
+def test_every_score_is_tabled_with_its_answers_item_by_item(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Sam O")
+    scores = measures.scores_for_case(demo, actor(demo, "morgan"), case.id)
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    table = next(d.value for d in at.dataframe if "Total" in d.value.columns)
+    names = {c.id: c.name for c in case.clients}
+    assert list(table.columns[:2]) == ["Client", "Date"]
+    assert list(table["Total"]) == [s.total for s in scores]
+    assert list(table["Client"]) == [names[s.client_id] for s in scores]
+    assert list(table["Happiness"]) == [s.answers["happiness"] for s in scores]
+    assert set(table["Reliably different from the first"]) <= {"yes", ""}
+
+
 def test_recording_a_score_on_the_progress_page(demo):  # noqa: F811
     case = _case(demo, "morgan", "Mei Lin")
     morgan = actor(demo, "morgan")
