@@ -99,8 +99,9 @@ def stage_journey(steps: pd.DataFrame, stage_names: list[str]) -> go.Figure:
         range=[0.5, len(stage_names) + 0.5],
         gridcolor="#e3e8e6",
     )
+    # No "Date" under the axis: its two-line dates say so, and the legend sits there.
     fig.update_layout(height=380, legend={"orientation": "h", "y": -0.15})
-    return _layout(fig, title, "Date", "")
+    return _layout(fig, title, "", "")
 
 
 def measure_trend(
@@ -166,7 +167,7 @@ def measure_trend(
             )
     fig.update_yaxes(range=[low - 0.5, high + 0.5], gridcolor="#e3e8e6")
     fig.update_layout(height=360, legend={"orientation": "h", "y": -0.2})
-    return _layout(fig, title, "Date", "Total")
+    return _layout(fig, title, "", "Total")  # no "Date" title: the legend sits there
 
 
 def homework_completion(frame: pd.DataFrame, label: str) -> go.Figure:
