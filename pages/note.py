@@ -24,11 +24,16 @@ names = {c.id: c.name for c in case.clients}
 can_write = user.role == "counsellor" and case.counsellor_id == user.id
 editing = can_write and not note.signed
 K = f"note_{note.id}"  # widget keys start with this
-version_key = f"{K}_version"
-st.session_state.setdefault(version_key, note.version)
 # Streamlit starts a rerun before the run it replaces has stopped, so two autosaves of one
-# session can overlap; one at a time, each sends the version the other saved.
+# session can overlap; one at a time, each sends the version the other saved. What they
+# share (the version last saved, when, any problem) is one object, as the lock is: a rerun
+# begins by copying session state and clearing what was set, so a value that one run's
+# save set in session state while the next run began could be lost, and the next save then
+# sent an old version and was refused as if another tab had saved.
 st.session_state.setdefault(f"{K}_saving", threading.Lock())
+draft = st.session_state.setdefault(
+    f"{K}_draft", {"version": note.version, "saved_at": None, "problem": None}
+)
 sections = formats()[note.note_format].sections
 
 
@@ -41,7 +46,7 @@ def autosave() -> None:
                 db,
                 user,
                 note.id,
-                ss[version_key],
+                draft["version"],
                 sections={sec.id: ss.get(f"{K}_{sec.id}", "") for sec in sections},
                 focus={cid: ss.get(f"{K}_focus_{cid}", note.focus[cid]) for cid in note.focus},
                 risk_level=ss.get(f"{K}_risk", note.risk_level),
@@ -55,11 +60,11 @@ def autosave() -> None:
                 duration_minutes=int(ss.get(f"{K}_duration", note.duration_minutes)),
             )
         except CasebookError as exc:
-            ss[f"{K}_problem"] = str(exc)
+            draft["problem"] = str(exc)
         else:
-            ss[version_key] = saved.version
-            ss[f"{K}_problem"] = None
-            ss[f"{K}_saved_at"] = datetime.now().strftime("%H:%M:%S")
+            draft.update(
+                version=saved.version, problem=None, saved_at=datetime.now().strftime("%H:%M:%S")
+            )
 
 
 st.page_link(
@@ -80,13 +85,13 @@ st.caption(
     )
 )
 common.show_flash()
-if problem := st.session_state.get(f"{K}_problem"):
+if problem := draft["problem"]:
     st.error(common.md(problem), icon=":material/error:")
     if st.button("Reload the saved note", key=f"{K}_reload"):
         for key in [k for k in st.session_state if str(k).startswith(K)]:
             del st.session_state[key]
         st.rerun()
-elif saved_at := st.session_state.get(f"{K}_saved_at"):
+elif saved_at := draft["saved_at"]:
     st.caption(f"Draft saved at {saved_at}.")
 
 if editing:
@@ -284,7 +289,7 @@ elif editing:
         type="primary",
         icon=":material/signature:",
     ):
-        if common.attempt(lambda: notes.sign(db, user, note.id, st.session_state[version_key])):
+        if common.attempt(lambda: notes.sign(db, user, note.id, draft["version"])):
             for key in [k for k in st.session_state if str(k).startswith(K)]:
                 del st.session_state[key]
             common.flash("Note signed and locked.")
