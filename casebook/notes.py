@@ -4,6 +4,7 @@ and psychotherapy notes kept apart, visible only to their author."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -126,6 +127,14 @@ def _view(
         addenda=addenda,
         psychotherapy_note=private,
     )
+
+
+def _views(
+    s: Session, rows: Sequence[SessionNote], actor: Actor, *, full: bool = False
+) -> list[NoteView]:
+    """Many notes as views, their authors' and signers' names read in one query."""
+    names = _names(s, {i for n in rows for i in (n.author_id, n.signed_by)})
+    return [_view(s, n, actor, full=full, names=names) for n in rows]
 
 
 def _check_session(
@@ -360,8 +369,7 @@ def notes_for_case(
             .where(SessionNote.case_id == case_id)
             .order_by(SessionNote.session_at.desc(), SessionNote.id.desc())
         ).all()
-        names = _names(s, {i for n in rows for i in (n.author_id, n.signed_by)})
-        views = [_view(s, n, actor, names=names) for n in rows]
+        views = _views(s, rows, actor)
     if client_id is not None:
         views = [v for v in views if client_id in v.attendees]
     if stage is not None:
@@ -535,8 +543,7 @@ def signed_notes_of_client(
             .where(SessionNote.case_id == case.id, SessionNote.status == "signed")
             .order_by(SessionNote.session_at, SessionNote.id)
         ).all()
-        names = _names(s, {i for n in rows for i in (n.author_id, n.signed_by)})
-        views = [_view(s, n, actor, full=True, names=names) for n in rows]
+        views = _views(s, rows, actor, full=True)
     return [
         to_print(replace(v, psychotherapy_note=None), case)
         for v in views

@@ -72,7 +72,7 @@ for key in dict.fromkeys(s.measure_key for s in scores):
     m = definition.measure
     frame = pd.DataFrame(
         [(s.client_id, s.scored_on, s.total) for s in mine],
-        columns=["client_id", "scored_on", "total"],
+        columns=progress.SCORE_COLUMNS,
     )
     summary = progress.progress(frame, m)
     baseline = dict(zip(summary["client_id"], summary["baseline"], strict=True))
@@ -113,9 +113,7 @@ for key in dict.fromkeys(s.measure_key for s in scores):
         width="stretch",
     )
     if len(case.clients) == 2:
-        gap = progress.partner_gap(
-            frame[["client_id", "scored_on", "total"]], tuple(c.id for c in case.clients)
-        )
+        gap = progress.partner_gap(frame[progress.SCORE_COLUMNS], tuple(c.id for c in case.clients))
         with st.expander("The gap between partners over time"):
             st.dataframe(
                 gap.rename(
