@@ -134,17 +134,6 @@ class Flag:
     last_screened: date
 
 
-def _open_clients(s: Session, actor: Actor):  # type: ignore[no-untyped-def]
-    current = current_stage_rows()
-    return s.execute(
-        select(Case.id, Client.id, Client.name, current.c.stage)
-        .join(Client, Client.case_id == Case.id)
-        .join(current, current.c.client_id == Client.id)
-        .where(open_cases(actor))
-        .order_by(Case.id, Client.position)
-    ).all()
-
-
 @dataclass(frozen=True)
 class Unscreened:
     case_id: int
@@ -160,19 +149,40 @@ class CaseloadSafety:
 
 
 def caseload_safety(db: Database, actor: Actor, *, from_stage: int = 3) -> CaseloadSafety:
-    """The clients of the actor's open cases who are flagged, and those never screened."""
+    """The clients of the actor's open cases who are flagged, and those never screened.
+
+    One query, filtered in SQL: each client's latest screen is one step into the screens'
+    client index; only the clients listed are read, and no answers.
+    """
+    current = current_stage_rows()
+    newest = (
+        select(func.max(SafetyScreen.id))
+        .where(SafetyScreen.client_id == Client.id)
+        .correlate(Client)
+        .scalar_subquery()
+    )
     with db.read() as s:
-        rows = _open_clients(s, actor)
-        status = statuses(s, [r[1] for r in rows])
+        rows = s.execute(
+            select(Case.id, Client.id, Client.name, current.c.stage, SafetyScreen.screened_on)
+            .join(Client, Client.case_id == Case.id)
+            .join(current, current.c.client_id == Client.id)
+            .outerjoin(SafetyScreen, SafetyScreen.id == newest)
+            .where(open_cases(actor))
+            .where(
+                SafetyScreen.flagged.is_(True)
+                | (SafetyScreen.id.is_(None) & (current.c.stage >= from_stage))
+            )
+            .order_by(Case.id, Client.position)
+        ).all()
     return CaseloadSafety(
         flagged=[
-            Flag(case_id, client_id, name, status[client_id].last_screened)  # type: ignore[arg-type]
-            for case_id, client_id, name, _ in rows
-            if status[client_id].flagged
+            Flag(case_id, client_id, name, screened_on)
+            for case_id, client_id, name, _, screened_on in rows
+            if screened_on is not None
         ],
         unscreened=[
             Unscreened(case_id, client_id, name, stage)
-            for case_id, client_id, name, stage in rows
-            if stage >= from_stage and not status[client_id].screened
+            for case_id, client_id, name, stage, screened_on in rows
+            if screened_on is None
         ],
     )

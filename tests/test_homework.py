@@ -287,6 +287,42 @@ def test_unsure_flags_and_a_later_clear_screen_lifts_the_flag(db, people, couple
     assert not status[couple.clients[1].id].screened
 
 
+def test_the_caseload_lists_the_flagged_and_those_due_a_first_screen(db, people):
+    morgan, riley = people["morgan"], people["riley"]
+
+    def case(actor, *names, stage=1):
+        return cases.create_case(db, actor, [ClientInput(n) for n in names], start_stage=stage)
+
+    cleared = case(morgan, "Cleared", "Partner", stage=3).clients[0]
+    case(morgan, "Too early", stage=2)
+    case(morgan, "Due", stage=3)
+    [flagged] = case(morgan, "Flagged").clients
+    safety.record_screen(db, morgan, cleared.id, {**NO_CONCERN, "fear": "yes"}, screened_on=TODAY)
+    safety.record_screen(db, morgan, cleared.id, NO_CONCERN, screened_on=TODAY)
+    safety.record_screen(db, morgan, flagged.id, {**NO_CONCERN, "fear": "yes"}, screened_on=TODAY)
+    closed = case(morgan, "Closed and flagged", stage=5)
+    safety.record_screen(
+        db, morgan, closed.clients[0].id, {**NO_CONCERN, "fear": "yes"}, screened_on=TODAY
+    )
+    cases.close_case(db, morgan, closed.id, closed.version, outcome="paused", closed_on=TODAY)
+    case(riley, "Riley's client", stage=6)
+
+    def listed(actor):
+        found = safety.caseload_safety(db, actor)
+        return (
+            [(f.client_name, f.last_screened) for f in found.flagged],
+            [(u.client_name, u.stage) for u in found.unscreened],
+        )
+
+    # A later clear screen lifts a flag; a client before stage 3 is not yet due a screen;
+    # closed cases, and for a counsellor other counsellors' cases, are left out.
+    assert listed(morgan) == ([("Flagged", TODAY)], [("Partner", 3), ("Due", 3)])
+    assert listed(people["casey"]) == (
+        [("Flagged", TODAY)],
+        [("Partner", 3), ("Due", 3), ("Riley's client", 6)],
+    )
+
+
 def test_a_screen_must_answer_every_question(db, people, couple):
     answers = dict(NO_CONCERN)
     del answers["threats"]
