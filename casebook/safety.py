@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, open_cases
@@ -86,7 +87,7 @@ def screens(db: Database, actor: Actor, client_id: int) -> list[ScreenView]:
             select(SafetyScreen, User.display_name)
             .join(User, User.id == SafetyScreen.screened_by)
             .where(SafetyScreen.client_id == client_id)
-            .order_by(SafetyScreen.id.desc())
+            .order_by(SafetyScreen.screened_on.desc(), SafetyScreen.id.desc())
         ).all()
         return [
             ScreenView(r.id, r.client_id, r.screened_on, name, json.loads(r.answers), r.flagged)
@@ -94,23 +95,29 @@ def screens(db: Database, actor: Actor, client_id: int) -> list[ScreenView]:
         ]
 
 
-def _latest_screens(s: Session, client_ids: list[int]) -> dict[int, tuple[bool, date]]:
-    latest = (
-        select(func.max(SafetyScreen.id))
-        .where(SafetyScreen.client_id.in_(client_ids))
-        .group_by(SafetyScreen.client_id)
+def _latest_screen(client_id: Any) -> Any:
+    """A scalar subquery: the id of the client's latest screen, by the date it was held (a
+    screen entered later from paper, dated earlier, does not replace a newer one)."""
+    screen = aliased(SafetyScreen)
+    return (
+        select(screen.id)
+        .where(screen.client_id == client_id)
+        .order_by(screen.screened_on.desc(), screen.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    rows = s.execute(
-        select(SafetyScreen.client_id, SafetyScreen.flagged, SafetyScreen.screened_on).where(
-            SafetyScreen.id.in_(latest)
-        )
-    )
-    return {client_id: (flagged, on) for client_id, flagged, on in rows}
 
 
 def statuses(s: Session, client_ids: list[int]) -> dict[int, SafetyStatus]:
     """Each client's flag from their latest screen (no access check: callers have done it)."""
-    latest = _latest_screens(s, client_ids)
+    latest = {
+        client_id: (flagged, on)
+        for client_id, flagged, on in s.execute(
+            select(Client.id, SafetyScreen.flagged, SafetyScreen.screened_on)
+            .join(SafetyScreen, SafetyScreen.id == _latest_screen(Client.id))
+            .where(Client.id.in_(client_ids))
+        )
+    }
     return {
         i: SafetyStatus(
             i, i in latest, latest.get(i, (False, None))[0], latest.get(i, (0, None))[1]
@@ -155,18 +162,12 @@ def caseload_safety(db: Database, actor: Actor, *, from_stage: int = 3) -> Casel
     client index; only the clients listed are read, and no answers.
     """
     current = current_stage_rows()
-    newest = (
-        select(func.max(SafetyScreen.id))
-        .where(SafetyScreen.client_id == Client.id)
-        .correlate(Client)
-        .scalar_subquery()
-    )
     with db.read() as s:
         rows = s.execute(
             select(Case.id, Client.id, Client.name, current.c.stage, SafetyScreen.screened_on)
             .join(Client, Client.case_id == Case.id)
             .join(current, current.c.client_id == Client.id)
-            .outerjoin(SafetyScreen, SafetyScreen.id == newest)
+            .outerjoin(SafetyScreen, SafetyScreen.id == _latest_screen(Client.id))
             .where(open_cases(actor))
             .where(
                 SafetyScreen.flagged.is_(True)

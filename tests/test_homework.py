@@ -287,6 +287,22 @@ def test_unsure_flags_and_a_later_clear_screen_lifts_the_flag(db, people, couple
     assert not status[couple.clients[1].id].screened
 
 
+def test_a_screen_entered_late_from_paper_does_not_replace_a_newer_one(db, people, couple):
+    morgan = people["morgan"]
+    ana = couple.clients[0].id
+    concern = {**NO_CONCERN, "threats": "yes"}
+    safety.record_screen(db, morgan, ana, concern, screened_on=TODAY)
+    earlier = TODAY - timedelta(days=90)
+    safety.record_screen(db, morgan, ana, NO_CONCERN, screened_on=earlier)
+
+    status = safety.case_status(db, morgan, couple.id)[ana]
+    assert (status.flagged, status.last_screened) == (True, TODAY)
+    assert [f.client_name for f in safety.caseload_safety(db, morgan).flagged] == ["Ana"]
+    assert [v.screened_on for v in safety.screens(db, morgan, ana)] == [TODAY, earlier]
+    with pytest.raises(SafetyGate):
+        homework.assign(db, morgan, [ana], template_id(db, morgan, "rekindling_plan"), due_on=TODAY)
+
+
 def test_the_caseload_lists_the_flagged_and_those_due_a_first_screen(db, people):
     morgan, riley = people["morgan"], people["riley"]
 
