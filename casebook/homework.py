@@ -125,8 +125,9 @@ def assign(
 ) -> list[AssignmentView]:
     """Give a worksheet to one client, or to both partners (one assignment each).
 
-    A contact-oriented worksheet cannot go to a client when they or their partner is
-    flagged by a safety screen, unless `override_reason` is given (the audit trail keeps it).
+    A contact-oriented worksheet cannot go to a client when they or their partner is flagged
+    by a safety screen or not yet screened, unless `override_reason` is given (the audit
+    trail keeps it).
     Raises SafetyGate, ValidationError, NotFound or AccessDenied.
     """
     if not client_ids or len(set(client_ids)) != len(client_ids):
@@ -151,13 +152,10 @@ def assign(
         case = case_for_writing(s, actor, case_ids.pop())
         if case.closed_on is not None or case.archived_at is not None:
             raise ValidationError("This case is closed or archived: reopen it to assign work.")
-        if template.contact:
-            status = safety.statuses(s, [c.id for c in case.clients])
-            flagged = [c.name for c in case.clients if status[c.id].flagged]
-            if flagged and not override_reason:
+        if template.contact and not override_reason:
+            if problem := safety.contact_concern(s, case):
                 raise SafetyGate(
-                    f"{' and '.join(flagged)} {'has' if len(flagged) == 1 else 'have'} a safety "
-                    f"flag: '{template.title}' asks for contact with the partner. Record an "
+                    f"{problem} '{template.title}' asks for contact with the partner. Record an "
                     f"override with a reason to assign it anyway."
                 )
         views = []

@@ -133,6 +133,21 @@ def case_status(db: Database, actor: Actor, case_id: int) -> dict[int, SafetySta
         return statuses(s, [c.id for c in case.clients])
 
 
+def contact_concern(s: Session, case: Case) -> str:
+    """Why contact-oriented work with this case's clients needs an override: who is flagged,
+    or not yet screened ("" when every client is screened and none flagged)."""
+    status = statuses(s, [c.id for c in case.clients])
+
+    def who(names: list[str]) -> str:
+        return f"{' and '.join(names)} {'has' if len(names) == 1 else 'have'}"
+
+    if flagged := [c.name for c in case.clients if status[c.id].flagged]:
+        return f"{who(flagged)} a safety flag:"
+    if unscreened := [c.name for c in case.clients if not status[c.id].screened]:
+        return f"{who(unscreened)} not been screened for safety:"
+    return ""
+
+
 @dataclass(frozen=True)
 class Flag:
     case_id: int

@@ -358,9 +358,10 @@ if work_tab.open:
                     f"'{common.md(picked.title)}' asks the client to contact their partner.",
                     icon=":material/forum:",
                 )
-                if flagged:
+                if flagged or unscreened:
                     override = st.text_area(
-                        "Safety override: why is contact work appropriate despite the flag?",
+                        "Safety override: why is contact work appropriate "
+                        + ("despite the flag?" if flagged else "before a safety screen?"),
                         key=f"assign_override_{case.id}",
                         height=80,
                     )
