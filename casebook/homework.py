@@ -54,6 +54,7 @@ class AssignmentDetail:
     instructions: str
     review_comment: str | None
     answers: dict[str, tuple[Any, bool]] = field(default_factory=dict)  # value, shared
+    safety_override: str | None = None  # why contact work was assigned despite the gate
 
 
 class SafetyGate(ValidationError):
@@ -188,7 +189,7 @@ def assign(
                     "safety_override",
                     case_id=case.id,
                     client_id=client.id,
-                    detail=f"#{a.id}: {override_reason}",
+                    detail=f"#{a.id}",  # the reason is clinical: kept, encrypted, on the assignment
                 )
             views.append(_view(a, client, template))
         return views
@@ -242,7 +243,12 @@ def get(db: Database, actor: Actor, assignment_id: int) -> AssignmentDetail:
         }
         template = parse_template_text(t.source, f"{t.key} v{t.version}")
         return AssignmentDetail(
-            _view(a, client, t), template, a.instructions, a.review_comment, answers
+            _view(a, client, t),
+            template,
+            a.instructions,
+            a.review_comment,
+            answers,
+            a.safety_override,
         )
 
 

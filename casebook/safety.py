@@ -72,7 +72,6 @@ def record_screen(
             "safety_screen",
             case_id=client.case_id,
             client_id=client_id,
-            detail="flagged" if flagged else "no concern",
         )
         return ScreenView(row.id, client_id, screened_on, actor.display_name, checked, flagged)
 

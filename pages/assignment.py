@@ -49,6 +49,11 @@ common.stale_banner(
     key="assignment_reload",
     forget=lambda k: k == version_key or k.startswith(f"ws_{a.id}_"),
 )
+if detail.safety_override:
+    st.warning(
+        f"Assigned despite the safety gate. Reason recorded: {common.md(detail.safety_override)}",
+        icon=":material/shield:",
+    )
 if detail.instructions:
     st.markdown("**Instructions from your counsellor**")
     st.text(detail.instructions)

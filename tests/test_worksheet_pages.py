@@ -89,8 +89,12 @@ def test_the_safety_gate_on_the_case_page(demo):  # noqa: F811
     at.text_area(key=f"assign_override_{case.id}").input("Reassessed; both consent")
     at.button(key=f"assign_{case.id}").click().run()
     assert len(homework.for_case(demo, riley, case.id)) == before + 1
-    overrides = audit.entries(demo, actor(demo, "admin"), action="safety_override")
-    assert overrides and overrides[0].detail.endswith("Reassessed; both consent")
+    [made] = [a for a in homework.for_case(demo, riley, case.id) if a.template_id == contact]
+    assert [
+        e.detail for e in audit.entries(demo, actor(demo, "admin"), action="safety_override")
+    ] == [f"#{made.id}"]
+    page = open_as(demo, "riley", "pages/assignment.py", assignment=made.id)
+    assert any("Reason recorded: Reassessed; both consent" in w.value for w in page.warning)
 
 
 def test_recording_a_safety_screen(demo):  # noqa: F811
