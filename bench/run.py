@@ -38,10 +38,10 @@ from sqlalchemy import func, select
 from analysis import attention as attention_analysis
 from analysis import homework_stats, timeline
 from analysis import progress as score_frames
-from casebook import attention, documents, measures, practice, stage_history
+from casebook import accounts, attention, documents, measures, practice, stage_history
 from casebook.access import Actor
 from casebook.db import Database
-from casebook.models import Assignment, Case, Client, MeasureScore, SessionNote, User
+from casebook.models import Assignment, Case, Client, MeasureScore, SessionNote
 from casebook.models import WorksheetTemplate as TemplateRow
 from casebook.settings import Settings
 from handouts.document import Letterhead, Part, render_all, render_part
@@ -166,10 +166,8 @@ def _build(
     return made | {"reused": False}
 
 
-def _actor(db: Database, username: str) -> Actor:
-    with db.read() as s:
-        u = s.scalar(select(User).where(User.username == username))
-        return Actor(u.id, u.username, u.display_name, u.role)
+def _actor(db: Database, username: str, password: str) -> Actor:
+    return accounts.authenticate(db, username, password)
 
 
 def _busiest_couple_case(db: Database, counsellor: Actor) -> int:
@@ -188,8 +186,9 @@ def _busiest_couple_case(db: Database, counsellor: Actor) -> int:
 
 def open_practice(name: str, home: Path, counsellor: str, password: str) -> Practice:
     db = Database.open(_settings(home))
-    c = _actor(db, counsellor)
-    return Practice(name, home, db, c, _actor(db, "casey"), password, _busiest_couple_case(db, c))
+    c = _actor(db, counsellor, password)
+    casey = _actor(db, "casey", password)
+    return Practice(name, home, db, c, casey, password, _busiest_couple_case(db, c))
 
 
 # --- pages through AppTest ------------------------------------------------------------------

@@ -20,6 +20,9 @@ class Actor:
     display_name: str
     role: str
     must_change_password: bool = False
+    # A digest of the password hash at login: a session ends when the password is changed
+    # or reset (accounts.current_actor), as Django's session auth hash does.
+    credential: str = ""
 
     @property
     def is_admin(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,8 +32,31 @@ class Account:
     created_at: datetime
 
 
+def _credential(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
 def _actor(user: User) -> Actor:
-    return Actor(user.id, user.username, user.display_name, user.role, user.must_change_password)
+    return Actor(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.must_change_password,
+        _credential(user.password_hash),
+    )
+
+
+def current_actor(db: Database, actor: Actor) -> Actor | None:
+    """The logged-in actor as the account now stands (name, role), or None when the session
+    must end: the account is gone or deactivated, or its password was changed or reset
+    since this session logged in."""
+    with db.read() as s:
+        user = s.get(User, actor.id)
+        if user is None or not user.active:
+            return None
+        fresh = _actor(user)
+    return fresh if fresh.credential == actor.credential else None
 
 
 def _account(user: User) -> Account:
@@ -193,8 +217,9 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> A
         return _account(user)
 
 
-def change_own_password(db: Database, actor: Actor, current: str, new: str) -> Account:
-    """A user changes their own password, proving the current one."""
+def change_own_password(db: Database, actor: Actor, current: str, new: str) -> Actor:
+    """A user changes their own password, proving the current one; returns the actor for
+    this session to go on with (every other session of theirs ends)."""
     check_password(new)
     if new == current:
         raise ValidationError("The new password must differ from the current one.")
@@ -205,4 +230,4 @@ def change_own_password(db: Database, actor: Actor, current: str, new: str) -> A
         user.password_hash = _hasher.hash(new)
         user.must_change_password = False
         audit.record(s, actor, "password_change")
-        return _account(user)
+        return _actor(user)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from casebook import practice
+from casebook import accounts, practice
 from casebook.access import Actor
 from casebook.crypto import KeyProblem
 from casebook.db import Database
@@ -106,6 +106,16 @@ def require_user(*roles: str) -> Actor:
     user = current_user()
     if user is None:
         st.stop()
+    fresh = accounts.current_actor(database(), user)
+    if fresh is None:
+        log_out()
+        st.session_state[LOGGED_OUT_KEY] = (
+            "You were logged out: your account was deactivated or its password changed. "
+            "Log in again, or ask your administrator."
+        )
+        st.rerun()
+    if fresh != user:  # renamed, or a new role: the session goes on as the account now is
+        st.session_state[USER_KEY] = user = fresh
     last = st.session_state.get(ACTIVE_KEY)
     now = datetime.now()
     if last is not None and now - last > _idle_limit():

@@ -1,5 +1,3 @@
-from dataclasses import replace
-
 import streamlit as st
 
 from casebook import accounts
@@ -30,9 +28,11 @@ with st.form("change_password"):
     if st.form_submit_button("Change password", type="primary"):
         if new != again:
             st.error("The two new passwords differ.", icon=":material/error:")
-        elif common.attempt(lambda: accounts.change_own_password(db, user, current, new)):
+        elif changed := common.attempt(
+            lambda: accounts.change_own_password(db, user, current, new)
+        ):
             for key in ("pw_current", "pw_new", "pw_again"):
                 st.session_state.pop(key, None)
-            common.log_in(replace(user, must_change_password=False))
+            common.log_in(changed)
             common.flash("Your password is changed.")
             st.rerun()

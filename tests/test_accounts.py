@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
@@ -16,7 +18,8 @@ def test_password_is_stored_as_argon2id_hash(db, people):
 
 def test_authenticate_returns_the_actor(db, people):
     actor = accounts.authenticate(db, "Morgan ", PASSWORD)
-    assert actor == people["morgan"]
+    assert replace(actor, credential="") == people["morgan"]
+    assert actor.credential and accounts.current_actor(db, actor) == actor
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,12 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, deadline: float) -> 
 
 
 @pytest.fixture
+def cheap_password_hashing() -> None:
+    """Here the app's own hasher: the server made the accounts with it, and a login from a
+    test with a cheaper one would rehash the password, which ends the browser's session."""
+
+
+@pytest.fixture
 def app(tmp_path) -> Iterator[tuple[str, Path]]:
     """A real `casebook run` on a free port, first run: it creates the demo practice."""
     port = _free_port()

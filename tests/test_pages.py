@@ -487,6 +487,39 @@ def test_a_recent_session_stays_logged_in(demo):
     assert at.session_state[USER_KEY].username == "morgan"
 
 
+@pytest.mark.parametrize("change", ["deactivated", "password reset"])
+def test_an_open_session_ends_when_the_admin_changes_the_account(demo, change):
+    from pages.common import LOGGED_OUT_KEY
+
+    at = app_as(demo, "morgan", "pages/cases.py")
+    at.run()
+    assert [t.value for t in at.title] == ["Cases"]
+    admin, morgan = actor(demo, "admin"), at.session_state[USER_KEY]
+    if change == "deactivated":
+        accounts.set_active(demo, admin, morgan.id, False)
+    else:
+        accounts.reset_password(demo, admin, morgan.id, "temporary passphrase")
+    at.text_input(key="cases_search").input("Reyes").run()
+    assert USER_KEY not in at.session_state
+    assert "deactivated or its password changed" in at.session_state[LOGGED_OUT_KEY]
+    assert not at.dataframe and "Reyes" not in " ".join(m.value for m in at.markdown)
+
+
+def test_changing_my_password_keeps_this_session_and_ends_the_others(demo):
+    at, other = app_as(demo, "riley", "pages/my_account.py"), app_as(demo, "riley")
+    at.run()
+    other.run()
+    at.text_input(key="pw_current").input(DEMO_PASSWORD)
+    at.text_input(key="pw_new").input("riley's own passphrase")
+    at.text_input(key="pw_again").input("riley's own passphrase")
+    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    assert any("password is changed" in s.value for s in at.success)
+    at.switch_page("pages/dashboard.py").run()
+    assert [t.value for t in at.title] == ["Dashboard"]
+    other.run()
+    assert USER_KEY not in other.session_state
+
+
 def test_after_a_reset_only_my_account_is_open_until_the_password_changes(demo):
     admin = actor(demo, "admin")
     riley_id = actor(demo, "riley").id
