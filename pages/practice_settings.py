@@ -45,6 +45,7 @@ with st.form("practice_settings"):
                 db,
                 user,
                 practice_name=name,
+                crisis_line=crisis.strip(),
                 idle_logoff_minutes=int(idle),
                 backups_kept=int(kept),
                 lockout_attempts=int(attempts),

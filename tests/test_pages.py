@@ -456,11 +456,16 @@ def test_admin_saves_practice_settings(demo):
     at = app_as(demo, "admin", "pages/practice_settings.py")
     at.number_input(key="set_idle").set_value(5)
     at.text_input(key="set_name").input("Harbour Counselling")
+    at.text_input(key="set_crisis").input(" In an emergency call 999 ")
     at.button(key="FormSubmitter:practice_settings-Save settings").click().run()
     from casebook import practice
 
     stored = practice.load(demo)
-    assert (stored.idle_logoff_minutes, stored.practice_name) == (5, "Harbour Counselling")
+    assert (stored.idle_logoff_minutes, stored.practice_name, stored.crisis_line) == (
+        5,
+        "Harbour Counselling",
+        "In an emergency call 999",
+    )
 
 
 def test_an_idle_session_is_logged_out_with_a_reason(demo):
