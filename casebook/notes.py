@@ -257,12 +257,13 @@ def save_draft(
         raise ValidationError(f"Risk must be one of: {', '.join(RISK_LEVELS)}.")
     risk_notes = validation.text(risk_notes, "Risk notes", max_len=SECTION_MAX, multiline=True)
     today = date.today()
-    if next_session_on is not None and not today - timedelta(days=1) <= next_session_on <= (
-        today + timedelta(days=366)
-    ):
-        raise ValidationError("The next session is from today to a year ahead.")
     with db.write() as s:
         note = _draft_for_writing(s, actor, note_id, expected_version)
+        # A booking kept as it was may have passed since: only a new one must lie ahead.
+        if next_session_on not in (None, note.next_session_on) and not (
+            today - timedelta(days=1) <= next_session_on <= today + timedelta(days=366)
+        ):
+            raise ValidationError("The next session is from today to a year ahead.")
         known = {sec.id: sec.title for sec in formats()[note.note_format].sections}
         unknown = set(sections) - set(known)
         if unknown:

@@ -189,7 +189,8 @@ if editing:
         "Next session",
         value=note.next_session_on,
         key=f"{K}_next",
-        min_value=date.today(),
+        # A booking that has since passed still shows (and can be moved on).
+        min_value=min(date.today(), note.next_session_on or date.today()),
         max_value=date.today() + timedelta(days=366),
         format="DD/MM/YYYY",
         on_change=autosave,
@@ -240,9 +241,11 @@ if can_write:
             key=f"{K}_assign_who",
             format_func=lambda i: names.get(i, ""),
         )
+        booked = note.next_session_on
         due = st.date_input(
             "Due",
-            value=note.next_session_on or date.today() + timedelta(7),
+            value=booked if booked and booked >= date.today() else date.today() + timedelta(7),
+            min_value=date.today(),
             key=f"{K}_assign_due",
             format="DD/MM/YYYY",
         )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from casebook import cases, homework, notes
+from casebook.errors import ValidationError
+from casebook.models import SessionNote
 from pages.common import md
 from tests.test_pages import actor, demo, open_tab, shown  # noqa: F401 - the demo fixture
 from tests.test_worksheet_pages import open_as
@@ -185,3 +189,28 @@ def test_a_note_in_the_list_names_its_stage_once_or_each_partners(demo):  # noqa
     )
     at = open_tab(open_as(demo, "morgan", "pages/case.py", case=single.id), single.id, "Notes")
     assert md(stage(single.clients[0].stage).label) in [c.value for c in at.caption]
+
+
+def test_a_draft_whose_booked_session_has_passed_still_opens(demo):  # noqa: F811
+    from datetime import date
+
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    passed = date.today() - timedelta(days=3)
+    one_day = timedelta(days=1)
+    with demo.write() as s:  # booked when the draft was written; the day has gone by since
+        s.get(SessionNote, draft.id).next_session_on = passed
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    assert not at.exception
+    assert at.date_input(key=f"note_{draft.id}_next").value == passed
+    # New homework from the note is due after today, not on the booking that has passed.
+    assert at.date_input(key=f"note_{draft.id}_assign_due").value > date.today()
+    # The draft still saves, the booking kept; a new booking must still lie ahead.
+    at.text_area(key=f"note_{draft.id}_plan").input("Review the trust plan").run()
+    stored = notes.get_note(demo, morgan, draft.id)
+    assert (stored.sections["plan"], stored.next_session_on) == ("Review the trust plan", passed)
+    with pytest.raises(ValidationError, match="from today to a year ahead"):
+        notes.save_draft(
+            demo, morgan, draft.id, stored.version, sections={}, next_session_on=passed + one_day
+        )
