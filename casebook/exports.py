@@ -24,7 +24,7 @@ from casebook.cases import CaseView
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
 from casebook.models import Client
-from handouts.record import ClientRecord, StageEntry, client_record_pdf
+from handouts.record import ClientRecord, StageEntry, client_record_pdf, not_included
 from worksheets.stages import stage as stage_info
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -172,7 +172,7 @@ def record_json(record: ClientRecord, practice_name: str) -> bytes:
             }
             for n in record.notes
         ],
-        "not_included": "Psychotherapy notes, which are kept apart from the clinical record.",
+        "not_included": not_included(record),
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

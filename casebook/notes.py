@@ -536,7 +536,12 @@ def printable(db: Database, actor: Actor, note_id: int) -> NotePrint:
 def signed_notes_of_client(
     db: Database, actor: Actor, case: CaseView, client_id: int
 ) -> list[NotePrint]:
-    """The signed notes of sessions the client attended, oldest first, for their record."""
+    """The signed notes of sessions the client attended, oldest first, for their record.
+
+    From a couple's case the other partner's private words stay out: notes of sessions where
+    each partner was seen separately are left out, and joint sessions' risk notes (what one
+    partner disclosed alone may be written there). See handouts.record.not_included.
+    """
     with db.read() as s:
         case_for_reading(s, actor, case.id)
         rows = s.scalars(
@@ -546,7 +551,14 @@ def signed_notes_of_client(
         ).all()
         views = _views(s, rows, actor, full=True)
     return [
-        to_print(replace(v, psychotherapy_note=None), case)
+        to_print(
+            replace(
+                v,
+                psychotherapy_note=None,
+                risk_notes="" if v.attendance == "together" else v.risk_notes,
+            ),
+            case,
+        )
         for v in views
-        if client_id in v.attendees
+        if client_id in v.attendees and v.attendance != "separately"
     ]

@@ -42,6 +42,16 @@ CONFIDENTIAL = (
 NOT_INCLUDED = (
     "Psychotherapy notes are kept apart from the clinical record and are not part of this copy."
 )
+PARTNER_LEFT_OUT = (
+    "From a couple's case, notes of sessions where the partners were seen separately, and the "
+    "risk notes of joint sessions, are left out: they may hold the other partner's private "
+    "disclosures."
+)
+
+
+def not_included(record: ClientRecord) -> str:
+    """What the record leaves out, in words, as its PDF and JSON say it."""
+    return NOT_INCLUDED + (f" {PARTNER_LEFT_OUT}" if record.kind == "couple" else "")
 
 
 @dataclass(frozen=True)
@@ -164,7 +174,7 @@ def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -
         _history(record, st, width),
         *_notes(record, st, width),
         Spacer(1, 14),
-        para(NOT_INCLUDED, st.meta),
+        para(not_included(record), st.meta),
     ]
 
 

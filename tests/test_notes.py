@@ -246,3 +246,43 @@ def test_the_client_export_holds_signed_notes_but_never_psychotherapy_notes(
         content = path.read_bytes()
         assert b"Private hunch" not in content
         assert b"Ben only session" not in content and b"Not signed" not in content
+
+
+def test_a_partners_record_leaves_out_what_the_other_said_alone(db, people, couple, tmp_path):
+    import json
+
+    from pypdf import PdfReader
+
+    morgan = people["morgan"]
+    ana, ben = couple.clients
+
+    def signed(attendance, attendees, plan, risk_notes):
+        note = draft(db, morgan, couple, attendance=attendance, attendees=attendees)
+        note = notes.save_draft(
+            db,
+            morgan,
+            note.id,
+            note.version,
+            sections={"plan": plan},
+            risk_level="moderate",
+            risk_notes=risk_notes,
+        )
+        notes.sign(db, morgan, note.id, note.version)
+
+    signed("separately", [ana.id, ben.id], "Seen apart", "Ben, alone: afraid of Ana")
+    signed("together", [ana.id, ben.id], "Weekly walk", "Ben told me alone he fears Ana")
+    signed("one", [ana.id], "Ana's own session", "Ana feels low")
+
+    written = exports.export_client(db, morgan, ana.id, tmp_path)
+    data = json.loads(next(p for p in written if p.suffix == ".json").read_text("utf-8"))
+    assert [(n["sections"]["Plan"], n["risk_notes"]) for n in data["session_notes"]] == [
+        ("Weekly walk", ""),
+        ("Ana's own session", "Ana feels low"),
+    ]
+    assert "seen separately" in data["not_included"]
+    pdf = next(p for p in written if p.suffix == ".pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
+    assert "Weekly walk" in text and "Ana's own session" in text and "seen separately" in text
+    for path in written:
+        content = path.read_bytes()
+        assert b"Seen apart" not in content and b"fear" not in content
