@@ -36,7 +36,6 @@ class RecentMove:
     from_stage: int | None
     to_stage: int
     moved_on: date
-    reason: str
 
 
 def _client(s: Session, client_id: int) -> Client:
@@ -161,7 +160,11 @@ def open_clients_by_stage(db: Database, actor: Actor) -> dict[int, int]:
 
 
 def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMove]:
-    """Stage changes in the actor's open cases in the last `days` days, newest first."""
+    """Stage changes in the actor's open cases in the last `days` days, newest first.
+
+    Reasons are not read: they are clinical text, shown (and the view audited) with the
+    client's history on the case page, not in a caseload's list.
+    """
     since = date.today() - timedelta(days=days)
     before = aliased(StageEvent)
     # Where each recent move came from: the client's move just before it, one step back
@@ -178,7 +181,6 @@ def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMo
             StageEvent.id,
             StageEvent.stage,
             StageEvent.moved_on,
-            StageEvent.reason,
             from_stage.label("from_stage"),
             Client.name,
             Client.case_id,
@@ -194,9 +196,7 @@ def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMo
             .where(moves.c.from_stage.is_not(None))
             .order_by(moves.c.moved_on.desc(), moves.c.id.desc())
         ).all()
-    return [
-        RecentMove(r.case_id, r.name, r.from_stage, r.stage, r.moved_on, r.reason) for r in rows
-    ]
+    return [RecentMove(r.case_id, r.name, r.from_stage, r.stage, r.moved_on) for r in rows]
 
 
 def all_moves(db: Database, actor: Actor) -> list[tuple[int, int, date]]:

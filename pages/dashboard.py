@@ -176,7 +176,6 @@ with right:
             st.caption(
                 f"{move.moved_on:%d %b %Y} · {common.stage_label(move.from_stage)} "
                 f"{direction} {common.stage_label(move.to_stage)}"
-                + (f" — {common.md(move.reason)}" if move.reason else "")
             )
     if len(moves) > LISTED:
         with st.expander(f"{len(moves) - LISTED} more"):
@@ -189,11 +188,10 @@ with right:
                             m.case_id,
                             common.stage_label(m.from_stage),
                             common.stage_label(m.to_stage),
-                            m.reason,
                         )
                         for m in moves[LISTED:]
                     ],
-                    columns=["On", "Client", "Case #", "From", "To", "Reason"],
+                    columns=["On", "Client", "Case #", "From", "To"],
                 ),
                 hide_index=True,
                 width="stretch",

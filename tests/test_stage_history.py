@@ -82,9 +82,9 @@ def test_recent_moves_lists_changes_in_the_window_with_where_from(db, people, ca
     stage_history.move_client(db, morgan, ana, 3, reason="new", moved_on=TODAY - timedelta(days=3))
     stage_history.move_client(db, morgan, ben, 5, reason="jump", moved_on=TODAY)
     recent = stage_history.recent_moves(db, morgan, days=30)
-    assert [(m.client_name, m.from_stage, m.to_stage, m.reason) for m in recent] == [
-        ("Ben", 1, 5, "jump"),
-        ("Ana", 2, 3, "new"),
+    assert [(m.client_name, m.from_stage, m.to_stage) for m in recent] == [
+        ("Ben", 1, 5),
+        ("Ana", 2, 3),
     ]
     assert stage_history.recent_moves(db, people["riley"], days=30) == []
 
