@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, true
 from sqlalchemy.orm import Session
 
-from casebook.errors import AccessDenied, NotFound
+from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import Case
 
 
@@ -59,8 +59,14 @@ def case_for_reading(session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
-def case_for_writing(session: Session, actor: Actor, case_id: int) -> Case:
-    """The case if the actor may change it (its own counsellor only)."""
+def case_for_writing(
+    session: Session, actor: Actor, case_id: int, *, archived_ok: bool = False
+) -> Case:
+    """The case if the actor may change it: its own counsellor only, and not while it is
+    archived (an archived case is read-only until restored, which `archived_ok` allows)."""
     if actor.role != "counsellor":
         raise AccessDenied("Only the case's counsellor can change it.")
-    return case_for_reading(session, actor, case_id)
+    case = case_for_reading(session, actor, case_id)
+    if case.archived_at is not None and not archived_ok:
+        raise ValidationError("This case is archived: restore it before changing it.")
+    return case

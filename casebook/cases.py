@@ -416,8 +416,6 @@ def _check_version(case: Case, expected_version: int) -> None:
 def _editable(s: Session, actor: Actor, case_id: int, expected_version: int) -> Case:
     case = case_for_writing(s, actor, case_id)
     _check_version(case, expected_version)
-    if case.archived_at is not None:
-        raise ValidationError("This case is archived: restore it before changing it.")
     case.version += 1
     return case
 
@@ -511,7 +509,7 @@ def set_archived(
 ) -> CaseView:
     """Archive a case (hidden from the working list) or restore it."""
     with db.write() as s:
-        case = case_for_writing(s, actor, case_id)
+        case = case_for_writing(s, actor, case_id, archived_ok=True)
         _check_version(case, expected_version)
         if (case.archived_at is not None) == archived:
             raise ValidationError(

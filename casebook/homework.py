@@ -151,8 +151,8 @@ def assign(
         if len(case_ids) != 1:
             raise ValidationError("Both assignments must be in the same case.")
         case = case_for_writing(s, actor, case_ids.pop())
-        if case.closed_on is not None or case.archived_at is not None:
-            raise ValidationError("This case is closed or archived: reopen it to assign work.")
+        if case.closed_on is not None:
+            raise ValidationError("This case is closed: reopen it to assign work.")
         if template.contact and not override_reason:
             if problem := safety.contact_concern(s, case):
                 raise SafetyGate(

@@ -180,8 +180,6 @@ def create_draft(
 
     with db.write() as s:
         case = case_for_writing(s, actor, case_id)
-        if case.archived_at is not None:
-            raise ValidationError("This case is archived: restore it to write notes.")
         chosen = _check_session(case, session_at, duration_minutes, attendance, attendees)
         current = current_stage_rows()
         stage_of = dict(

@@ -65,8 +65,8 @@ def move_client(
     with db.write() as s:
         client = _client(s, client_id)
         case = case_for_writing(s, actor, client.case_id)
-        if case.archived_at is not None or case.closed_on is not None:
-            raise ValidationError("This case is closed or archived: reopen it to move a client.")
+        if case.closed_on is not None:
+            raise ValidationError("This case is closed: reopen it to move a client.")
         last = s.scalars(
             select(StageEvent)
             .where(StageEvent.client_id == client_id)

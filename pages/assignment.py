@@ -22,7 +22,6 @@ expected = st.session_state[version_key]
 
 
 case = cases.get_case(db, user, a.case_id)
-can_write = user.role == "counsellor" and case.counsellor_id == user.id
 
 st.page_link(
     "pages/case.py",
@@ -31,6 +30,7 @@ st.page_link(
     query_params={"case": a.case_id},
 )
 st.title(f"{common.md(template.title)} · {common.md(a.client_name)}")
+can_write = common.may_change(user, case)
 status = a.status.replace("_", " ").capitalize()
 badges = st.columns([1, 1, 6])
 badges[0].badge(status, color={"reviewed": "green", "cancelled": "gray"}.get(a.status, "blue"))

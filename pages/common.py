@@ -138,6 +138,18 @@ def require_user(*roles: str) -> Actor:
     return user
 
 
+def may_change(user: Actor, case: Any) -> bool:
+    """Whether the user may change this case's records: its own counsellor, while the case
+    is not archived (says so when it is: an archived case is read-only until restored)."""
+    if case.status == "archived":
+        st.info(
+            "This case is archived: restore it from its case page to change anything.",
+            icon=":material/lock:",
+        )
+        return False
+    return user.role == "counsellor" and case.counsellor_id == user.id
+
+
 @contextmanager
 def plain_errors() -> Iterator[None]:
     """Show a domain error as one plain sentence instead of a stack trace."""

@@ -21,8 +21,6 @@ if note is None:
     st.stop()
 case = cases.get_case(db, user, note.case_id)
 names = {c.id: c.name for c in case.clients}
-can_write = user.role == "counsellor" and case.counsellor_id == user.id
-editing = can_write and not note.signed
 K = f"note_{note.id}"  # widget keys start with this
 # Streamlit starts a rerun before the run it replaces has stopped, so two autosaves of one
 # session can overlap; one at a time, each sends the version the other saved. What they
@@ -74,6 +72,8 @@ st.page_link(
     query_params={"case": case.id},
 )
 st.title(f"Session note · {common.md(case.label)}")
+can_write = common.may_change(user, case)
+editing = can_write and not note.signed
 st.badge("Signed" if note.signed else "Draft", color="green" if note.signed else "orange")
 st.caption(
     f"{note.note_format} · {common.md(notes.attendance_text(note, names))} · by "
@@ -261,8 +261,9 @@ if note.author_id == user.id:
             value=note.psychotherapy_note or "",
             key=f"{K}_private",
             height=120,
+            disabled=not can_write,
         )
-        if st.button("Save private note", key=f"{K}_private_save"):
+        if can_write and st.button("Save private note", key=f"{K}_private_save"):
             if common.attempt(lambda: notes.save_psychotherapy_note(db, user, note.id, text)):
                 common.flash("Private note saved.")
                 st.rerun()

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from casebook import cases, stage_history
+from casebook import cases, homework, library, measures, notes, safety, stage_history
 from casebook.cases import ClientInput
 from casebook.errors import AccessDenied, Conflict, NotFound, ValidationError
 
@@ -301,3 +301,65 @@ def test_the_practice_summary_counts_what_the_case_list_holds(db, people):
     assert {o: n for o, n in summary.outcomes.items() if n} == {"reconciled": 1, "paused": 1}
     assert set(summary.outcomes) == set(cases.OUTCOMES)
     assert cases.practice_summary(db, riley).per_counsellor == [cases.CounsellorLoad("Riley", 1, 1)]
+
+
+ARCHIVED_WRITES = {
+    "note draft": lambda db, u, w: notes.save_draft(
+        db, u, w["note"].id, w["note"].version, sections={"plan": "x"}
+    ),
+    "note signing": lambda db, u, w: notes.sign(db, u, w["note"].id, w["note"].version),
+    "new note": lambda db, u, w: notes.create_draft(
+        db,
+        u,
+        w["case"].id,
+        session_at=w["at"],
+        attendance="one",
+        attendees=[w["client"]],
+        note_format="SOAP",
+    ),
+    "worksheet answers": lambda db, u, w: homework.save_answers(
+        db, u, w["work"].id, w["work"].version, {}, {}
+    ),
+    "worksheet cancel": lambda db, u, w: homework.cancel(db, u, w["work"].id, w["work"].version),
+    "safety screen": lambda db, u, w: safety.record_screen(
+        db, u, w["client"], w["screen"], screened_on=TODAY
+    ),
+    "measure score": lambda db, u, w: measures.record_score(
+        db, u, w["client"], w["measure"], w["answers"], scored_on=TODAY
+    ),
+    "stage move": lambda db, u, w: stage_history.move_client(db, u, w["client"], 2, reason="r"),
+}
+
+
+@pytest.mark.parametrize("write", ARCHIVED_WRITES.values(), ids=ARCHIVED_WRITES.keys())
+def test_an_archived_case_is_read_only_until_restored(db, people, write):
+    from datetime import datetime
+
+    morgan = people["morgan"]
+    case = single(db, morgan)
+    client = case.clients[0].id
+    at = datetime.now().replace(microsecond=0) - timedelta(hours=2)
+    note = notes.create_draft(
+        db, morgan, case.id, session_at=at, attendance="one", attendees=[client], note_format="SOAP"
+    )
+    note = notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "Seen"})
+    trust = next(t.id for t in library.list_templates(db, morgan) if t.key == "trust_plan")
+    [work] = homework.assign(db, morgan, [client], trust, due_on=TODAY)
+    [(measure_id, csi4)] = [(i, d) for i, d in measures.current_measures(db).items()]
+    answers = {item.id: item.low for item in csi4.measure.items}
+    screen = dict.fromkeys(("fear", "threats", "physical_harm", "control"), "no")
+    context = dict(
+        case=case,
+        client=client,
+        at=at,
+        note=note,
+        work=work,
+        measure=measure_id,
+        answers=answers,
+        screen={**screen, "protective_order": "no", "safe_together": "yes"},
+    )
+    archived = cases.set_archived(db, morgan, case.id, case.version, True)
+    with pytest.raises(ValidationError, match="archived: restore it"):
+        write(db, morgan, context)
+    cases.set_archived(db, morgan, case.id, archived.version, False)
+    write(db, morgan, context)  # the same change, once restored

@@ -214,3 +214,21 @@ def test_a_draft_whose_booked_session_has_passed_still_opens(demo):  # noqa: F81
         notes.save_draft(
             demo, morgan, draft.id, stored.version, sections={}, next_session_on=passed + one_day
         )
+
+
+def test_an_archived_cases_note_and_worksheet_open_read_only(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    work = homework.for_case(demo, morgan, case.id)[0]
+    cases.set_archived(demo, morgan, case.id, case.version, True)
+    for page, query in (
+        ("note.py", {"note": draft.id}),
+        ("assignment.py", {"assignment": work.id}),
+    ):
+        at = open_as(demo, "morgan", f"pages/{page}", **query)
+        assert not at.exception
+        assert any("archived: restore it" in i.value for i in at.info)
+        changes = ("Save", "Sign", "Mark", "Cancel", "Add", "Assign")
+        assert [b.label for b in at.button if b.label.startswith(changes)] == []
+        assert all(t.disabled for t in at.text_area)
