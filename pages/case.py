@@ -543,7 +543,10 @@ if close_tab.open:
                 else "Archive this case? It leaves the working list; nothing is deleted and it "
                 "can be restored at any time."
             )
-            if common.confirmed(f"archive_{case.id}", label, question, yes="Yes, " + label.lower()):
+            # Each its own key: a "yes" asked of one never answers the other, should the case
+            # be archived or restored elsewhere while the question is open.
+            key = f"{'restore' if archived else 'archive'}_{case.id}"
+            if common.confirmed(key, label, question, yes="Yes, " + label.lower()):
                 if common.attempt(
                     lambda: cases.set_archived(db, user, case.id, expected_version, not archived)
                 ):

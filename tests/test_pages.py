@@ -378,9 +378,24 @@ def test_closing_and_archiving_a_case(demo):
     assert cases.get_case(demo, morgan, case.id).status == "closed"  # not until confirmed
     at.button(key=f"archive_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "archived"
-    at.button(key=f"archive_{case.id}").click().run()
-    at.button(key=f"archive_{case.id}_yes").click().run()
+    at.button(key=f"restore_{case.id}").click().run()
+    at.button(key=f"restore_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"
+
+
+def test_a_yes_to_archive_never_restores_a_case_archived_meanwhile(demo):
+    case = _case(demo, "morgan", "Chris Walker")
+    morgan = actor(demo, "morgan")
+    at = open_tab(
+        app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Close or archive"
+    )
+    at.button(key=f"archive_{case.id}").click().run()
+    cases.set_archived(demo, morgan, case.id, case.version, True)  # from another tab
+    at.button(key=f"archive_{case.id}_yes").click().run()  # still on screen: the user says yes
+    assert not at.exception
+    assert cases.get_case(demo, morgan, case.id).status == "archived"
+    # No question asked on the user's behalf: the one on screen was to archive, not restore.
+    assert not [w.value for w in at.warning if "Restore this case" in w.value]
 
 
 def test_another_counsellors_case_is_denied_by_url(demo):
