@@ -86,15 +86,15 @@ def for_actor(
 
 
 def _deterioration(db: Database, actor: Actor) -> pd.DataFrame:
-    """Each client's change from first to latest score, on each measure's current version."""
-    current = {d.key: d.measure for d in measures.current_measures(db).values()}
+    """Each client's change from first to latest score, on the version of their latest."""
+    every = measures.definitions(db)
     rows = [
         (
             c.client_id,
             c.client_name,
             c.case_id,
-            current[c.measure_key].name,
-            scoring.classify(c.baseline, c.latest, current[c.measure_key])
+            every[c.measure_id].measure.name,
+            scoring.classify(c.baseline, c.latest, every[c.measure_id].measure)
             if c.scores > 1
             else "unchanged",
         )

@@ -169,7 +169,8 @@ def progress_report_data(
                 tuple(
                     (s.scored_on, s.total)
                     for s in scores
-                    if s.client_id == c.id and s.measure_key == definition.key
+                    # On the version of the latest score: versions differ in items and range.
+                    if s.client_id == c.id and s.measure_id == scores[-1].measure_id
                 ),
             )
             for c in case.clients

@@ -214,12 +214,13 @@ def scores_for_case(db: Database, actor: Actor, case_id: int) -> list[ScoreView]
 
 @dataclass(frozen=True)
 class ScoreChange:
-    """A client's first and latest total on one measure (any of its versions)."""
+    """A client's first and latest total on one measure, both on the version of their latest
+    score: versions may differ in items and range, so change is measured within one."""
 
     client_id: int
     client_name: str
     case_id: int
-    measure_key: str
+    measure_id: int  # the version compared
     baseline: int
     latest: int
     scores: int
@@ -228,26 +229,30 @@ class ScoreChange:
 def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
     """First and latest total per client and measure in the actor's open cases.
 
-    A grouped count finds each client's measures; each first and latest score is then one
-    look-up in that client's scores (by the client_id index), so the cost follows the number
-    of clients, not of scores. The answers stay encrypted, unread.
+    A grouped count finds each client's measure versions; each first and latest score is
+    then one look-up in that client's scores (by the scores' client index), so the cost
+    follows the number of clients, not of scores. The answers stay encrypted, unread.
     """
     groups = (
-        select(MeasureScore.client_id, MeasureDefinitionRow.key, func.count().label("n"))
-        .join(MeasureDefinitionRow, MeasureDefinitionRow.id == MeasureScore.measure_id)
+        select(
+            MeasureScore.client_id,
+            MeasureScore.measure_id,
+            func.count().label("n"),
+            func.max(MeasureScore.scored_on).label("last_on"),
+            func.max(MeasureScore.id).label("last_id"),
+        )
         .join(Client, Client.id == MeasureScore.client_id)
         .join(Case, Case.id == Client.case_id)
         .where(open_cases(actor))
-        .group_by(MeasureScore.client_id, MeasureDefinitionRow.key)
+        .group_by(MeasureScore.client_id, MeasureScore.measure_id)
         .subquery()
     )
 
     def end(order):  # type: ignore[no-untyped-def]
-        score, definition = aliased(MeasureScore), aliased(MeasureDefinitionRow)
+        score = aliased(MeasureScore)
         return (
             select(score.total)
-            .join(definition, definition.id == score.measure_id)
-            .where(score.client_id == groups.c.client_id, definition.key == groups.c.key)
+            .where(score.client_id == groups.c.client_id, score.measure_id == groups.c.measure_id)
             .order_by(*order(score))
             .limit(1)
             .scalar_subquery()
@@ -255,18 +260,30 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
 
     first = end(lambda score: (score.scored_on, score.id))
     latest = end(lambda score: (score.scored_on.desc(), score.id.desc()))
+    keys = {row_id: d.key for row_id, d in definitions(db).items()}
     with db.read() as s:
         rows = s.execute(
             select(
                 groups.c.client_id,
                 Client.name,
                 Client.case_id,
-                groups.c.key,
+                groups.c.measure_id,
                 first,
                 latest,
                 groups.c.n,
+                groups.c.last_on,
+                groups.c.last_id,
             )
             .join(Client, Client.id == groups.c.client_id)
-            .order_by(Client.case_id, Client.position, groups.c.key)
+            .order_by(Client.case_id, Client.position, groups.c.measure_id)
         ).all()
-    return [ScoreChange(*row) for row in rows]
+    # Of a client's versions of one measure, only the one their latest score is on.
+    newest = {
+        (row.client_id, keys[row.measure_id]): row.measure_id
+        for row in sorted(rows, key=lambda r: (r.last_on, r.last_id))
+    }
+    return [
+        ScoreChange(*row[:7])
+        for row in rows
+        if newest[(row.client_id, keys[row.measure_id])] == row.measure_id
+    ]

@@ -66,10 +66,13 @@ every = measures.definitions(db)
 scores = measures.scores_for_case(db, user, case.id)
 if not scores:
     st.caption("No scores recorded yet.")
-for key in dict.fromkeys(s.measure_key for s in scores):
-    mine = [s for s in scores if s.measure_key == key]
-    definition = every[mine[-1].measure_id]
+# A measure's versions may differ in items and range: each is charted and compared apart.
+for measure_id in dict.fromkeys(s.measure_id for s in scores):
+    mine = [s for s in scores if s.measure_id == measure_id]
+    definition = every[measure_id]
     m = definition.measure
+    versions = {s.measure_id for s in scores if s.measure_key == definition.key}
+    name = m.name + (f" (version {definition.version})" if len(versions) > 1 else "")
     frame = pd.DataFrame(
         [(s.client_id, s.scored_on, s.total) for s in mine],
         columns=progress.SCORE_COLUMNS,
@@ -84,7 +87,7 @@ for key in dict.fromkeys(s.measure_key for s in scores):
     st.plotly_chart(
         charts.measure_trend(
             frame,
-            measure_name=m.name,
+            measure_name=name,
             cutoff=m.cutoff,
             higher_is_better=m.higher_is_better,
             total_range=definition.total_range,

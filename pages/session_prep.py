@@ -50,8 +50,11 @@ for column, client in zip(columns, case.clients, strict=True):
         st.caption(stage(client.stage).summary)
         mine = [s for s in scores if s.client_id == client.id]
         for key in dict.fromkeys(s.measure_key for s in mine):
-            series = [s for s in mine if s.measure_key == key]
-            m = every[series[-1].measure_id].measure
+            # Change is measured on the version of the latest score (versions may differ in
+            # items and range), from the first score on it.
+            version = [s for s in mine if s.measure_key == key][-1].measure_id
+            series = [s for s in mine if s.measure_id == version]
+            m = every[version].measure
             first, last = series[0].total, series[-1].total
             category = scoring.classify(first, last, m) if len(series) > 1 else "unchanged"
             st.metric(

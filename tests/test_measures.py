@@ -167,3 +167,27 @@ def test_caseload_changes_take_each_clients_first_and_latest_score(db, people):
     needs = attention.for_actor(db, morgan)
     worse = needs[needs["kind"] == "reliable deterioration"]
     assert list(worse["client_name"]) == ["Ana"]
+
+
+def test_change_is_measured_within_the_version_of_the_latest_score(db, people, client):
+    # Version 2 asks three more questions: its totals run higher for the same answers.
+    more = "".join(
+        f'[[item]]\nid = "{i}"\ntext = "How {i} did you feel?"\nlow = 0\nhigh = 5\n'
+        for i in ("tense", "sad", "angry")
+    )
+    v1 = measures.save_custom(db, people["admin"], CUSTOM)
+    v2 = measures.save_custom(
+        db, people["admin"], CUSTOM.replace("version = 1", "version = 2") + more
+    )
+    morgan = people["morgan"]
+    same = {"low": 1, "calm": 4}
+    earlier = TODAY - timedelta(days=30)
+    measures.record_score(db, morgan, client.id, v1, same, scored_on=earlier)  # total 2
+    measures.record_score(db, morgan, client.id, v1, same | {"low": 4}, scored_on=earlier)  # 5
+    measures.record_score(
+        db, morgan, client.id, v2, same | {"tense": 2, "sad": 2, "angry": 2}, scored_on=TODAY
+    )  # total 8: the same feelings, not reliably worse than 2 on another version
+    [change] = [c for c in measures.caseload_changes(db, morgan) if c.measure_id in (v1, v2)]
+    assert (change.measure_id, change.baseline, change.latest, change.scores) == (v2, 8, 8, 1)
+    needs = attention.for_actor(db, morgan)
+    assert "reliable deterioration" not in set(needs["kind"])

@@ -124,3 +124,29 @@ def test_attention_list_for_the_demo(demo):  # noqa: F811
     assert riley.iloc[0]["client_name"] == "Jess Mensah"
     at = open_as(demo, "riley", "pages/dashboard.py")
     assert f"Needs attention ({len(riley)})" in shown(at)
+
+
+def test_each_version_of_a_measure_is_charted_and_compared_apart(demo):  # noqa: F811
+    from datetime import date, timedelta
+
+    from tests.test_measures import CUSTOM
+
+    case = _case(demo, "morgan", "Mei Lin")
+    admin, morgan = actor(demo, "admin"), actor(demo, "morgan")
+    v1 = measures.save_custom(demo, admin, CUSTOM)
+    extra = '[[item]]\nid = "tense"\ntext = "How tense?"\nlow = 0\nhigh = 5\n'
+    v2 = measures.save_custom(demo, admin, CUSTOM.replace("version = 1", "version = 2") + extra)
+    mei = case.clients[0].id
+    earlier = date.today() - timedelta(days=20)
+    measures.record_score(demo, morgan, mei, v1, {"low": 1, "calm": 4}, scored_on=earlier)
+    for score in ({"tense": 5}, {"tense": 4}):
+        measures.record_score(
+            demo, morgan, mei, v2, {"low": 1, "calm": 4} | score, scored_on=date.today()
+        )
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert sum("Weekly mood (version 1)" in t for t in titles) == 1
+    assert sum("Weekly mood (version 2)" in t for t in titles) == 1
+    summaries = [d.value for d in at.dataframe if "Category" in d.value.columns]
+    # Version 2: from 7 to 6, its own first score, not version 1's 2.
+    assert [(s["First"].tolist(), s["Latest"].tolist()) for s in summaries][-1] == ([7], [6])
