@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casebook import audit, practice, validation
 from casebook.access import Actor, require_role
 from casebook.db import Database
 from casebook.errors import Conflict, LoginFailed, NotFound, ValidationError
-from casebook.models import ROLES, User, utcnow
+from casebook.models import ROLES, Case, User, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -201,6 +201,38 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> Accoun
             "account_change",
             detail=f"{user.username}: {'re' if active else 'de'}activated",
         )
+        return _account(user)
+
+
+def update_account(
+    db: Database, actor: Actor, user_id: int, *, display_name: str, role: str
+) -> Account:
+    """An admin corrects an account's full name or changes its role.
+
+    Refused: an admin's own role (one slip could leave no admin), and taking the counsellor
+    role from anyone who has cases (their cases would have no counsellor able to change them).
+    """
+    require_role(actor, "admin")
+    display_name = validation.text(display_name, "Full name", max_len=200, required=True)
+    if role not in ROLES:
+        raise ValidationError(f"Role must be one of: {', '.join(ROLES)}.")
+    with db.write() as s:
+        user = _user(s, user_id)
+        if user.id == actor.id and role != user.role:
+            raise ValidationError("You cannot change your own role.")
+        if user.role == "counsellor" and role != "counsellor":
+            owned = s.scalar(select(func.count()).where(Case.counsellor_id == user.id))
+            if owned:
+                raise ValidationError(
+                    f"{user.display_name} has {owned} case{'s' if owned != 1 else ''}: a "
+                    "counsellor with cases keeps the counsellor role."
+                )
+        changed = ["name changed"] if display_name != user.display_name else []
+        changed += [f"role {user.role} -> {role}"] if role != user.role else []
+        if not changed:
+            raise ValidationError("Nothing to change: the name and role are as they were.")
+        user.display_name, user.role = display_name, role
+        audit.record(s, actor, "account_change", detail=f"{user.username}: {', '.join(changed)}")
         return _account(user)
 
 

@@ -61,6 +61,25 @@ with manage_col:
         format_func=lambda i: f"{by_id[i].username} ({by_id[i].role})",
     )
     account = by_id[chosen]
+    with st.form(f"edit_account_{account.id}"):
+        name = st.text_input("Full name", value=account.display_name, key=f"acct_name_{account.id}")
+        new_role = st.selectbox(
+            "Role",
+            ROLES,
+            index=ROLES.index(account.role),
+            key=f"acct_role_{account.id}",
+            format_func=str.capitalize,
+        )
+        if st.form_submit_button("Save name and role"):
+            if common.attempt(
+                lambda: accounts.update_account(
+                    db, user, account.id, display_name=name, role=new_role
+                )
+            ):
+                for key in (f"acct_name_{account.id}", f"acct_role_{account.id}"):
+                    st.session_state.pop(key, None)
+                common.flash(f"'{common.md(account.username)}' updated.")
+                st.rerun()
     if account.active:
         if st.button("Deactivate", key="acct_deactivate", disabled=account.id == user.id):
             if common.attempt(lambda: accounts.set_active(db, user, account.id, False)):

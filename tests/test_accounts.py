@@ -65,6 +65,44 @@ def test_only_an_admin_manages_accounts(db, people, who):
         accounts.reset_password(db, actor, people["riley"].id, "a brand new passphrase")
     with pytest.raises(AccessDenied):
         accounts.set_active(db, actor, people["riley"].id, False)
+    with pytest.raises(AccessDenied):
+        accounts.update_account(
+            db, actor, people["riley"].id, display_name="Riley", role="supervisor"
+        )
+
+
+def test_admin_corrects_a_name_and_changes_a_role_within_the_rules(db, people):
+    from casebook import audit, cases
+    from casebook.cases import ClientInput
+
+    admin, riley, morgan = people["admin"], people["riley"], people["morgan"]
+    fixed = accounts.update_account(
+        db, admin, riley.id, display_name=" Riley Adeyemi ", role="counsellor"
+    )
+    assert (fixed.display_name, fixed.role) == ("Riley Adeyemi", "counsellor")
+    promoted = accounts.update_account(
+        db, admin, riley.id, display_name="Riley Adeyemi", role="supervisor"
+    )
+    assert promoted.role == "supervisor"
+    assert [e.detail for e in audit.entries(db, admin, action="account_change")][:2] == [
+        "riley: role counsellor -> supervisor",
+        "riley: name changed",
+    ]
+    cases.create_case(db, morgan, [ClientInput("Ana")])
+    refused = {
+        "has 1 case: a counsellor with cases keeps": (morgan.id, "Morgan", "supervisor"),
+        "cannot change your own role": (admin.id, "Admin", "counsellor"),
+        "Nothing to change": (riley.id, "Riley Adeyemi", "supervisor"),
+        "Full name is required": (riley.id, "  ", "supervisor"),
+        "Role must be one of": (riley.id, "Riley", "owner"),
+    }
+    for message, (user_id, name, role) in refused.items():
+        with pytest.raises(ValidationError, match=message):
+            accounts.update_account(db, admin, user_id, display_name=name, role=role)
+    assert {(a.username, a.role) for a in accounts.list_accounts(db, admin)} >= {
+        ("morgan", "counsellor"),
+        ("admin", "admin"),
+    }
 
 
 def test_admin_creates_an_account_that_can_log_in(db, people):

@@ -433,6 +433,21 @@ def test_admin_adds_an_account(demo):
     assert accounts.authenticate(demo, "sky", "a long passphrase").display_name == "Sky Patel"
 
 
+def test_admin_renames_an_account_and_its_open_session_shows_the_new_name(demo):
+    riley = app_as(demo, "riley")
+    riley.run()
+    at = app_as(demo, "admin", "pages/accounts.py")
+    riley_id = actor(demo, "riley").id
+    at.selectbox(key="acct_chosen").set_value(riley_id).run()
+    assert at.text_input(key=f"acct_name_{riley_id}").value == "Riley Chen"
+    at.text_input(key=f"acct_name_{riley_id}").input("Riley Chen-Adeyemi")
+    at.button(key=f"FormSubmitter:edit_account_{riley_id}-Save name and role").click().run()
+    assert any("updated" in s.value for s in at.success)
+    riley.run()
+    assert riley.session_state[USER_KEY].display_name == "Riley Chen-Adeyemi"
+    assert "Signed in as **Riley Chen\\-Adeyemi**" in " ".join(c.value for c in riley.caption)
+
+
 def test_admin_short_password_is_refused(demo):
     at = app_as(demo, "admin")
     at.text_input(key="acct_username").input("sky")
