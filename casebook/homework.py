@@ -159,6 +159,21 @@ def assign(
                     f"{problem} '{template.title}' asks for contact with the partner. Record an "
                     f"override with a reason to assign it anyway."
                 )
+        # The same worksheet, still open and due the same day: a second click, not new work.
+        twins = s.scalars(
+            select(Assignment.client_id).where(
+                Assignment.client_id.in_([c.id for c in clients]),
+                Assignment.template_id == template.id,
+                Assignment.due_on == due_on,
+                Assignment.status.in_(OPEN),
+            )
+        ).all()
+        if twins:
+            who = " and ".join(c.name for c in clients if c.id in twins)
+            raise ValidationError(
+                f"{who} already {'has' if len(set(twins)) == 1 else 'have'} "
+                f"'{template.title}' due on {due_on:%d %b %Y}: it is on the case's Worksheets tab."
+            )
         views = []
         for client in clients:
             a = Assignment(

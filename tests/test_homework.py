@@ -224,6 +224,21 @@ def test_private_answers_never_reach_the_partner():
     assert visible_to_partner(answers) == {"a": "shared text"}
 
 
+def test_a_second_click_does_not_assign_the_same_worksheet_twice(db, people, couple):
+    morgan = people["morgan"]
+    ana, ben = (c.id for c in couple.clients)
+    trust = template_id(db, morgan, "trust_plan")
+    week = TODAY + timedelta(days=7)
+    [first] = homework.assign(db, morgan, [ana], trust, due_on=week)
+    with pytest.raises(ValidationError, match="Ana already has 'Trust plan' due on"):
+        homework.assign(db, morgan, [ana, ben], trust, due_on=week)
+    assert [a.client_name for a in homework.for_case(db, morgan, couple.id)] == ["Ana"]
+    homework.assign(db, morgan, [ana], trust, due_on=week + timedelta(days=7))  # next week's
+    homework.cancel(db, morgan, first.id, first.version)
+    homework.assign(db, morgan, [ana, ben], trust, due_on=week)  # the cancelled one is gone
+    assert len(homework.for_case(db, morgan, couple.id)) == 4
+
+
 def test_other_counsellors_and_supervisors_cannot_assign_or_answer(db, people, couple):
     morgan = people["morgan"]
     tid = template_id(db, morgan, "trust_plan")

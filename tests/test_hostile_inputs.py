@@ -323,7 +323,7 @@ def test_worksheet_answers_and_instructions(db, people, value):
     morgan = people["morgan"]
     case = cases.create_case(db, morgan, [ClientInput("Ana")])
     trust = next(t.id for t in library.list_templates(db, morgan) if t.key == "trust_plan")
-    from datetime import date
+    from datetime import date, timedelta
 
     try:
         [a] = homework.assign(
@@ -334,7 +334,8 @@ def test_worksheet_answers_and_instructions(db, people, value):
         assert homework.for_case(db, morgan, case.id) == []
     else:
         assert homework.get(db, morgan, a.id).instructions == value.strip()
-    [a] = homework.assign(db, morgan, [case.clients[0].id], trust, due_on=date.today())
+    tomorrow = date.today() + timedelta(days=1)  # not the same day's: that would be a twin
+    [a] = homework.assign(db, morgan, [case.clients[0].id], trust, due_on=tomorrow)
 
     def answer():
         return homework.get(db, morgan, a.id).answers.get("hiding", (None,))[0]

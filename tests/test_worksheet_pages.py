@@ -168,8 +168,8 @@ def test_homework_page_shows_a_long_list_25_at_a_time(demo):  # noqa: F811
     morgan = actor(demo, "morgan")
     case = case_named(demo, "morgan", "Jordan")
     trust = next(t.id for t in library.list_templates(demo, morgan) if t.key == "trust_plan")
-    late = date.fromordinal(date.today().toordinal() - 3)
-    for _ in range(15):  # both partners: 30 more overdue worksheets
+    for n in range(15):  # both partners: 30 more overdue worksheets
+        late = date.fromordinal(date.today().toordinal() - 3 - n)
         homework.assign(demo, morgan, [c.id for c in case.clients], trust, due_on=late)
     overdue = len(homework.caseload_homework(demo, morgan).overdue)
     assert overdue > 30
