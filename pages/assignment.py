@@ -48,6 +48,7 @@ common.stale_banner(
     what="worksheet",
     key="assignment_reload",
     forget=lambda k: k == version_key or k.startswith(f"ws_{a.id}_"),
+    typed=[f"review_comment_{a.id}", *(k for k in st.session_state if k.startswith(f"ws_{a.id}_"))],
 )
 if detail.safety_override:
     st.warning(

@@ -81,6 +81,11 @@ common.stale_banner(
     forget=lambda k: (
         k.endswith(f"_{case.id}") or k == version_key or k.startswith(f"edit_{case.id}_")
     ),
+    typed=[
+        *(f"{form}_{case.id}" for form in ("close_note", "assign_instr", "assign_override")),
+        f"edit_concern_{case.id}",
+        *(f"move_reason_{c.id}" for c in case.clients),
+    ],
 )
 if user.role == "supervisor":
     st.info("Supervisor view: read-only.", icon=":material/visibility:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -209,10 +209,20 @@ def query_id(name: str, *, title: str, hint: str) -> int:
 
 
 def stale_banner(
-    expected: int, actual: int, *, what: str, key: str, forget: Callable[[str], bool]
+    expected: int,
+    actual: int,
+    *,
+    what: str,
+    key: str,
+    forget: Callable[[str], bool],
+    typed: Iterable[str] = (),
 ) -> None:
     """Say that the record changed elsewhere; offer to reload, forgetting the typed values
-    whose session keys `forget` picks (the version read first among them)."""
+    whose session keys `forget` picks (the version read first among them).
+
+    The text typed into the widgets keyed `typed` is shown to copy: the change elsewhere
+    (a case archived, a worksheet reviewed) may have taken away the form that held it.
+    """
     if expected == actual:
         return
     st.warning(
@@ -220,10 +230,21 @@ def stale_banner(
         "Copy anything you typed, then reload to see the latest version.",
         icon=":material/sync_problem:",
     )
+    show_unsaved(st.session_state.get(k) for k in typed)
     if st.button("Reload the latest version", key=key):
         for name in [k for k in st.session_state if forget(str(k))]:
             del st.session_state[name]
         st.rerun()
+
+
+def show_unsaved(values: Iterable[object]) -> None:
+    """Text the user typed that was not saved, each piece with a copy button (blanks and
+    anything but text are left out)."""
+    unsaved = [v for v in values if isinstance(v, str) and v.strip()]
+    if unsaved:
+        with st.expander(f"What you typed and has not been saved ({len(unsaved)})"):
+            for text in unsaved:
+                st.code(text, language=None, wrap_lines=True)
 
 
 def confirmed(key: str, label: str, question: str, *, yes: str, **button: Any) -> bool:

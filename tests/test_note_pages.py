@@ -71,6 +71,17 @@ def test_a_save_from_a_stale_tab_is_refused_and_the_text_stays(demo):  # noqa: F
     assert notes.get_note(demo, morgan, draft.id).sections["plan"] == "other tab"
 
 
+def test_text_typed_as_the_note_is_signed_elsewhere_is_shown_to_copy(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    notes.sign(demo, morgan, draft.id, draft.version)  # in another tab
+    at.text_area(key=f"note_{draft.id}_plan").input("my careful plan").run()
+    assert at.error and notes.get_note(demo, morgan, draft.id).signed
+    assert [c.value for c in at.code] == ["my careful plan"]
+
+
 def test_mark_homework_reviewed_from_the_note(demo):  # noqa: F811
     morgan = actor(demo, "morgan")
     case = _case(demo, "morgan", "Sam O")

@@ -383,6 +383,20 @@ def test_closing_and_archiving_a_case(demo):
     assert cases.get_case(demo, morgan, case.id).status == "closed"
 
 
+def test_text_typed_into_a_form_taken_away_by_a_change_elsewhere_is_shown_to_copy(demo):
+    case = _case(demo, "morgan", "Chris Walker")
+    morgan = actor(demo, "morgan")
+    at = open_tab(
+        app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Close or archive"
+    )
+    at.text_area(key=f"close_note_{case.id}").input("Three careful paragraphs")
+    cases.set_archived(demo, morgan, case.id, case.version, True)  # from another tab
+    at.button(key=f"FormSubmitter:close_{case.id}-Close case").click().run()
+    assert cases.get_case(demo, morgan, case.id).closed_on is None
+    assert any("changed in another tab" in w.value for w in at.warning)
+    assert [c.value for c in at.code] == ["Three careful paragraphs"]
+
+
 def test_a_yes_to_archive_never_restores_a_case_archived_meanwhile(demo):
     case = _case(demo, "morgan", "Chris Walker")
     morgan = actor(demo, "morgan")
