@@ -59,14 +59,15 @@ st.caption(
     f"{common.md(case.counsellor_name)}"
     + (f" · closed {case.closed_on:%d %b %Y} as **{case.outcome}**" if case.closed_on else "")
 )
-links = st.columns([1, 1, 4])
-links[0].page_link(
+# Side by side at their own width (in fixed columns "Before the session" was cut short).
+links = st.container(horizontal=True)
+links.page_link(
     "pages/session_prep.py",
     label="Before the session",
     icon=":material/event_note:",
     query_params={"case": case.id},
 )
-links[1].page_link(
+links.page_link(
     "pages/progress.py",
     label="Progress charts",
     icon=":material/monitoring:",
