@@ -127,8 +127,8 @@ def assign(
     """Give a worksheet to one client, or to both partners (one assignment each).
 
     A contact-oriented worksheet cannot go to a client when they or their partner is flagged
-    by a safety screen or not yet screened, unless `override_reason` is given (the audit
-    trail keeps it).
+    by a safety screen or not yet screened, unless `override_reason` is given: the reason is
+    kept (encrypted) with each assignment, and the audit trail records that it was given.
     Raises SafetyGate, ValidationError, NotFound or AccessDenied.
     """
     if not client_ids or len(set(client_ids)) != len(client_ids):
