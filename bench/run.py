@@ -166,10 +166,6 @@ def _build(
     return made | {"reused": False}
 
 
-def _actor(db: Database, username: str, password: str) -> Actor:
-    return accounts.authenticate(db, username, password)
-
-
 def _busiest_couple_case(db: Database, counsellor: Actor) -> int:
     couples = select(Client.case_id).group_by(Client.case_id).having(func.count() == 2)
     with db.read() as s:
@@ -186,8 +182,8 @@ def _busiest_couple_case(db: Database, counsellor: Actor) -> int:
 
 def open_practice(name: str, home: Path, counsellor: str, password: str) -> Practice:
     db = Database.open(_settings(home))
-    c = _actor(db, counsellor, password)
-    casey = _actor(db, "casey", password)
+    c = accounts.authenticate(db, counsellor, password)
+    casey = accounts.authenticate(db, "casey", password)
     return Practice(name, home, db, c, casey, password, _busiest_couple_case(db, c))
 
 

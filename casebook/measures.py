@@ -237,14 +237,16 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
         select(
             MeasureScore.client_id,
             MeasureScore.measure_id,
+            MeasureDefinitionRow.key,
             func.count().label("n"),
             func.max(MeasureScore.scored_on).label("last_on"),
             func.max(MeasureScore.id).label("last_id"),
         )
+        .join(MeasureDefinitionRow, MeasureDefinitionRow.id == MeasureScore.measure_id)
         .join(Client, Client.id == MeasureScore.client_id)
         .join(Case, Case.id == Client.case_id)
         .where(open_cases(actor))
-        .group_by(MeasureScore.client_id, MeasureScore.measure_id)
+        .group_by(MeasureScore.client_id, MeasureScore.measure_id, MeasureDefinitionRow.key)
         .subquery()
     )
 
@@ -260,7 +262,6 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
 
     first = end(lambda score: (score.scored_on, score.id))
     latest = end(lambda score: (score.scored_on.desc(), score.id.desc()))
-    keys = {row_id: d.key for row_id, d in definitions(db).items()}
     with db.read() as s:
         rows = s.execute(
             select(
@@ -271,6 +272,7 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
                 first,
                 latest,
                 groups.c.n,
+                groups.c.key,
                 groups.c.last_on,
                 groups.c.last_id,
             )
@@ -279,11 +281,9 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
         ).all()
     # Of a client's versions of one measure, only the one their latest score is on.
     newest = {
-        (row.client_id, keys[row.measure_id]): row.measure_id
+        (row.client_id, row.key): row.measure_id
         for row in sorted(rows, key=lambda r: (r.last_on, r.last_id))
     }
     return [
-        ScoreChange(*row[:7])
-        for row in rows
-        if newest[(row.client_id, keys[row.measure_id])] == row.measure_id
+        ScoreChange(*row[:7]) for row in rows if newest[(row.client_id, row.key)] == row.measure_id
     ]

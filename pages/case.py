@@ -46,7 +46,7 @@ st.session_state.setdefault(version_key, case.version)
 expected_version = st.session_state[version_key]
 
 
-can_write = user.role == "counsellor" and case.counsellor_id == user.id
+can_write = common.owns_case(user, case)
 today = date.today()
 editable = can_write and case.status == "open"
 

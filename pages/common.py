@@ -138,6 +138,11 @@ def require_user(*roles: str) -> Actor:
     return user
 
 
+def owns_case(user: Actor, case: Any) -> bool:
+    """Whether the user is the case's own counsellor, the one who may change it."""
+    return user.role == "counsellor" and case.counsellor_id == user.id
+
+
 def may_change(user: Actor, case: Any) -> bool:
     """Whether the user may change this case's records: its own counsellor, while the case
     is not archived (says so when it is: an archived case is read-only until restored)."""
@@ -147,7 +152,7 @@ def may_change(user: Actor, case: Any) -> bool:
             icon=":material/lock:",
         )
         return False
-    return user.role == "counsellor" and case.counsellor_id == user.id
+    return owns_case(user, case)
 
 
 @contextmanager

@@ -18,7 +18,7 @@ if case is None:
     st.stop()
 names = {c.id: c.name for c in case.clients}
 today = date.today()
-can_write = user.role == "counsellor" and case.counsellor_id == user.id
+can_write = common.owns_case(user, case)
 
 st.page_link(
     "pages/case.py",
