@@ -23,6 +23,7 @@ from worksheets.answers import check_value
 from worksheets.templates import KEY, Field, Template
 
 KEYWORDS = re.compile(r"Casebook worksheet ([a-z][a-z0-9_]*) v(\d+) assignment (\d+)")
+WHOLE = re.compile(r"[0-9]+")  # digits as typed on a keyboard, not "٣" or "²"
 RADIO = 1 << 15  # /Ff bit: the buttons form one radio group
 OFF = ("", "Off")
 
@@ -58,7 +59,8 @@ def _open(pdf: bytes) -> PdfReader:
     if not isinstance(pdf, bytes | bytearray) or b"%PDF-" not in bytes(pdf[:1024]):
         raise NotAWorksheet("This file is not a PDF.")
     reader = PdfReader(io.BytesIO(pdf))
-    if reader.is_encrypted:
+    # A PDF locked only against editing opens with the empty password, as in any reader.
+    if reader.is_encrypted and not reader.decrypt(""):
         raise NotAWorksheet("This PDF is locked with a password; save an unlocked copy.")
     _ = len(reader.pages)
     return reader
@@ -99,7 +101,9 @@ def _value(field: Mapping[str, Any]) -> Any:
     state = (value or "").removeprefix("/")
     if int(field.get("/Ff", 0)) & RADIO:
         return None if state in OFF else state
-    return state not in OFF
+    # A check box is ticked in its own "on" state; any other name (/No, /off) is not ticked.
+    on = {str(s).removeprefix("/") for s in field.get("/_States_", ())} - set(OFF)
+    return state not in OFF and (not on or state in on)
 
 
 def _read(pdf: bytes) -> FilledWorksheet:
@@ -110,6 +114,11 @@ def _read(pdf: bytes) -> FilledWorksheet:
         for name, field in (reader.get_fields() or {}).items()
         if name.startswith(field_name()) and "/FT" in field
     }
+    if not values:
+        raise NotAWorksheet(
+            "This PDF has no form fields left to read: it was printed to PDF or flattened. "
+            "Type the answers in on the worksheet's page instead."
+        )
     return FilledWorksheet(key=key, version=version, assignment_id=assignment, values=values)
 
 
@@ -149,8 +158,11 @@ def _date(field: Field, text: str) -> str:
     raise ValueError(f"'{field.prompt}': '{text}' is not a date; write it as DD/MM/YYYY.")
 
 
-def _single(field: Field, raw: Any) -> Any:
-    """One field's (or cell's) raw value in its stored form; None when left empty."""
+def _single(field: Field, raw: Any, *, cell: bool = False) -> Any:
+    """One field's (or, with `cell`, a table cell's) raw value in its stored form; None when
+    left empty. A choice question is a radio group, whose value is the option's position
+    (even where an option is itself a number); a choice cell is a drop-down list, whose value
+    is the option's text."""
     text = _text(raw).removeprefix("/") if field.kind in ("scale", "yes_no", "choice") else ""
     if field.kind in ("short_text", "long_text"):
         return _text(raw) or None
@@ -159,10 +171,9 @@ def _single(field: Field, raw: Any) -> Any:
     if field.kind == "scale":
         if not text or text == "Off":
             return None
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"'{field.prompt}' needs a whole number, not '{text}'.") from None
+        if not WHOLE.fullmatch(text):
+            raise ValueError(f"'{field.prompt}' needs a whole number, not '{text}'.")
+        return int(text)
     if field.kind == "yes_no":
         if isinstance(raw, bool):
             return raw
@@ -174,10 +185,11 @@ def _single(field: Field, raw: Any) -> Any:
     if field.kind == "choice":
         if not text or text == "Off":
             return None
-        if text in field.options:
+        if not cell and WHOLE.fullmatch(text):
+            if int(text) < len(field.options):
+                return field.options[int(text)]
+        elif text in field.options:
             return text
-        if text.isdigit() and int(text) < len(field.options):
-            return field.options[int(text)]  # radio buttons carry the option's position
         raise ValueError(f"'{field.prompt}': '{text}' is not one of the options.")
     return None
 
@@ -196,7 +208,7 @@ def _rows(field: Field, raw: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         cells = {
             c.id: _checklist(c, raw, field.id, row, c.id)
             if c.kind == "checklist"
-            else _single(c, raw.get(field_name(field.id, row, c.id)))
+            else _single(c, raw.get(field_name(field.id, row, c.id)), cell=True)
             for c in field.columns
         }
         if any(v is not None for v in cells.values()):

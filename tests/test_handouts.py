@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from handouts.document import HANDOUT_CONFIDENTIAL, Letterhead, render_all, render_part
 from handouts.guide import stage_guide
@@ -482,6 +483,73 @@ def test_rows_cells_read_back_by_column_kind():
     }
 
 
+NUMBERED = """
+key = "closeness"
+version = 1
+stage = 6
+title = "Closeness"
+intro = "A short check."
+
+[[field]]
+id = "close"
+kind = "choice"
+prompt = "How close do you feel, from 1 to 5?"
+options = ["1", "2", "3", "4", "5"]
+
+[[field]]
+id = "week"
+kind = "rows"
+prompt = "Each day"
+
+  [[field.columns]]
+  id = "close"
+  kind = "choice"
+  prompt = "How close?"
+  options = ["1", "2", "3", "4", "5"]
+"""
+
+
+def test_a_choice_of_numbers_reads_back_the_option_ticked_not_the_one_before():
+    # Its rings carry their positions (/0 is "1"); a table's drop-down carries the text.
+    template = parse_template_text(NUMBERED, "closeness.toml")
+    pdf = fill(blank(template), {"cb.close": "/1", "cb.week.0.close": "4"})
+    assert read_filled(pdf).answers(template) == {"close": "2", "week": [{"close": "4"}]}
+
+
+def test_a_check_box_in_a_state_other_than_its_own_on_state_is_not_ticked():
+    # As some readers write an unticked box: a name of their own, not /Off.
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank())))
+    for page in writer.pages:
+        for annot in page["/Annots"]:
+            box = annot.get_object()
+            if box.get("/Parent", {}).get("/T") == "transparency":
+                box[NameObject("/V")] = NameObject("/Yes" if box["/T"] == "1" else "/No")
+    out = io.BytesIO()
+    writer.write(out)
+    assert read_filled(out.getvalue()).answers(TRUST) == {
+        "transparency": ["Share how I really feel, even when it is hard"]
+    }
+
+
+def test_a_worksheet_locked_only_against_editing_is_read_back():
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(fill(blank(), {"cb.actions": "Walk"}))))
+    writer.encrypt(user_password="", owner_password="only the practice edits this")
+    out = io.BytesIO()
+    writer.write(out)
+    assert read_filled(out.getvalue()).answers(TRUST) == {"actions": "Walk"}
+
+
+def test_a_flattened_worksheet_is_refused_not_read_as_empty():
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(fill(blank(), {"cb.actions": "Walk"}))))
+    writer.flatten = True
+    writer.remove_annotations(None)
+    del writer.root_object["/AcroForm"]
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(NotAWorksheet, match="flattened"):
+        read_filled(out.getvalue())
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -524,6 +592,9 @@ def test_raw_field_values_become_stored_answers(raw, expected):
         ({"cb.reliability": "11"}, "How dependable"),
         ({"cb.reliability": "seven"}, "How dependable"),
         ({"cb.feeling": "Ecstatic"}, "How do you feel"),
+        ({"cb.feeling": "\u00b2"}, "How do you feel"),  # a digit to isdigit(), not to int()
+        ({"cb.feeling": "-1"}, "How do you feel"),
+        ({"cb.reliability": "\u0663"}, "How dependable"),  # an Arabic-Indic 3
         ({"cb.promises.0.kept": "Maybe"}, "Did you keep it?"),
     ],
 )
