@@ -296,8 +296,10 @@ def cmd_import_pdf(args: argparse.Namespace, settings: Settings) -> int:
     if not preview.changes:
         print("Nothing would change.")
         return 0
-    for question, now, new in preview.changes:
-        print(f"  {question}\n    now: {now!r}\n    new: {new!r}")
+    for question, *answers in preview.in_words():
+        print(f"  {question}")
+        for label, text in zip(("now", "new"), answers, strict=True):
+            print(f"    {label}: " + "\n         ".join(text.splitlines()))
     if not args.yes:
         if not sys.stdin.isatty():
             raise CommandError("Add --yes to save these answers.")

@@ -23,9 +23,9 @@ from handouts.note import session_note_pdf
 from handouts.progress import ClientProgress, HomeworkRow, ProgressReport, progress_report
 from handouts.readback import NotAWorksheet, read_filled
 from handouts.session_sheet import after_session_part
-from handouts.worksheet import completed_worksheet, worksheet_part
+from handouts.worksheet import answer_text, completed_worksheet, worksheet_part
 from worksheets.stages import stage, stages
-from worksheets.templates import Template
+from worksheets.templates import Field, Template
 
 OPEN = ("assigned", "in_progress")
 BATCH_TITLE = "Casebook handouts"
@@ -280,7 +280,14 @@ class ImportPreview:
     assignment: homework.AssignmentView
     template: Template
     answers: dict[str, Any]
-    changes: list[tuple[str, Any, Any]]  # (question, now, from the PDF)
+    changes: list[tuple[Field, Any, Any]]  # (question, now, from the PDF)
+
+    def in_words(self) -> list[tuple[str, str, str]]:
+        """The changes as the counsellor reads them: (question, answer now, answer from the
+        PDF), a 0 or a No shown as such, not as nothing."""
+        return [
+            (f.prompt, answer_text(f, now), answer_text(f, new)) for f, now, new in self.changes
+        ]
 
 
 def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
@@ -306,7 +313,7 @@ def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
             f"That worksheet is {detail.assignment.status}: its answers cannot change now."
         )
     changes = [
-        (f.prompt, detail.answers.get(f.id, (None, False))[0], answers[f.id])
+        (f, detail.answers.get(f.id, (None, False))[0], answers[f.id])
         for f in detail.template.fields
         if f.id in answers and answers[f.id] != detail.answers.get(f.id, (None, False))[0]
     ]

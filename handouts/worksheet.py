@@ -606,6 +606,17 @@ def answer_text(field: Field, value: Any) -> str:
     if field.kind == "checklist":
         ticked = list(value) if isinstance(value, list | tuple) else [value]
         return "\n".join(f"\u2611 {o}" for o in ticked)
+    if field.kind == "rows":  # a line a row: "Column: answer · Column: answer"
+        rows = [r for r in value if isinstance(r, dict)] if isinstance(value, list | tuple) else []
+        return (
+            "\n".join(
+                " \u00b7 ".join(
+                    f"{c.prompt}: {answer_text(c, row.get(c.id))}" for c in field.columns
+                )
+                for row in rows
+            )
+            or NONE_RECORDED
+        )
     return str(value)
 
 

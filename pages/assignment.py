@@ -167,7 +167,7 @@ if editable:
             st.markdown(f"**{len(preview.changes)} answer(s) would change:**")
             st.dataframe(
                 pd.DataFrame(
-                    [(q, str(now or ""), str(new)) for q, now, new in preview.changes],
+                    preview.in_words(),
                     columns=["Question", "Now", "From the PDF"],
                 ),
                 hide_index=True,

@@ -70,7 +70,7 @@ def test_fill_the_pdf_then_import_saves_the_answers(db, people, couple):
         {"cb.actions": "Cook on Sundays", "cb.hiding": "Nothing now"},
     )
     preview = documents.preview_import(db, morgan, pdf)
-    changes = {q.split("?")[0]: new for q, _, new in preview.changes}
+    changes = {f.prompt.split("?")[0]: new for f, _, new in preview.changes}
     assert changes == {
         "Is there anything you are tempted to keep secret": "Nothing now",
         "What will you do this week that shows your commitment, without having to say it": (
@@ -81,6 +81,32 @@ def test_fill_the_pdf_then_import_saves_the_answers(db, people, couple):
     answers = homework.get(db, morgan, a.id).answers
     assert answers["actions"] == ("Cook on Sundays", False)
     assert answers["hiding"] == ("Nothing now", False)  # the private choice is kept
+
+
+def test_the_import_preview_shows_a_saved_0_or_no_as_such_and_rows_in_words(db, people, couple):
+    morgan = people["morgan"]
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    saved = {
+        "reliability": 0,
+        "promises": [{"promise": "Call mum", "by_when": None, "kept": False}],
+    }
+    homework.save_answers(db, morgan, a.id, a.version, saved, dict.fromkeys(saved, True))
+    pdf = fill(
+        documents.worksheet(db, morgan, a.id).pdf,
+        {"cb.reliability": "/7", "cb.promises.0.promise": "Call mum", "cb.promises.0.kept": "/Yes"},
+    )
+    words = {
+        q.split("?")[0]: (now, new)
+        for q, now, new in documents.preview_import(db, morgan, pdf).in_words()
+    }
+    assert words == {
+        "How dependable do you think you have been this week, from 0 (not at all) to 10 "
+        "(completely)": ("0 out of 10", "7 out of 10"),
+        "Which promises are you making, and did you keep them": (
+            "What did you promise?: Call mum \u00b7 By when?: \u2014 \u00b7 Did you keep it?: No",
+            "What did you promise?: Call mum \u00b7 By when?: \u2014 \u00b7 Did you keep it?: Yes",
+        ),
+    }
 
 
 def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
