@@ -66,9 +66,25 @@ class _Handout:
     kind: str
 
 
-def _printed(db: Database, actor: Actor, handout: _Handout) -> Document:
-    doc = Document(handout.file_name, render_part(handout.part))
-    return _logged(db, actor, doc, handout.case_id, handout.client_id, handout.kind)
+def _printed(
+    db: Database,
+    actor: Actor,
+    handouts: list[_Handout],
+    file_name: str,
+    *,
+    title: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> Document:
+    """The handouts as one PDF, each on pages of its own (one alone keeps its own title and
+    metadata); each printing audited."""
+    parts = [h.part for h in handouts]
+    if len(parts) == 1 and not title:
+        pdf = render_part(parts[0])
+    else:
+        pdf = render_all(parts, title=title or parts[0].title, progress=progress)
+    for h in handouts:
+        audit.log(db, actor, "handout", case_id=h.case_id, client_id=h.client_id, detail=h.kind)
+    return Document(file_name, pdf)
 
 
 def _worksheet(db: Database, actor: Actor, assignment_id: int) -> _Handout:
@@ -89,7 +105,8 @@ def _worksheet(db: Database, actor: Actor, assignment_id: int) -> _Handout:
 
 def worksheet(db: Database, actor: Actor, assignment_id: int) -> Document:
     """The fillable handout of an assignment, to fill in by hand or in a PDF reader."""
-    return _printed(db, actor, _worksheet(db, actor, assignment_id))
+    handout = _worksheet(db, actor, assignment_id)
+    return _printed(db, actor, [handout], handout.file_name)
 
 
 def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: int) -> Document:
@@ -200,31 +217,39 @@ def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Doc
 
 def _after_session(
     db: Database, actor: Actor, note_id: int
-) -> tuple[_Handout, list[homework.AssignmentView]]:
-    """The sheet, and the open worksheets of the clients who came (which it lists)."""
+) -> tuple[list[_Handout], list[homework.AssignmentView]]:
+    """A sheet for each client who came, listing only their own open worksheets (a partner's
+    homework is theirs to share), and those worksheets."""
     note = notes.get_note(db, actor, note_id)
     case = cases.get_case(db, actor, note.case_id)
-    names = [c.name for c in case.clients if c.id in note.attendees]
     due = [
         a
         for a in homework.for_case(db, actor, case.id)
         if a.client_id in note.attendees and a.status in OPEN
     ]
-    part = after_session_part(
-        _letterhead(db, case, " & ".join(names)),
-        homework=[(a.template_title, a.due_on) for a in due],
-        next_session=note.next_session_on,
-    )
-    sheet = _Handout(
-        f"after-session-{note.id}.pdf", part, case.id, None, f"after-session sheet #{note.id}"
-    )
-    return sheet, due
+    sheets = [
+        _Handout(
+            f"after-session-{note.id}.pdf",
+            after_session_part(
+                _letterhead(db, case, client.name),
+                homework=[(a.template_title, a.due_on) for a in due if a.client_id == client.id],
+                next_session=note.next_session_on,
+            ),
+            case.id,
+            client.id,
+            f"after-session sheet #{note.id}",
+        )
+        for client in case.clients
+        if client.id in note.attendees
+    ]
+    return sheets, due
 
 
 def after_session(db: Database, actor: Actor, note_id: int) -> Document:
-    """The sheet a client takes home: homework with due dates, the next session."""
-    sheet, _ = _after_session(db, actor, note_id)
-    return _printed(db, actor, sheet)
+    """The sheets clients take home, one each: their homework with due dates, the next
+    session."""
+    sheets, _ = _after_session(db, actor, note_id)
+    return _printed(db, actor, sheets, sheets[0].file_name)
 
 
 def note(db: Database, actor: Actor, note_id: int) -> Document:
@@ -267,12 +292,10 @@ def batch_for(
         raise ValidationError(f"There are no sessions from {start:%d %b %Y} to {end:%d %b %Y}.")
     handouts: list[_Handout] = []
     for note_id in note_ids:
-        sheet, due = _after_session(db, actor, note_id)
-        handouts += [sheet, *(_worksheet(db, actor, a.id) for a in due)]
-    pdf = render_all([h.part for h in handouts], title=BATCH_TITLE, progress=progress_to)
-    for h in handouts:
-        audit.log(db, actor, "handout", case_id=h.case_id, client_id=h.client_id, detail=h.kind)
-    return Document(f"handouts-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.pdf", pdf)
+        sheets, due = _after_session(db, actor, note_id)
+        handouts += [*sheets, *(_worksheet(db, actor, a.id) for a in due)]
+    name = f"handouts-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.pdf"
+    return _printed(db, actor, handouts, name, title=BATCH_TITLE, progress=progress_to)
 
 
 @dataclass(frozen=True)

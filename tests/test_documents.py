@@ -213,10 +213,38 @@ def test_a_batch_of_a_week_holds_each_sessions_sheet_and_open_worksheets(db, peo
         monday + timedelta(days=6),
         lambda done, total: seen.append((done, total)),
     )
-    assert seen[-1] == (6, 6)  # 2 sessions: an after-session sheet and 2 worksheets each
+    assert seen[-1] == (8, 8)  # 2 sessions: 2 after-session sheets and 2 worksheets each
     assert text_of(doc.pdf).count("Trust plan") >= 4
     with pytest.raises(ValidationError, match="no sessions"):
         documents.batch_for(db, morgan, monday - timedelta(days=30), monday - timedelta(days=24))
+
+
+@pytest.mark.parametrize("attendance", ["separately", "together"])
+def test_after_a_couples_session_each_partner_has_a_sheet_of_their_own_homework(
+    db, people, couple, attendance
+):
+    morgan = people["morgan"]
+    ana, ben = couple.clients
+    assign(db, morgan, [ana.id], key="trust_plan")
+    assign(db, morgan, [ben.id], key="reflection")
+    n = notes.create_draft(
+        db,
+        morgan,
+        couple.id,
+        session_at=datetime.now() - timedelta(hours=2),
+        attendance=attendance,
+        attendees=[ana.id, ben.id],
+        note_format="SOAP",
+    )
+    pages = [
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(documents.after_session(db, morgan, n.id).pdf)).pages
+    ]
+    assert len(pages) == 2
+    assert "Ana Σοφία" in pages[0] and "Trust plan" in pages[0] and "Reflection" not in pages[0]
+    assert "Ben" in pages[1] and "Reflection" in pages[1] and "Trust plan" not in pages[1]
+    printed = audit.entries(db, people["admin"], action="handout")
+    assert sorted(e.client_id for e in printed) == [ana.id, ben.id]
 
 
 def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monkeypatch, capsys):
