@@ -538,7 +538,8 @@ def signed_notes_of_client(
 
     From a couple's case the other partner's private words stay out: notes of sessions where
     each partner was seen separately are left out, and joint sessions' risk notes (what one
-    partner disclosed alone may be written there). See handouts.record.not_included.
+    partner disclosed alone may be written there) and their addenda, which correct them. See
+    handouts.record.not_included.
     """
     with db.read() as s:
         case_for_reading(s, actor, case.id)
@@ -553,7 +554,9 @@ def signed_notes_of_client(
             replace(
                 v,
                 psychotherapy_note=None,
+                # An addendum is how a signed note's risk notes are corrected: it goes too.
                 risk_notes="" if v.attendance == "together" else v.risk_notes,
+                addenda=() if v.attendance == "together" else v.addenda,
             ),
             case,
         )

@@ -44,8 +44,8 @@ NOT_INCLUDED = (
 )
 PARTNER_LEFT_OUT = (
     "From a couple's case, notes of sessions where the partners were seen separately, and the "
-    "risk notes of joint sessions, are left out: they may hold the other partner's private "
-    "disclosures."
+    "risk notes and addenda of joint sessions, are left out: they may hold the other "
+    "partner's private disclosures."
 )
 
 

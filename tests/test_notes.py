@@ -256,7 +256,7 @@ def test_a_partners_record_leaves_out_what_the_other_said_alone(db, people, coup
     morgan = people["morgan"]
     ana, ben = couple.clients
 
-    def signed(attendance, attendees, plan, risk_notes):
+    def signed(attendance, attendees, plan, risk_notes, addendum):
         note = draft(db, morgan, couple, attendance=attendance, attendees=attendees)
         note = notes.save_draft(
             db,
@@ -268,16 +268,27 @@ def test_a_partners_record_leaves_out_what_the_other_said_alone(db, people, coup
             risk_notes=risk_notes,
         )
         notes.sign(db, morgan, note.id, note.version)
+        notes.add_addendum(db, morgan, note.id, addendum)
 
-    signed("separately", [ana.id, ben.id], "Seen apart", "Ben, alone: afraid of Ana")
-    signed("together", [ana.id, ben.id], "Weekly walk", "Ben told me alone he fears Ana")
-    signed("one", [ana.id], "Ana's own session", "Ana feels low")
+    signed("separately", [ana.id, ben.id], "Seen apart", "Ben, alone: afraid of Ana", "More")
+    # A signed note's risk notes are corrected by an addendum: it is left out with them.
+    signed(
+        "together",
+        [ana.id, ben.id],
+        "Weekly walk",
+        "Ben told me alone he fears Ana",
+        "Risk: Ben also said Ana hid the car keys",
+    )
+    signed("one", [ana.id], "Ana's own session", "Ana feels low", "Ana rang to say thanks")
 
     written = exports.export_client(db, morgan, ana.id, tmp_path)
     data = json.loads(next(p for p in written if p.suffix == ".json").read_text("utf-8"))
-    assert [(n["sections"]["Plan"], n["risk_notes"]) for n in data["session_notes"]] == [
-        ("Weekly walk", ""),
-        ("Ana's own session", "Ana feels low"),
+    assert [
+        (n["sections"]["Plan"], n["risk_notes"], [a["text"] for a in n["addenda"]])
+        for n in data["session_notes"]
+    ] == [
+        ("Weekly walk", "", []),
+        ("Ana's own session", "Ana feels low", ["Ana rang to say thanks"]),
     ]
     assert "seen separately" in data["not_included"]
     pdf = next(p for p in written if p.suffix == ".pdf")
@@ -286,3 +297,4 @@ def test_a_partners_record_leaves_out_what_the_other_said_alone(db, people, coup
     for path in written:
         content = path.read_bytes()
         assert b"Seen apart" not in content and b"fear" not in content
+        assert b"car keys" not in content
