@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 from dataclasses import dataclass
@@ -59,6 +60,15 @@ def _digest(prev_hash: str, e: AuditEvent) -> str:
     return hashlib.sha256(body.encode("ascii")).hexdigest()
 
 
+def _system() -> str:
+    """Who did what no Casebook user logs in for (a backup, a restore, a key rotation): the
+    operating system's account that ran the command."""
+    try:
+        return f"system ({getpass.getuser()})"
+    except (OSError, KeyError):  # no name for this process's user id
+        return "system"
+
+
 def record(
     s: Session,
     actor: Actor | None,
@@ -80,7 +90,9 @@ def record(
     event = AuditEvent(
         at=utcnow(),
         user_id=actor.id if actor else None,
-        username=(username if username is not None else actor.username if actor else "system")[:64],
+        username=(username if username is not None else actor.username if actor else _system())[
+            :64
+        ],
         action=action,
         case_id=case_id,
         client_id=client_id,

@@ -152,7 +152,12 @@ def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     db = _open(settings)
     count = keys.rotate(db, settings)
     print(f"Re-encrypted {count} values under a new key, kept in {crypto.key_path(settings.home)}.")
-    print("Copy the new key file to where you keep the key's backup: the old key no longer works.")
+    print(
+        "Copy the new key file to where you keep the key's backup. The old key is kept beside "
+        "it (casebook.key.retired-<date>): backups made before now open only with that one. "
+        "Restart every other Casebook process on this database with the new key: until then "
+        "they refuse to save."
+    )
     return 0
 
 

@@ -139,7 +139,7 @@ class Database:
     def _check_key(self) -> None:
         from casebook.models import PracticeSetting
 
-        with self.write() as s:
+        with self._writes() as s, s.begin():
             row = s.get(PracticeSetting, "key_check")
             if row is None:
                 s.add(PracticeSetting(key="key_check", value=self.cipher.encrypt(KEY_CHECK)))
@@ -158,8 +158,21 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session whose changes commit together at the end, or not at all."""
+        """A session whose changes commit together at the end, or not at all.
+
+        Refused (KeyProblem) once another process has rotated the key: what this process
+        wrote under the old key could never be read again. The key check is read under a
+        share lock, which `keys.rotate` waits on, so no write slips in under the old key."""
         with self._writes() as session, session.begin():
+            lock = " FOR SHARE" if self.engine.dialect.name == "postgresql" else ""
+            token = session.execute(
+                text(f"SELECT value FROM practice_settings WHERE key = 'key_check'{lock}")
+            ).scalar()
+            if token is not None and not _opens(self.cipher, token):
+                raise KeyProblem(
+                    "The encryption key was changed (casebook key rotate) after Casebook "
+                    "started here, so nothing was saved. Restart Casebook with the new key."
+                )
             yield session
         self._committed += 1
 

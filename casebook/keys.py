@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from sqlalchemy import text
 
 from casebook import audit, crypto
@@ -12,11 +15,18 @@ from casebook.models import encrypted_columns
 from casebook.settings import Settings
 
 
+def retired_key_path(settings: Settings, on: datetime) -> Path:
+    """Where a rotation keeps the key it replaced: backups made before it need that key."""
+    path = crypto.key_path(settings.home)
+    return path.with_name(f"{path.name}.retired-{on:%Y%m%d-%H%M%S}")
+
+
 def rotate(db: Database, settings: Settings) -> int:
     """Re-encrypt everything under a new key file; returns how many values were re-encrypted.
 
-    The new key is written beside the old one first; the database changes in one transaction;
-    only then does the new key replace the old. A stop in between is finished on next open.
+    The new key is written beside the old one first, and the old one is kept (backups made
+    before now open only with it); the database changes in one transaction; only then does
+    the new key replace the old. A stop in between is finished on next open.
     """
     if settings.key:
         raise ValidationError(
@@ -26,8 +36,15 @@ def rotate(db: Database, settings: Settings) -> int:
     pending = path.with_name(path.name + ".new")
     old, new = db.cipher, Cipher(Cipher.new_key())
     crypto.write_key_file(pending, new.key)
+    crypto.write_key_file(retired_key_path(settings, datetime.now()), old.key)
     count = 0
     with db.write() as s:
+        # The key check first: its row lock holds back every other process's write (they
+        # check it) until this commits, and then they refuse, holding the old key.
+        s.execute(
+            text("UPDATE practice_settings SET value = :v WHERE key = 'key_check'"),
+            {"v": new.encrypt(KEY_CHECK)},
+        )
         for table, column in encrypted_columns():
             rows = s.execute(
                 text(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")
@@ -38,10 +55,6 @@ def rotate(db: Database, settings: Settings) -> int:
                     {"v": new.encrypt(old.decrypt(token)), "id": row_id},
                 )
             count += len(rows)
-        s.execute(
-            text("UPDATE practice_settings SET value = :v WHERE key = 'key_check'"),
-            {"v": new.encrypt(KEY_CHECK)},
-        )
         audit.record(s, None, "key_rotate", detail=f"{count} values")
     pending.replace(path)
     db.cipher = new

@@ -128,6 +128,30 @@ def test_key_rotation_re_encrypts_everything(tmp_path, people_sqlite):
         Database.open(stale)
 
 
+def test_a_process_still_holding_the_old_key_refuses_to_save_and_loses_nothing(
+    tmp_path, people_sqlite
+):
+    app, people = people_sqlite  # the app, started before the rotation
+    morgan = people["morgan"]
+    case = clinical_text_case(app, people)
+    old_key = (tmp_path / crypto.KEY_FILE).read_bytes().strip()
+    terminal = Database.open(sqlite_settings(tmp_path))
+    keys.rotate(terminal, sqlite_settings(tmp_path))  # `casebook key rotate` meanwhile
+    terminal.dispose()
+    with pytest.raises(KeyProblem, match="Restart Casebook"):
+        cases.create_case(app, morgan, [ClientInput("Ben")], presenting_concern="Under old key")
+    app.dispose()
+    restarted = Database.open(sqlite_settings(tmp_path))
+    listed = cases.list_cases(restarted, morgan)
+    assert [c.id for c in listed] == [case.id]
+    assert cases.get_case(restarted, morgan, case.id).presenting_concern == SECRET
+    restarted.dispose()
+    # The key it replaced is kept, owner-only: backups made before the rotation need it.
+    [retired] = tmp_path.glob(crypto.KEY_FILE + ".retired-*")
+    assert retired.read_bytes().strip() == old_key
+    assert stat.S_IMODE(retired.stat().st_mode) == 0o600
+
+
 def test_a_rotation_stopped_before_the_key_swap_is_finished_on_open(
     tmp_path, people_sqlite, monkeypatch
 ):

@@ -6,6 +6,7 @@ So every page gates itself (`common.require_user`) and the repositories enforce 
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from casebook import accounts, cases, homework, library, stage_history
+from casebook import accounts, cases, homework, keys, library, stage_history
 from casebook.access import Actor
 from casebook.db import Database
 from casebook.settings import Settings
@@ -294,6 +295,17 @@ def test_new_case_with_bad_input_keeps_what_was_typed(demo):
 
 def _case(demo, username, name):
     return cases.list_cases(demo, actor(demo, username), search=name, status=None)[0]
+
+
+@pytest.mark.parametrize("page", ["pages/case.py", "pages/progress.py", "pages/session_prep.py"])
+def test_after_a_key_rotation_elsewhere_a_page_says_to_restart_and_saves_nothing(demo, page):
+    case = _case(demo, "morgan", "Jordan Reyes")
+    at = app_as(demo, "morgan", page, case=case.id)  # started with the old key
+    home = Path(os.environ["CASEBOOK_HOME"])
+    keys.rotate(demo, Settings(home, f"sqlite:///{home / 'casebook.db'}"))  # from a terminal
+    at.run()
+    assert not at.exception
+    assert "Restart Casebook" in " ".join(e.value for e in at.error)
 
 
 def test_case_page_shows_partners_side_by_side_with_history(demo):
