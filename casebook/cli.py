@@ -134,7 +134,16 @@ def _acting_user(args: argparse.Namespace, db: Database) -> Actor:
     """Commands that read clinical records act as a user, who must log in."""
     if not args.user:
         raise CommandError("Say who is acting: --user NAME (the password is asked for).")
-    return accounts.authenticate(db, args.user, _read_password(args, f"Password for {args.user}: "))
+    actor = accounts.authenticate(
+        db, args.user, _read_password(args, f"Password for {args.user}: ")
+    )
+    if actor.must_change_password:
+        # A password an admin set (a reset) is known to the admin: as in the app, it opens
+        # nothing until its owner has chosen their own.
+        raise CommandError(
+            f"{args.user} must choose a new password first: log in to the app to set it."
+        )
+    return actor
 
 
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:

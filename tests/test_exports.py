@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from pypdf import PdfReader
 
-from casebook import audit, cases, exports, stage_history
+from casebook import accounts, audit, cases, exports, stage_history
 from casebook.cases import ClientInput
 from casebook.cli import main
 from casebook.errors import AccessDenied, NotFound, ValidationError
@@ -562,13 +562,18 @@ def test_cli_exports_the_practice_csv(settings, db, people, tmp_path, monkeypatc
         ("admin", "own", PASSWORD, "cannot do this"),
         ("morgan", "own", "wrong password", "Wrong user name or password"),
         ("morgan", "taken", PASSWORD, "already exists"),
+        # The password an admin set in a reset: the admin knows it too.
+        ("reset", "own", "temporary-pass-1", "must choose a new password"),
     ],
-    ids=["unknown client", "other counsellor", "admin", "bad password", "file exists"],
+    ids=["unknown client", "other counsellor", "admin", "bad password", "file exists", "reset"],
 )
 def test_cli_export_refusals_exit_2_with_one_line(
     settings, db, people, tmp_path, monkeypatch, capsys, user, client, password, message
 ):
     case = single(db, people["morgan"])
+    if user == "reset":
+        accounts.reset_password(db, people["admin"], people["morgan"].id, password)
+        user = "morgan"
     client_id = str(case.clients[0].id) if client in ("own", "taken") else client
     if client == "taken":
         (tmp_path / f"client-{client_id}.json").write_text("")
