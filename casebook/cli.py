@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-from casebook import accounts, audit, backup, crypto, keys, practice
+from casebook import accounts, audit, backup, crypto, keys, practice, validation
 from casebook.access import Actor
 from casebook.db import Database
 from casebook.errors import CasebookError
@@ -50,6 +50,8 @@ def _print_demo_login() -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.port and _free_port(args.port) != args.port:
+        raise CommandError(f"Port {args.port} is in use: choose another, or leave --port out.")
     script = APP_ROOT / "streamlit_app.py"
     if not script.exists():
         raise CommandError("streamlit_app.py is missing: install Casebook from its source folder.")
@@ -82,6 +84,19 @@ def _free_port(preferred: int) -> int:
         except OSError:
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
+
+
+def _number(text: str) -> int:
+    number = validation.record_number(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a record number")
+    return number
+
+
+def _port(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port (1 to 65535)")
+    return int(text)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -241,6 +256,7 @@ def cmd_worksheets_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
     from casebook import documents
 
+    start = _date(args.day or args.week) if args.day or args.week else None  # before logging in
     db = _open(settings)
     actor = _acting_user(args, db)
     if args.assignment is not None:
@@ -257,8 +273,7 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
         doc = documents.progress(db, actor, args.progress, args.summary or "")
     elif args.after_session is not None:
         doc = documents.after_session(db, actor, args.after_session)
-    elif args.day or args.week:
-        start = _date(args.day or args.week)
+    elif start is not None:
         end = start if args.day else start + timedelta(days=6)
 
         def bar(done: int, total: int) -> None:
@@ -289,9 +304,12 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"'{text}' is not a date: write it as YYYY-MM-DD.") from None
+    if not 1900 <= day.year <= 9000:
+        raise CommandError(f"{text} is too far from today for a session.")
+    return day
 
 
 def cmd_import_pdf(args: argparse.Namespace, settings: Settings) -> int:
@@ -334,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="start the app (loads the demo practice on a first run)")
-    run.add_argument("--port", type=int, help=f"port to serve on (default {DEFAULT_PORT})")
+    run.add_argument("--port", type=_port, help=f"port to serve on (default {DEFAULT_PORT})")
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="load the demo practice")
@@ -385,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="one client's record, or the practice's cases as CSV")
     what = export.add_mutually_exclusive_group(required=True)
-    what.add_argument("--client", type=int, help="client number: JSON and PDF into --out DIR")
+    what.add_argument("--client", type=_number, help="client number: JSON and PDF into --out DIR")
     what.add_argument("--cases", action="store_true", help="every visible case: CSV at --out FILE")
     export.add_argument("--out", required=True)
     acting(export)
@@ -410,16 +428,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--day DATE or a --week starting DATE.",
     )
     which = handout.add_mutually_exclusive_group(required=True)
-    which.add_argument("--assignment", type=int, help="worksheet handout of this assignment")
+    which.add_argument("--assignment", type=_number, help="worksheet handout of this assignment")
     which.add_argument("--stage", type=int, help="stage guide (with --client)")
-    which.add_argument("--progress", type=int, metavar="CASE", help="progress report")
-    which.add_argument("--after-session", type=int, metavar="NOTE", help="after-session sheet")
+    which.add_argument("--progress", type=_number, metavar="CASE", help="progress report")
+    which.add_argument("--after-session", type=_number, metavar="NOTE", help="after-session sheet")
     which.add_argument("--day", metavar="YYYY-MM-DD", help="every handout for a day's sessions")
     which.add_argument("--week", metavar="YYYY-MM-DD", help="... for a week from this day")
-    handout.add_argument("--client", type=int, help="the client (for --stage)")
+    handout.add_argument("--client", type=_number, help="the client (for --stage)")
     handout.add_argument(
         "--answers-for",
-        type=int,
+        type=_number,
         metavar="CLIENT",
         help="with --assignment: the completed answers, for this client",
     )
@@ -450,6 +468,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return args.func(args, settings or settings_from_env())
     except (CommandError, CasebookError) as exc:
         print(f"casebook: {exc}", file=sys.stderr)
+        return 2
+    except EOFError:  # end of input (Ctrl-D) at a question: taken as no
+        print("casebook: Nothing was changed.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

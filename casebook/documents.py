@@ -12,11 +12,12 @@ import pandas as pd
 from sqlalchemy import select
 
 from analysis import homework_stats
-from casebook import audit, cases, homework, measures, notes, practice
+from casebook import audit, cases, homework, measures, notes, practice, validation
 from casebook.access import Actor, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import Case, SessionNote
+from casebook.validation import MAX_NUMBER
 from handouts.document import Letterhead, Part, render_all, render_part
 from handouts.guide import stage_guide
 from handouts.note import session_note_pdf
@@ -28,6 +29,7 @@ from worksheets.stages import stage, stages
 from worksheets.templates import Field, Template
 
 OPEN = ("assigned", "in_progress")
+SUMMARY_MAX = 5000  # a progress report's summary: a page at most
 BATCH_TITLE = "Casebook handouts"
 
 
@@ -134,7 +136,7 @@ def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: 
 def guide(db: Database, actor: Actor, client_id: int, stage_number: int | None = None) -> Document:
     """A page or two on one stage (the client's current one unless given), for the client."""
     case, client = _case_of_client(db, actor, client_id)
-    number = stage_number or client.stage
+    number = client.stage if stage_number is None else stage_number
     if number not in {s.number for s in stages()}:
         raise ValidationError("Stage must be one of the guide's stages.")
     pdf = stage_guide(stage(number), _letterhead(db, case, client.name))
@@ -208,6 +210,7 @@ def progress_report_data(
 
 def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Document:
     """A progress report for a client or a couple: stages, a measure, homework, a summary."""
+    summary = validation.text(summary, "The summary", max_len=SUMMARY_MAX, multiline=True)
     report, letterhead = progress_report_data(db, actor, case_id, summary)
     pdf = progress_report(report, letterhead)
     return _logged(
@@ -322,6 +325,8 @@ def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
     except NotAWorksheet as exc:
         raise ValidationError(str(exc)) from None
     try:
+        if filled.assignment_id > MAX_NUMBER:
+            raise NotFound("No such assignment.")
         detail = homework.get(db, actor, filled.assignment_id)
     except (NotFound, AccessDenied):
         raise ValidationError(

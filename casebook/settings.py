@@ -32,4 +32,4 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     home = Path(env.get("CASEBOOK_HOME") or platformdirs.user_data_dir("casebook", appauthor=False))
     url = env.get("CASEBOOK_DATABASE_URL") or f"sqlite:///{home / 'casebook.db'}"
     key = env.get("CASEBOOK_KEY")
-    return Settings(home=home, database_url=url, key=key.encode("ascii") if key else None)
+    return Settings(home=home, database_url=url, key=key.encode("utf-8") if key else None)

@@ -13,6 +13,19 @@ PHONE = re.compile(r"^[0-9+()\-. ]{3,40}$")
 EARLIEST = date(1900, 1, 1)
 
 
+MAX_NUMBER = 2**31 - 1  # the largest number an INTEGER column holds on PostgreSQL
+
+
+def record_number(text: str) -> int | None:
+    """`text` as a record's number (a case, client, note, assignment), or None where it is
+    none: ASCII digits only, from 1 to what a database column holds (a bigger number would
+    not be refused by the database but make it fail)."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_NUMBER:
+        return int(text)
+    return None
+
+
 def text(
     value: str | None, field: str, *, max_len: int, required: bool = False, multiline: bool = False
 ) -> str:

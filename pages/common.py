@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from casebook import accounts, practice
+from casebook import accounts, practice, validation
 from casebook.access import Actor
 from casebook.crypto import KeyProblem
 from casebook.db import Database
@@ -204,13 +204,13 @@ def md(text: str | None) -> str:
 
 
 def query_id(name: str, *, title: str, hint: str) -> int:
-    """The whole number in the URL's `name` parameter; otherwise a hint, and the page stops."""
-    try:
-        return int(st.query_params.get(name, ""))
-    except ValueError:
+    """The record number in the URL's `name` parameter; otherwise a hint, and the page stops."""
+    number = validation.record_number(st.query_params.get(name, ""))
+    if number is None:
         st.title(title)
         st.info(hint, icon=":material/info:")
         st.stop()
+    return number
 
 
 def stale_banner(

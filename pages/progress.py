@@ -219,7 +219,12 @@ st.plotly_chart(charts.homework_completion(done, "client"), width="stretch")
 as_table(done.drop(columns=["client_id"]))
 
 st.subheader("Progress report for the clients", anchor=False)
-summary = st.text_area("Your summary for the report", key=f"report_summary_{case.id}", height=90)
+summary = st.text_area(
+    "Your summary for the report",
+    key=f"report_summary_{case.id}",
+    height=90,
+    max_chars=documents.SUMMARY_MAX,
+)
 widgets.pdf_download(
     "Progress report (PDF)",
     key=f"report_{case.id}",

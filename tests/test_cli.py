@@ -1,4 +1,5 @@
 import io
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -117,7 +118,24 @@ def test_user_add_reads_the_password_from_stdin(settings, monkeypatch, capsys):
         (["user", "add", "jo", "--role", "admin"], "", "--password-stdin"),
         (["user"], "", "required"),
         (["frobnicate"], "", "invalid choice"),
-        (["run", "--port", "eighty"], "", "invalid int value"),
+        (["run", "--port", "eighty"], "", "not a port"),
+        (["run", "--port", "99999"], "", "not a port"),
+        # Numbers no database column holds, and days no calendar sum reaches past.
+        *(
+            ([*command, "--user", "morgan", "--password-stdin"], "", "not a record number")
+            for command in (
+                ["export", "--client", "99999999999999999999", "--out", "x"],
+                ["handout", "--assignment", "99999999999999999999"],
+                ["handout", "--progress", "3000000000"],
+                ["handout", "--after-session", "-4"],
+                ["handout", "--stage", "2", "--client", "\u0663"],
+            )
+        ),
+        (
+            ["handout", "--week", "9999-12-30", "--user", "morgan", "--password-stdin"],
+            "",
+            "too far from today",
+        ),
     ],
 )
 def test_bad_input_is_one_plain_line_and_non_zero(
@@ -127,6 +145,33 @@ def test_bad_input_is_one_plain_line_and_non_zero(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("casebook: ") and message in err[0]
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(settings, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        assert run(settings, "run", "--port", str(port)) == 2
+    assert f"Port {port} is in use" in capsys.readouterr().err
+
+
+def test_end_of_input_at_a_question_changes_nothing(settings, tmp_path, monkeypatch, capsys):
+    assert run(settings, "demo") == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    assert main(["demo", "--reset"], settings=settings) == 2  # Ctrl-D at "Type 'reset'"
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "casebook: Nothing was changed."
+    db = Database.open(settings)
+    assert accounts.authenticate(db, "morgan", DEMO_PASSWORD).role == "counsellor"
+    db.dispose()
+
+
+def test_a_key_in_the_environment_that_is_no_key_is_a_plain_line(tmp_path, capsys):
+    from casebook.settings import settings_from_env
+
+    env = {"CASEBOOK_HOME": str(tmp_path), "CASEBOOK_KEY": "clé"}
+    assert main(["db", "upgrade"], settings=settings_from_env(env)) == 2
+    assert capsys.readouterr().err.strip() == "casebook: The encryption key is not a valid key."
 
 
 def test_db_upgrade(settings, capsys):
@@ -172,3 +217,6 @@ def test_worksheets_check(settings, tmp_path, capsys):
     assert main(["worksheets", "check", str(bad)], settings=settings) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("casebook: mine.toml: ")
+    marked = tmp_path / "marked.toml"  # saved by an editor that writes a byte-order mark
+    marked.write_bytes(b"\xef\xbb\xbf" + good.read_bytes())
+    assert main(["worksheets", "check", str(marked)], settings=settings) == 0

@@ -126,6 +126,27 @@ def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
     assert homework.get(db, morgan, a.id).answers == {}
 
 
+def test_import_of_a_pdf_naming_a_number_no_database_holds_is_refused(db, people, couple):
+    morgan = people["morgan"]
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(documents.worksheet(db, morgan, a.id).pdf)))
+    writer.add_metadata({"/CasebookAssignment": "99999999999999999999"})
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(ValidationError, match="not in your cases"):
+        documents.preview_import(db, morgan, out.getvalue())
+
+
+def test_a_stage_guide_for_stage_0_and_a_summary_with_control_characters_are_refused(
+    db, people, couple
+):
+    morgan = people["morgan"]
+    with pytest.raises(ValidationError, match="Stage must be"):
+        documents.guide(db, morgan, couple.clients[0].id, 0)  # not "the client's stage"
+    with pytest.raises(ValidationError, match="summary"):
+        documents.progress(db, morgan, couple.id, "Doing well\x01")
+
+
 def test_import_refuses_an_old_version_of_the_worksheet(db, people, couple):
     morgan = people["morgan"]
     source = library.template_source(

@@ -308,6 +308,12 @@ def test_after_a_key_rotation_elsewhere_a_page_says_to_restart_and_saves_nothing
     assert "Restart Casebook" in " ".join(e.value for e in at.error)
 
 
+@pytest.mark.parametrize("number", ["99999999999999999999", "-3", "\u0663"])
+def test_a_case_number_no_database_holds_gets_the_pages_hint(demo, number):
+    at = app_as(demo, "morgan", "pages/case.py", case=number)
+    assert at.info and not at.error
+
+
 def test_case_page_shows_partners_side_by_side_with_history(demo):
     case = _case(demo, "morgan", "Jordan Reyes")
     at = app_as(demo, "morgan", "pages/case.py", case=case.id)

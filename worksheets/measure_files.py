@@ -142,7 +142,7 @@ def parse_measure(data: object, source: str) -> MeasureDefinition:
 def parse_measure_text(text: str, source: str) -> MeasureDefinition:
     """A definition from TOML text; raises MeasureError naming `source` and the field."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))  # a byte-order mark is no error
     except tomllib.TOMLDecodeError as exc:
         raise MeasureError(f"{source}: not valid TOML ({exc})") from exc
     return parse_measure(data, source)

@@ -205,7 +205,7 @@ def paragraphs(text: str) -> list[str]:
 def parse_template_text(text: str, source: str) -> Template:
     """A template from TOML text; raises TemplateError naming `source` and the field."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))  # a byte-order mark is no error
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{source}: not valid TOML ({exc})") from exc
     return parse_template(data, source)
