@@ -79,6 +79,16 @@ def test_list_filters_by_name_stage_status_and_kind(db, people):
     assert ids(kind="individual") == {b.id, c.id}
 
 
+@pytest.mark.parametrize("term", ["Élodie", "élodie", "ØSTER", "łukasz", "ΆΛΦΑ", "Соня"])
+def test_search_finds_names_beyond_a_to_z_in_any_case(db, people, term):
+    made = cases.create_case(
+        db,
+        people["morgan"],
+        [ClientInput("Élodie Øster"), ClientInput("Łukasz Άλφα-Соня")],
+    )
+    assert [c.id for c in cases.list_cases(db, people["morgan"], search=term)] == [made.id]
+
+
 def test_find_cases_reads_one_page_newest_first_and_counts_them_all(db, people):
     morgan = people["morgan"]
     made = [
