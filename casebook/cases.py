@@ -13,7 +13,7 @@ from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, Conflict, ValidationError
-from casebook.models import OUTCOMES, Case, Client, StageEvent, User, utcnow
+from casebook.models import OUTCOMES, Case, CaseClosure, Client, StageEvent, User, utcnow
 from worksheets.stages import stages
 
 STATUSES = ("open", "closed", "archived")
@@ -38,6 +38,16 @@ class Move:
     moved_on: date
     moved_by: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Closing:
+    """An earlier closing of a case that was reopened."""
+
+    closed_on: date
+    outcome: str
+    note: str
+    reopened_on: date
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class CaseView:
     closing_note: str | None
     archived: bool
     version: int
+    earlier_closings: tuple[Closing, ...] = ()  # filled by get_case only, oldest first
 
     @property
     def label(self) -> str:
@@ -120,6 +131,16 @@ def _views(session: Session, cases: Sequence[Case], *, history: bool = False) ->
         for row in session.execute(select(current).where(current.c.client_id.in_(client_ids)))
     }
     histories = _histories(session, client_ids) if history else {}
+    closings: dict[int, list[Closing]] = {}
+    if history:
+        for row in session.scalars(
+            select(CaseClosure)
+            .where(CaseClosure.case_id.in_([c.id for c in cases]))
+            .order_by(CaseClosure.closed_on, CaseClosure.id)
+        ):
+            closings.setdefault(row.case_id, []).append(
+                Closing(row.closed_on, row.outcome, row.closing_note or "", row.reopened_on)
+            )
     names = dict(
         session.execute(
             select(User.id, User.display_name).where(User.id.in_({c.counsellor_id for c in cases}))
@@ -150,6 +171,7 @@ def _views(session: Session, cases: Sequence[Case], *, history: bool = False) ->
             closing_note=case.closing_note,
             archived=case.archived_at is not None,
             version=case.version,
+            earlier_closings=tuple(closings.get(case.id, ())),
         )
         for case in cases
     ]
@@ -493,11 +515,21 @@ def close_case(
 
 
 def reopen_case(db: Database, actor: Actor, case_id: int, expected_version: int) -> CaseView:
-    """Reopen a closed case; its closing outcome is cleared."""
+    """Reopen a closed case; its closing (date, outcome, note) is kept as an earlier one."""
     with db.write() as s:
         case = _editable(s, actor, case_id, expected_version)
-        if case.closed_on is None:
+        if case.closed_on is None or case.outcome is None:
             raise ValidationError("This case is not closed.")
+        s.add(
+            CaseClosure(
+                case_id=case.id,
+                closed_on=case.closed_on,
+                outcome=case.outcome,
+                closing_note=case.closing_note,
+                reopened_on=date.today(),
+                reopened_by=actor.id,
+            )
+        )
         case.closed_on = case.outcome = case.closing_note = None
         audit.record(s, actor, "case_reopen", case_id=case.id)
         s.flush()

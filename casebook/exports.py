@@ -24,7 +24,7 @@ from casebook.cases import CaseView
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
 from casebook.models import Client
-from handouts.record import ClientRecord, StageEntry, client_record_pdf, not_included
+from handouts.record import ClientRecord, Closing, StageEntry, client_record_pdf, not_included
 from worksheets.stages import stage as stage_info
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -93,6 +93,7 @@ def record_of_client(case: CaseView, client_id: int, *, exported_by: str) -> Cli
         closed_on=case.closed_on,
         presenting_concern=case.presenting_concern,
         closing_note=case.closing_note,
+        earlier_closings=tuple(Closing(**asdict(c)) for c in case.earlier_closings),
         history=tuple(
             StageEntry(m.stage, _stage_name(m.stage), m.moved_on, m.moved_by, m.reason)
             for m in me.history
@@ -150,6 +151,10 @@ def record_json(record: ClientRecord, practice_name: str) -> bytes:
             "closed_on": _iso(record.closed_on),
             "presenting_concern": record.presenting_concern,
             "closing_note": record.closing_note,
+            "earlier_closings": [
+                {**asdict(c), "closed_on": _iso(c.closed_on), "reopened_on": _iso(c.reopened_on)}
+                for c in record.earlier_closings
+            ],
         },
         "stage_history": [
             {**asdict(entry), "moved_on": _iso(entry.moved_on)} for entry in record.history

@@ -74,6 +74,20 @@ class Case(Base):
     )
 
 
+class CaseClosure(Base):
+    """A closing of a case that was later reopened: reopening deletes nothing."""
+
+    __tablename__ = "case_closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    closed_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(40))
+    closing_note: Mapped[str | None] = mapped_column(EncryptedText)
+    reopened_on: Mapped[date] = mapped_column(Date)
+    reopened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
 class Client(Base):
     __tablename__ = "clients"
 

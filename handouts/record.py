@@ -8,7 +8,7 @@ from a URL: no images, no links.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
@@ -55,6 +55,16 @@ def not_included(record: ClientRecord) -> str:
 
 
 @dataclass(frozen=True)
+class Closing:
+    """An earlier closing of the case, reopened since."""
+
+    closed_on: date
+    outcome: str
+    note: str
+    reopened_on: date
+
+
+@dataclass(frozen=True)
 class StageEntry:
     """One move of the client into a stage."""
 
@@ -94,13 +104,20 @@ class ClientRecord:
     exported_on: date
     exported_by: str
     notes: tuple[NotePrint, ...] = ()  # signed notes of sessions the client attended
+    earlier_closings: tuple[Closing, ...] = ()  # of a case reopened since, oldest first
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> ClientRecord:
         """A record from a dict with the same keys (history entries may be dicts too)."""
-        values = {f.name: data[f.name] for f in fields(cls) if f.name in data or f.name != "notes"}
+        values = {
+            f.name: data[f.name] for f in fields(cls) if f.name in data or f.default is MISSING
+        }
         values["history"] = tuple(
             h if isinstance(h, StageEntry) else StageEntry(**h) for h in values["history"]
+        )
+        values["earlier_closings"] = tuple(
+            c if isinstance(c, Closing) else Closing(**c)
+            for c in values.get("earlier_closings", ())
         )
         return cls(**values)
 
@@ -157,6 +174,15 @@ def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -
             ("Closed", day(record.closed_on)),
             ("Outcome", (record.outcome or "").capitalize()),
             ("Closing note", record.closing_note),
+        ]
+    for earlier in record.earlier_closings:
+        case_rows += [
+            (
+                "Closed before",
+                f"{day(earlier.closed_on)}: {earlier.outcome.capitalize()}; reopened "
+                f"{day(earlier.reopened_on)}",
+            ),
+            ("That closing's note", earlier.note),
         ]
     case_rows.append(("Presenting concern", record.presenting_concern))
     return [

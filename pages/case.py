@@ -537,7 +537,14 @@ if close_tab.open:
                 st.text(case.closing_note)
             if st.button("Reopen case", key=f"reopen_{case.id}"):
                 if common.attempt(lambda: cases.reopen_case(db, user, case.id, expected_version)):
-                    common.saved(version_key, "Case reopened.")
+                    common.saved(version_key, "Case reopened. Its closing is kept below.")
+        for earlier in reversed(case.earlier_closings):
+            st.markdown(
+                f"Closed on {earlier.closed_on:%d %b %Y} as **{earlier.outcome}**, "
+                f"reopened on {earlier.reopened_on:%d %b %Y}."
+            )
+            if earlier.note:
+                st.text(earlier.note)
 
         if can_write:
             st.divider()

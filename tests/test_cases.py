@@ -244,6 +244,15 @@ def test_close_and_reopen(db, people):
         stage_history.move_client(db, morgan, case.clients[0].id, 3, reason="x")
     reopened = cases.reopen_case(db, morgan, closed.id, closed.version)
     assert reopened.status == "open" and reopened.outcome is None
+    # Reopening deletes nothing: the closing, its note included, is kept as an earlier one.
+    again = cases.close_case(
+        db, morgan, case.id, reopened.version, outcome="paused", closed_on=TODAY, note="Paused"
+    )
+    cases.reopen_case(db, morgan, case.id, again.version)
+    assert cases.get_case(db, morgan, case.id).earlier_closings == (
+        cases.Closing(TODAY, "separated well", "Parted kindly", TODAY),
+        cases.Closing(TODAY, "paused", "Paused", TODAY),
+    )
 
 
 @pytest.mark.parametrize(

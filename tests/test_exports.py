@@ -94,6 +94,7 @@ def test_json_holds_the_clients_details_case_and_history(db, people, tmp_path):
         "closed_on": None,
         "presenting_concern": "Drifted apart",
         "closing_note": None,
+        "earlier_closings": [],
     }
     assert [(h["stage"], h["moved_by"], h["reason"]) for h in data["stage_history"]] == [
         (2, "Morgan", "Case opened"),
@@ -150,6 +151,26 @@ def test_pdf_shows_a_closed_cases_outcome_and_closing_note(db, people, tmp_path)
     assert data["case"]["closing_note"] == "Ended kindly"
     assert "Separated well" in text
     assert "Ended kindly" in text
+
+
+def test_a_reopened_cases_earlier_closing_is_in_the_record(db, people, tmp_path):
+    morgan = people["morgan"]
+    case = single(db, morgan)
+    closed = cases.close_case(
+        db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY, note="Moving away"
+    )
+    cases.reopen_case(db, morgan, case.id, closed.version)
+    data, text = export(db, morgan, case.clients[0].id, tmp_path)
+    assert (data["case"]["status"], data["case"]["closing_note"]) == ("open", None)
+    assert data["case"]["earlier_closings"] == [
+        {
+            "closed_on": TODAY.isoformat(),
+            "outcome": "paused",
+            "note": "Moving away",
+            "reopened_on": TODAY.isoformat(),
+        }
+    ]
+    assert "Closed before" in text and "Moving away" in text
 
 
 def test_couple_export_names_the_partner_but_not_their_contact_details(db, people, tmp_path):

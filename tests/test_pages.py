@@ -399,6 +399,11 @@ def test_closing_and_archiving_a_case(demo):
     at.button(key=f"restore_{case.id}").click().run()
     at.button(key=f"restore_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"
+    at.button(key=f"reopen_{case.id}").click().run()
+    assert cases.get_case(demo, morgan, case.id).status == "open"
+    # The closing is kept, its note with it, under the reopened case.
+    assert "as **referred on**, reopened on" in shown(at)
+    assert "Referred to individual therapy" in [t.value for t in at.text]
 
 
 def test_text_typed_into_a_form_taken_away_by_a_change_elsewhere_is_shown_to_copy(demo):
