@@ -46,8 +46,9 @@ with add_col, st.form("add_account"):
             )
         )
         if created is not None:
-            for key in ("acct_username", "acct_display", "acct_password"):
-                st.session_state.pop(key, None)
+            common.reset_widgets(
+                dict.fromkeys(("acct_username", "acct_display", "acct_password"), "")
+            )
             common.flash(f"Account '{common.md(created.username)}' created.")
             st.rerun()
 

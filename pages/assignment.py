@@ -19,6 +19,10 @@ a, template = detail.assignment, detail.template
 version_key = f"assignment_version_{a.id}"
 st.session_state.setdefault(version_key, a.version)
 expected = st.session_state[version_key]
+# The answers' widgets are keyed by the version they show: after a save, an import or a
+# reload the browser draws them afresh from the record (with the same keys it would go on
+# showing, and sending back, what was typed before).
+ws_key = f"ws_{a.id}_v{expected}"
 
 
 case = cases.get_case(db, user, a.case_id)
@@ -48,7 +52,7 @@ common.stale_banner(
     what="worksheet",
     key="assignment_reload",
     forget=lambda k: k == version_key or k.startswith(f"ws_{a.id}_"),
-    typed=[f"review_comment_{a.id}", *(k for k in st.session_state if k.startswith(f"ws_{a.id}_"))],
+    typed=[f"review_comment_{a.id}", *(k for k in st.session_state if k.startswith(ws_key + "_"))],
 )
 if detail.safety_override:
     st.warning(
@@ -67,7 +71,7 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
     answers, shared = worksheet_form.show(
         template,
         detail.answers,
-        key=f"ws_{a.id}",
+        key=ws_key,
         disabled=not editable,
         sharing=couple,
     )

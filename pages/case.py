@@ -80,11 +80,13 @@ common.stale_banner(
     what="case",
     key=f"reload_{case.id}",
     forget=lambda k: (
-        k.endswith(f"_{case.id}") or k == version_key or k.startswith(f"edit_{case.id}_")
+        k.endswith(f"_{case.id}")
+        or k == version_key
+        or k.startswith((f"edit_{case.id}_", f"edit_concern_{case.id}_"))
     ),
     typed=[
         *(f"{form}_{case.id}" for form in ("close_note", "assign_instr", "assign_override")),
-        f"edit_concern_{case.id}",
+        f"edit_concern_{case.id}_v{expected_version}",
         *(f"move_reason_{c.id}" for c in case.clients),
     ],
 )
@@ -169,7 +171,7 @@ if stages_tab.open:
                                 )
                             )
                             if move is not None:
-                                st.session_state.pop(f"move_reason_{client.id}", None)
+                                common.reset_widgets({f"move_reason_{client.id}": ""})
                                 name, label = common.md(client.name), common.stage_label(target)
                                 common.saved(version_key, f"{name} moved to stage {label}.")
                 st.markdown("**History**")
@@ -443,8 +445,9 @@ if safety_tab.open:
                         lambda: safety.record_screen(db, user, person, answers, screened_on=on)
                     )
                     if done is not None:
-                        for q in safety_screen.questions:
-                            st.session_state.pop(f"screen_{person}_{q.id}", None)
+                        common.reset_widgets(
+                            {f"screen_{person}_{q.id}": None for q in safety_screen.questions}
+                        )
                         common.saved(
                             version_key,
                             "Screen recorded: "
@@ -474,12 +477,17 @@ if details_tab.open:
                     with column:
                         title = "Client" if slots == 1 else f"Partner {i}"
                         edited.append(
-                            widgets.client_fields(title, key=f"edit_{case.id}_{i}", client=existing)
+                            widgets.client_fields(
+                                # Keyed by the version shown: a reload draws them afresh.
+                                title,
+                                key=f"edit_{case.id}_v{expected_version}_{i}",
+                                client=existing,
+                            )
                         )
                 concern = st.text_area(
                     "Presenting concern",
                     value=case.presenting_concern,
-                    key=f"edit_concern_{case.id}",
+                    key=f"edit_concern_{case.id}_v{expected_version}",
                 )
                 if st.form_submit_button("Save details", type="primary"):
                     updated = common.attempt(

@@ -106,6 +106,7 @@ def require_user(*roles: str) -> Actor:
     user = current_user()
     if user is None:
         st.stop()
+    _apply_resets()
     fresh = accounts.current_actor(database(), user)
     if fresh is None:
         log_out()
@@ -180,6 +181,22 @@ def stage_label(number: int) -> str:
 def flash(message: str) -> None:
     """A success message that survives the rerun after a save."""
     st.session_state["casebook_flash"] = message
+
+
+RESET_KEY = "casebook_reset_widgets"
+
+
+def reset_widgets(values: dict[str, Any]) -> None:
+    """Give these widgets these values on the next run, as on a fresh form (after a save, so
+    that a second click does not save the same thing twice). Removing a widget's key would
+    not do: the browser keeps showing, and sends back, what was typed."""
+    st.session_state.setdefault(RESET_KEY, {}).update(values)
+
+
+def _apply_resets() -> None:
+    # Before any widget of the run exists: a value set now reaches the browser.
+    for key, value in st.session_state.pop(RESET_KEY, {}).items():
+        st.session_state[key] = value
 
 
 def saved(version_key: str, message: str) -> None:

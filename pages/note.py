@@ -21,7 +21,11 @@ if note is None:
     st.stop()
 case = cases.get_case(db, user, note.case_id)
 names = {c.id: c.name for c in case.clients}
-K = f"note_{note.id}"  # widget keys start with this
+# Widget keys start with this. "Reload" starts the next generation of keys: the browser then
+# draws every field afresh from the saved note (with the same keys it would go on showing,
+# and sending back, what was typed).
+GENERATION = f"note_{note.id}_generation"
+K = f"note_{note.id}_g{st.session_state.get(GENERATION, 0)}"
 # Streamlit starts a rerun before the run it replaces has stopped, so two autosaves of one
 # session can overlap; one at a time, each sends the version the other saved. What they
 # share (the version last saved, when, any problem) is one object, as the lock is: a rerun
@@ -96,6 +100,7 @@ if problem := draft["problem"]:
     if st.button("Reload the saved note", key=f"{K}_reload"):
         for key in [k for k in st.session_state if str(k).startswith(K)]:
             del st.session_state[key]
+        st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
         st.rerun()
 elif saved_at := draft["saved_at"]:
     st.caption(f"Draft saved at {saved_at}.")
@@ -286,7 +291,7 @@ if note.signed:
             )
             if st.form_submit_button("Add addendum"):
                 if common.attempt(lambda: notes.add_addendum(db, user, note.id, text)):
-                    st.session_state.pop(f"{K}_addendum_text", None)
+                    common.reset_widgets({f"{K}_addendum_text": ""})
                     common.flash("Addendum added.")
                     st.rerun()
 elif editing:

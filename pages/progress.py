@@ -201,8 +201,9 @@ if can_write and case.status == "open":
                     )
                 )
                 if made is not None:
-                    for item in definition.measure.items:
-                        st.session_state.pop(f"score_{case.id}_{item.id}", None)
+                    common.reset_widgets(
+                        {f"score_{case.id}_{item.id}": None for item in definition.measure.items}
+                    )
                     common.flash(f"Recorded: total {made.total}.")
                     st.rerun()
 

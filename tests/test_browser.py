@@ -147,6 +147,8 @@ def test_counsellor_moves_a_client_to_the_next_stage(app, page):
     playwright_api.expect(jordan.get_by_text("Stage 6. Rebuild trust")).to_be_visible()
     history = jordan.get_by_test_id("stTable")
     playwright_api.expect(history).to_contain_text("Agreed solutions; ready to rebuild trust")
+    # The form is fresh again: a second click must not record the same move twice.
+    playwright_api.expect(jordan.get_by_label("Reason")).to_have_value("")
 
     assert cases.get_case(db, morgan, 1).clients[0].stage == 6
     assert stage_history.history(db, morgan, client.id)[-1].reason == (
@@ -263,7 +265,12 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     playwright_api.expect(page.get_by_text("Signed", exact=True)).to_be_visible()
     playwright_api.expect(page.get_by_label("Subjective")).to_have_count(0)
     playwright_api.expect(page.get_by_text("Both felt heard this week")).to_be_visible()
-    playwright_api.expect(page.get_by_role("button", name="Add addendum")).to_be_visible()
+    addendum = page.get_by_label("Add a dated addendum (the note itself stays as signed)")
+    addendum.fill("Sam rang: the check-in moves to Mondays")
+    page.get_by_role("button", name="Add addendum").click()
+    playwright_api.expect(page.get_by_text("Addendum added.")).to_be_visible()
+    settled(page)
+    playwright_api.expect(addendum).to_have_value("")  # so a second click adds nothing
 
     from casebook import homework, notes
 
@@ -271,6 +278,8 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     morgan = accounts.authenticate(db, "morgan", "rekindle-demo")
     newest = notes.notes_for_case(db, morgan, 3)[0]
     assert newest.signed and newest.sections["subjective"] == "Both felt heard this week"
+    addenda = notes.get_note(db, morgan, newest.id).addenda
+    assert [a.text for a in addenda] == ["Sam rang: the check-in moves to Mondays"]
     assert "reviewed" in {a.status for a in homework.for_case(db, morgan, 3)}
     db.dispose()
 

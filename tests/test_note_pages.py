@@ -28,9 +28,9 @@ def test_start_a_note_from_the_case_and_it_is_autosaved(demo):  # noqa: F811
     [new] = [n for n in notes.notes_for_case(demo, morgan, case.id) if n.id not in before]
     assert (new.status, new.note_format, new.attendees) == ("draft", "SOAP", (case.clients[0].id,))
     at = open_as(demo, "morgan", "pages/note.py", note=new.id)
-    at.text_area(key=f"note_{new.id}_subjective").input("Misses her partner").run()
+    at.text_area(key=f"note_{new.id}_g0_subjective").input("Misses her partner").run()
     assert notes.get_note(demo, morgan, new.id).sections["subjective"] == "Misses her partner"
-    at.text_area(key=f"note_{new.id}_plan").input("Space plan").run()
+    at.text_area(key=f"note_{new.id}_g0_plan").input("Space plan").run()
     stored = notes.get_note(demo, morgan, new.id)
     assert stored.sections == {
         "subjective": "Misses her partner",
@@ -45,15 +45,15 @@ def test_sign_locks_the_note_and_an_addendum_follows(demo):  # noqa: F811
     case = _case(demo, "morgan", "Sam O")
     draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
-    at.button(key=f"note_{draft.id}_sign").click().run()
+    at.button(key=f"note_{draft.id}_g0_sign").click().run()
     assert not notes.get_note(demo, morgan, draft.id).signed  # not until confirmed
-    at.button(key=f"note_{draft.id}_sign_yes").click().run()
+    at.button(key=f"note_{draft.id}_g0_sign_yes").click().run()
     signed = notes.get_note(demo, morgan, draft.id)
     assert signed.signed and signed.signer == "Morgan Ellis"
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
     assert not [t for t in at.text_area if str(t.key).endswith("_subjective")]  # locked
-    at.text_area(key=f"note_{draft.id}_addendum_text").input("Taylor arrived 10 minutes late")
-    at.button(key=f"FormSubmitter:note_{draft.id}_addendum-Add addendum").click().run()
+    at.text_area(key=f"note_{draft.id}_g0_addendum_text").input("Taylor arrived 10 minutes late")
+    at.button(key=f"FormSubmitter:note_{draft.id}_g0_addendum-Add addendum").click().run()
     assert [a.text for a in notes.get_note(demo, morgan, draft.id).addenda] == [
         "Taylor arrived 10 minutes late"
     ]
@@ -65,9 +65,9 @@ def test_a_save_from_a_stale_tab_is_refused_and_the_text_stays(demo):  # noqa: F
     draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
     notes.save_draft(demo, morgan, draft.id, draft.version, sections={"plan": "other tab"})
-    at.text_area(key=f"note_{draft.id}_plan").input("my careful plan").run()
+    at.text_area(key=f"note_{draft.id}_g0_plan").input("my careful plan").run()
     assert any("another tab" in e.value for e in at.error)
-    assert at.text_area(key=f"note_{draft.id}_plan").value == "my careful plan"
+    assert at.text_area(key=f"note_{draft.id}_g0_plan").value == "my careful plan"
     assert notes.get_note(demo, morgan, draft.id).sections["plan"] == "other tab"
 
 
@@ -77,7 +77,7 @@ def test_text_typed_as_the_note_is_signed_elsewhere_is_shown_to_copy(demo):  # n
     draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
     notes.sign(demo, morgan, draft.id, draft.version)  # in another tab
-    at.text_area(key=f"note_{draft.id}_plan").input("my careful plan").run()
+    at.text_area(key=f"note_{draft.id}_g0_plan").input("my careful plan").run()
     assert at.error and notes.get_note(demo, morgan, draft.id).signed
     assert [c.value for c in at.code] == ["my careful plan"]
 
@@ -88,8 +88,8 @@ def test_mark_homework_reviewed_from_the_note(demo):  # noqa: F811
     draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
     done = next(a for a in homework.for_case(demo, morgan, case.id) if a.status == "completed")
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
-    at.text_input(key=f"note_{draft.id}_review_{done.id}").input("Kept every promise")
-    at.button(key=f"note_{draft.id}_review_btn_{done.id}").click().run()
+    at.text_input(key=f"note_{draft.id}_g0_review_{done.id}").input("Kept every promise")
+    at.button(key=f"note_{draft.id}_g0_review_btn_{done.id}").click().run()
     reviewed = homework.get(demo, morgan, done.id)
     assert (reviewed.assignment.status, reviewed.review_comment) == (
         "reviewed",
@@ -103,7 +103,7 @@ def test_psychotherapy_note_is_shown_only_to_its_author(demo):  # noqa: F811
     note = notes.notes_for_case(demo, morgan, case.id)[0]
     notes.save_psychotherapy_note(demo, morgan, note.id, "Wonder about his father")
     mine = open_as(demo, "morgan", "pages/note.py", note=note.id)
-    assert mine.text_area(key=f"note_{note.id}_private").value == "Wonder about his father"
+    assert mine.text_area(key=f"note_{note.id}_g0_private").value == "Wonder about his father"
     theirs = open_as(demo, "casey", "pages/note.py", note=note.id)
     assert "father" not in shown(theirs)
     assert not [t for t in theirs.text_area if str(t.key).endswith("_private")]
@@ -139,8 +139,8 @@ def test_print_a_note(demo):  # noqa: F811
     note = notes.notes_for_case(demo, morgan, case.id)[-1]
     notes.save_psychotherapy_note(demo, morgan, note.id, "PRIVATE HUNCH")
     at = open_as(demo, "morgan", "pages/note.py", note=note.id)
-    at.button(key=f"note_{note.id}_pdf").click().run()
-    pdf = at.session_state[f"note_{note.id}_pdf_pdf"].pdf
+    at.button(key=f"note_{note.id}_g0_pdf").click().run()
+    pdf = at.session_state[f"note_{note.id}_g0_pdf_pdf"].pdf
     text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
     assert "Session note" in text and note.sections["subjective"] in text.replace("\n", " ")
     assert "PRIVATE HUNCH" not in text
@@ -214,11 +214,11 @@ def test_a_draft_whose_booked_session_has_passed_still_opens(demo):  # noqa: F81
         s.get(SessionNote, draft.id).next_session_on = passed
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
     assert not at.exception
-    assert at.date_input(key=f"note_{draft.id}_next").value == passed
+    assert at.date_input(key=f"note_{draft.id}_g0_next").value == passed
     # New homework from the note is due after today, not on the booking that has passed.
-    assert at.date_input(key=f"note_{draft.id}_assign_due").value > date.today()
+    assert at.date_input(key=f"note_{draft.id}_g0_assign_due").value > date.today()
     # The draft still saves, the booking kept; a new booking must still lie ahead.
-    at.text_area(key=f"note_{draft.id}_plan").input("Review the trust plan").run()
+    at.text_area(key=f"note_{draft.id}_g0_plan").input("Review the trust plan").run()
     stored = notes.get_note(demo, morgan, draft.id)
     assert (stored.sections["plan"], stored.next_session_on) == ("Review the trust plan", passed)
     with pytest.raises(ValidationError, match="from today to a year ahead"):

@@ -350,8 +350,8 @@ def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
 def test_editing_details_is_stored(demo):
     case = _case(demo, "morgan", "Mei Lin")
     at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Details")
-    at.text_input(key=f"edit_{case.id}_1_pronouns").input("she/they")
-    at.text_area(key=f"edit_concern_{case.id}").input("Partner moved abroad")
+    at.text_input(key=f"edit_{case.id}_v{case.version}_1_pronouns").input("she/they")
+    at.text_area(key=f"edit_concern_{case.id}_v{case.version}").input("Partner moved abroad")
     at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
     stored = cases.get_case(demo, actor(demo, "morgan"), case.id)
     assert stored.clients[0].pronouns == "she/they"
@@ -371,10 +371,10 @@ def test_a_stale_edit_is_refused_and_the_typed_text_stays(demo):
         clients=[cases.ClientInput("Mei Lin", "she/her")],
         presenting_concern="Other tab",
     )
-    at.text_area(key=f"edit_concern_{case.id}").input("My careful wording")
+    at.text_area(key=f"edit_concern_{case.id}_v{case.version}").input("My careful wording")
     at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
     assert any("changed this case" in e.value for e in at.error)
-    assert at.text_area(key=f"edit_concern_{case.id}").value == "My careful wording"
+    assert at.text_area(key=f"edit_concern_{case.id}_v{case.version}").value == "My careful wording"
     assert cases.get_case(demo, morgan, case.id).presenting_concern == "Other tab"
 
 

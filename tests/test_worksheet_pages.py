@@ -115,13 +115,17 @@ def test_fill_in_over_two_visits_then_complete_and_review(demo):  # noqa: F811
     case = case_named(demo, "morgan", "Priya")
     a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
     at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
-    at.text_area(key=f"ws_{a.id}_what_happened").input("We stopped talking")
+    at.text_area(key=f"ws_{a.id}_v{a.version}_what_happened").input("We stopped talking")
     at.button(key=f"FormSubmitter:answers_{a.id}-Save draft").click().run()
-    assert homework.get(demo, morgan, a.id).answers["what_happened"][0] == "We stopped talking"
+    saved = homework.get(demo, morgan, a.id)
+    assert saved.answers["what_happened"][0] == "We stopped talking"
+    # The form shows the saved version now, its widgets drawn afresh from the record.
+    v = saved.assignment.version
+    assert at.text_area(key=f"ws_{a.id}_v{v}_what_happened").value == "We stopped talking"
     # A second visit: a fresh session finds the draft and finishes it.
     at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
-    assert at.text_area(key=f"ws_{a.id}_what_happened").value == "We stopped talking"
-    at.text_area(key=f"ws_{a.id}_love_or_fear").input("Mostly love, some fear")
+    assert at.text_area(key=f"ws_{a.id}_v{v}_what_happened").value == "We stopped talking"
+    at.text_area(key=f"ws_{a.id}_v{v}_love_or_fear").input("Mostly love, some fear")
     at.button(key=f"FormSubmitter:answers_{a.id}-Save and mark complete").click().run()
     assert homework.get(demo, morgan, a.id).assignment.status == "completed"
     at.text_area(key=f"review_comment_{a.id}").input("Honest reflection")
@@ -139,10 +143,10 @@ def test_completing_without_a_required_answer_keeps_what_was_typed(demo):  # noq
     case = case_named(demo, "morgan", "Priya")
     a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
     at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
-    at.text_area(key=f"ws_{a.id}_what_happened").input("Only this")
+    at.text_area(key=f"ws_{a.id}_v{a.version}_what_happened").input("Only this")
     at.button(key=f"FormSubmitter:answers_{a.id}-Save and mark complete").click().run()
     assert any("before marking complete" in e.value for e in at.error)
-    assert at.text_area(key=f"ws_{a.id}_what_happened").value == "Only this"
+    assert at.text_area(key=f"ws_{a.id}_v{a.version}_what_happened").value == "Only this"
     assert homework.get(demo, morgan, a.id).assignment.status == "assigned"
 
 
