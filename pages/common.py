@@ -73,12 +73,38 @@ def _idle_limit() -> timedelta:
     return timedelta(minutes=practice.load(database()).idle_logoff_minutes)
 
 
+IDLE_WARNING = timedelta(minutes=2)  # before the log-off, or half the limit if less
+
+
+def _stay() -> None:
+    st.session_state[ACTIVE_KEY] = datetime.now()
+
+
+def idle_warning(idle: timedelta, limit: timedelta) -> str | None:
+    """What to tell a user idle this long, shortly before the log-off; None until then."""
+    if idle <= limit - min(IDLE_WARNING, limit / 2):
+        return None
+    left = max(1, round((limit - idle).total_seconds() / 60))
+    return f"You will be logged off in about {left} minute{'s' if left > 1 else ''}."
+
+
 @st.fragment(run_every=timedelta(seconds=30))
 def _idle_watch() -> None:
-    """Log off an idle browser even when nobody touches it (a fragment rerun is no activity)."""
+    """Log off an idle browser even when nobody touches it (a fragment rerun is no activity).
+
+    Text being typed reaches Casebook only when the box is left, so a counsellor writing
+    one long section looks idle: before the log-off they are warned, and can stay."""
     last = st.session_state.get(ACTIVE_KEY)
-    if last is not None and datetime.now() - last > _idle_limit():
+    if last is None:
+        return
+    limit = _idle_limit()
+    idle = datetime.now() - last
+    if idle > limit:
         st.rerun(scope="app")
+    if warning := idle_warning(idle, limit):
+        st.toast(warning + " Press **Stay logged in** on the left.", icon=":material/timer:")
+        st.warning(warning, icon=":material/timer:")
+        st.button("Stay logged in", key="stay", on_click=_stay, type="primary")
 
 
 def current_user() -> Actor | None:
@@ -123,7 +149,8 @@ def require_user(*roles: str) -> Actor:
         minutes = int(_idle_limit().total_seconds() // 60)
         log_out()
         st.session_state[LOGGED_OUT_KEY] = (
-            f"You were logged out after {minutes} minutes without activity."
+            f"You were logged out after {minutes} minute{'s' if minutes > 1 else ''} "
+            "without activity."
         )
         st.rerun()
     st.session_state[ACTIVE_KEY] = now

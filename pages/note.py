@@ -69,6 +69,18 @@ def autosave() -> None:
             )
 
 
+def save_private() -> None:
+    """The private note saves itself whenever it changes, as the rest of the note does."""
+    ss = st.session_state
+    try:
+        notes.save_psychotherapy_note(db, user, note.id, ss.get(f"{K}_private", ""))
+    except CasebookError as exc:
+        ss[f"{K}_private_problem"] = str(exc)
+    else:
+        ss[f"{K}_private_problem"] = None
+        ss[f"{K}_private_saved"] = datetime.now().strftime("%H:%M:%S")
+
+
 st.page_link(
     "pages/case.py",
     label=f"Case #{case.id}",
@@ -267,17 +279,19 @@ if can_write:
 
 if note.author_id == user.id:
     with st.expander("Psychotherapy note: private to you, never exported or printed"):
-        text = st.text_area(
+        st.text_area(
             "Your private notes on this session",
             value=note.psychotherapy_note or "",
             key=f"{K}_private",
             height=120,
             disabled=not can_write,
+            on_change=save_private,
+            help="Saved whenever you leave the box, as the rest of the note is.",
         )
-        if can_write and st.button("Save private note", key=f"{K}_private_save"):
-            if common.attempt(lambda: notes.save_psychotherapy_note(db, user, note.id, text)):
-                common.flash("Private note saved.")
-                st.rerun()
+        if problem := st.session_state.get(f"{K}_private_problem"):
+            st.error(common.md(problem), icon=":material/error:")  # the text stays in the box
+        elif saved_at := st.session_state.get(f"{K}_private_saved"):
+            st.caption(f"Private note saved at {saved_at}.")
 
 if note.signed:
     st.subheader("Addenda", anchor=False)

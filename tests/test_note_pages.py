@@ -109,6 +109,18 @@ def test_psychotherapy_note_is_shown_only_to_its_author(demo):  # noqa: F811
     assert not [t for t in theirs.text_area if str(t.key).endswith("_private")]
 
 
+def test_the_psychotherapy_note_saves_itself_when_its_box_is_left(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    note = notes.notes_for_case(demo, morgan, case.id)[0]
+    at = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    at.text_area(key=f"note_{note.id}_g0_private").input("Reminds me of my own father").run()
+    assert notes.get_note(demo, morgan, note.id).psychotherapy_note == (
+        "Reminds me of my own father"
+    )
+    assert any("Private note saved at" in c.value for c in at.caption)
+
+
 def test_supervisor_reads_notes_and_cannot_write_them(demo):  # noqa: F811
     casey = actor(demo, "casey")
     case = _case(demo, "casey", "Sam O")

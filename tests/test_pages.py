@@ -550,6 +550,26 @@ def test_an_idle_session_is_logged_out_with_a_reason(demo):
     assert len(at.metric) == 0
 
 
+@pytest.mark.parametrize(
+    ("idle", "limit", "warning"),
+    [
+        (12, 15, None),
+        (13.5, 15, "You will be logged off in about 2 minutes."),
+        (14.8, 15, "You will be logged off in about 1 minute."),
+        (0.4, 1, None),
+        (0.6, 1, "You will be logged off in about 1 minute."),
+    ],
+)
+def test_a_user_is_warned_before_the_idle_log_off(idle, limit, warning):
+    # The browser's own timer checks every 30 s; typing in a box is no activity until the
+    # box is left, so a counsellor writing one long section is warned and can stay.
+    from datetime import timedelta
+
+    from pages.common import idle_warning
+
+    assert idle_warning(timedelta(minutes=idle), timedelta(minutes=limit)) == warning
+
+
 def test_a_recent_session_stays_logged_in(demo):
     from datetime import datetime, timedelta
 
