@@ -18,7 +18,7 @@ from casebook.db import Database
 from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import Case, SessionNote
 from casebook.validation import MAX_NUMBER
-from handouts.document import Letterhead, Part, render_all, render_part
+from handouts.document import Letterhead, Part, TooLarge, render_all, render_part
 from handouts.guide import stage_guide
 from handouts.note import session_note_pdf
 from handouts.progress import ClientProgress, HomeworkRow, ProgressReport, progress_report
@@ -31,6 +31,15 @@ from worksheets.templates import Field, Template
 OPEN = ("assigned", "in_progress")
 SUMMARY_MAX = 5000  # a progress report's summary: a page at most
 BATCH_TITLE = "Casebook handouts"
+
+
+def laid_out(render: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
+    """render(*args, **kwargs): a PDF, or a plain ValidationError where part of it is too
+    large for a page."""
+    try:
+        return render(*args, **kwargs)
+    except TooLarge as exc:
+        raise ValidationError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,9 @@ def _printed(
     metadata); each printing audited."""
     parts = [h.part for h in handouts]
     if len(parts) == 1 and not title:
-        pdf = render_part(parts[0])
+        pdf = laid_out(render_part, parts[0])
     else:
-        pdf = render_all(parts, title=title or parts[0].title, progress=progress)
+        pdf = laid_out(render_all, parts, title=title or parts[0].title, progress=progress)
     for h in handouts:
         audit.log(db, actor, "handout", case_id=h.case_id, client_id=h.client_id, detail=h.kind)
     return Document(file_name, pdf)
@@ -121,7 +130,8 @@ def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: 
     if reader is None:
         raise ValidationError("That client is not in this case.")
     for_partner = reader.id != a.client_id
-    pdf = completed_worksheet(
+    pdf = laid_out(
+        completed_worksheet,
         detail.template,
         _letterhead(db, case, reader.name),
         answers=detail.answers,
@@ -212,7 +222,7 @@ def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Doc
     """A progress report for a client or a couple: stages, a measure, homework, a summary."""
     summary = validation.text(summary, "The summary", max_len=SUMMARY_MAX, multiline=True)
     report, letterhead = progress_report_data(db, actor, case_id, summary)
-    pdf = progress_report(report, letterhead)
+    pdf = laid_out(progress_report, report, letterhead)
     return _logged(
         db, actor, Document(f"progress-case-{case_id}.pdf", pdf), case_id, None, "progress report"
     )
@@ -258,7 +268,7 @@ def after_session(db: Database, actor: Actor, note_id: int) -> Document:
 def note(db: Database, actor: Actor, note_id: int) -> Document:
     """A session note as a plain PDF to print (never its psychotherapy note)."""
     printable = notes.printable(db, actor, note_id)
-    pdf = session_note_pdf(printable, practice.load(db).practice_name)
+    pdf = laid_out(session_note_pdf, printable, practice.load(db).practice_name)
     return Document(f"note-{note_id}.pdf", pdf)
 
 

@@ -22,6 +22,7 @@ from casebook import audit, cases, notes, practice
 from casebook.access import Actor, case_for_reading, require_role
 from casebook.cases import CaseView
 from casebook.db import Database
+from casebook.documents import laid_out
 from casebook.errors import NotFound, ValidationError
 from casebook.models import Client
 from handouts.record import ClientRecord, Closing, StageEntry, client_record_pdf, not_included
@@ -271,7 +272,7 @@ def export_client(db: Database, actor: Actor, client_id: int, out_dir: Path) -> 
     practice_name = practice.load(db).practice_name
     files = {
         json_path: record_json(record, practice_name),
-        pdf_path: client_record_pdf(record, practice_name),
+        pdf_path: laid_out(client_record_pdf, record, practice_name),
     }
     _prepare_folder(out_dir)
     _write_audited(db, actor, files, case_id=record.case_id, client_id=client_id, detail="json+pdf")

@@ -35,6 +35,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.doctemplate import LayoutError
 from reportlab.platypus.flowables import Flowable
 
 from handouts.fonts import HandoutFonts, handout_fonts
@@ -431,13 +432,25 @@ def render_all(
         if index:
             flowables.append(PageBreak())
         flowables += [_PartStart(index), *part.story(st, doc.width)]
-    doc.build(
-        flowables,
-        canvasmaker=partial(_PagedCanvas, fonts=fonts, parts=parts, info=info, progress=progress),
-    )
+    try:
+        doc.build(
+            flowables,
+            canvasmaker=partial(
+                _PagedCanvas, fonts=fonts, parts=parts, info=info, progress=progress
+            ),
+        )
+    except LayoutError as exc:  # one piece taller than a page, which nothing can split
+        raise TooLarge(
+            "Part of this handout is too large to fit on a page (a very long option or "
+            "question, or a table with too many columns): shorten it, then print again."
+        ) from exc
     if progress is not None:
         progress(len(parts), len(parts))
     return out.getvalue()
+
+
+class TooLarge(ValueError):
+    """A handout that cannot be laid out on its pages; the message says so plainly."""
 
 
 def data_table(
@@ -450,7 +463,8 @@ def data_table(
     extra: tuple[tuple[Any, ...], ...] = (),
 ) -> Table:
     """A table with a shaded head row repeated on every page, in the documents' one style."""
-    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    # splitInRow: a row taller than a page (a long answer in a table) goes on over the page.
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
     style = [
         ("VALIGN", (0, 0), (-1, -1), valign),
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),

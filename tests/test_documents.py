@@ -109,6 +109,26 @@ def test_the_import_preview_shows_a_saved_0_or_no_as_such_and_rows_in_words(db, 
     }
 
 
+def test_a_long_answer_in_a_table_column_still_prints(db, people, couple):
+    morgan = people["morgan"]
+    diary = library.save_custom(
+        db,
+        morgan,
+        'key = "diary"\nversion = 1\nstage = 2\ntitle = "Diary"\nintro = "Each day."\n'
+        '[[field]]\nid = "days"\nkind = "rows"\nprompt = "Your diary"\n'
+        '  [[field.columns]]\n  id = "on"\n  kind = "date"\n  prompt = "Day"\n'
+        '  [[field.columns]]\n  id = "entry"\n  kind = "long_text"\n  prompt = "What happened?"\n',
+    )
+    ana = couple.clients[0]
+    [a] = homework.assign(db, morgan, [ana.id], diary.id, due_on=date.today())
+    entry = "I thought about what I wish I had said instead. " * 170  # 8,330 of 20,000
+    homework.save_answers(db, morgan, a.id, a.version, {"days": [{"entry": entry}]}, {})
+    pdf = documents.completed(db, morgan, a.id, for_client_id=ana.id).pdf  # taller than a page
+    text = " ".join(text_of(pdf).split())
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 2
+    assert text.count("wish I had said") == 170  # not cut off where the page ends
+
+
 def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
     morgan, riley = people["morgan"], people["riley"]
     [a] = assign(db, morgan, [couple.clients[0].id])

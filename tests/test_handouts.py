@@ -10,7 +10,14 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from handouts.document import HANDOUT_CONFIDENTIAL, Letterhead, render_all, render_part
+from handouts.document import (
+    HANDOUT_CONFIDENTIAL,
+    Letterhead,
+    TooLarge,
+    handout_part,
+    render_all,
+    render_part,
+)
 from handouts.guide import stage_guide
 from handouts.progress import (
     ClientProgress,
@@ -884,6 +891,21 @@ def test_two_copies_of_a_worksheet_in_a_batch_keep_their_fields_apart():
     assert {n.removeprefix("d2.") for n in names if n.startswith("d2.")} == alone
     assert "d1.cb.reliability" in names and "d2.cb.reliability" in names
     assert len(names) == 2 * len(alone)
+
+
+def test_a_piece_taller_than_a_page_is_refused_plainly_not_a_layout_traceback():
+    from reportlab.platypus import Flowable
+
+    class Tall(Flowable):  # nothing splits it, as a box a page and a half high
+        def wrap(self, width, height):
+            return width, 1200
+
+        def draw(self):
+            pass
+
+    part = handout_part(lambda st, width: [Tall()], letterhead(), title="Tall")
+    with pytest.raises(TooLarge, match="too large to fit on a page"):
+        render_part(part)
 
 
 def test_a_batch_of_nothing_is_refused():

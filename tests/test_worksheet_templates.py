@@ -129,6 +129,11 @@ def test_the_well_formed_base_for_the_malformed_cases_parses(text):
 
 MALFORMED = [
     pytest.param('key = "custom\n', "not valid TOML", id="not-toml"),
+    pytest.param(
+        HEAD + FIRST + CHOICE.replace('"Upset"', '"' + "Upset " * 40 + '"'),
+        "field 2 (feeling).options each must be at most 200 characters",
+        id="option-a-page-long",
+    ),
     pytest.param(HEAD.replace('key = "custom"\n', "") + FIRST, "key is required", id="no-key"),
     pytest.param(
         HEAD.replace('"custom"', '"My-Sheet"') + FIRST, "key must be lower-case", id="bad-key"

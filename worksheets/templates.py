@@ -26,6 +26,7 @@ COLUMN_KINDS = tuple(k for k in KINDS if k != "rows")
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 SCALE_MIN, SCALE_MAX = 0, 10
 MAX_FIELDS, MAX_OPTIONS, MAX_TEXT = 60, 30, 2000
+MAX_OPTION_TEXT = 200  # an option is a line or two by a tick box, not a page
 
 
 class TemplateError(ValueError):
@@ -103,6 +104,8 @@ class _Reader:
         value = self.table.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise self.fail(name, "must be a list of non-empty texts")
+        if any(len(v.strip()) > MAX_OPTION_TEXT for v in value):
+            raise self.fail(name, f"each must be at most {MAX_OPTION_TEXT} characters")
         return tuple(v.strip() for v in value)
 
     def unknown(self, allowed: set[str]) -> None:
