@@ -62,6 +62,12 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
         elif name == "crisis_line":
             if not isinstance(value, str) or len(value) > 200 or "\n" in value:
                 raise ValidationError("Crisis line must be one line of at most 200 characters.")
+            from handouts.document import crisis_lines  # reportlab, only when it is changed
+
+            if len(crisis_lines(value)[1]) > 2:
+                raise ValidationError(
+                    "Crisis line is too long to print in full at the foot of a handout: shorten it."
+                )
         elif name == "measure_params":
             _check_measure_params(value)
         elif name == "default_note_format":

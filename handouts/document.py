@@ -21,6 +21,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.acroform import RadioGroup
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFInfo, PDFObject, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -192,6 +193,21 @@ def notice(text: str, st: Styles, width: float) -> Table:
         )
     )
     return box
+
+
+CRISIS_SIZES = (9, 8.5, 8, 7.5, 7)  # points: the first at which the line fits in two lines
+CRISIS_WIDTH = A4[0] - 2 * MARGIN
+
+
+def crisis_lines(text: str, font: str | None = None) -> tuple[float, list[str]]:
+    """The crisis line as printed at the foot of every page: (size, lines), at most two
+    lines at the largest size that holds it all; more than two means it is too long."""
+    font = font or handout_fonts().bold
+    for size in CRISIS_SIZES:
+        lines = simpleSplit(" ".join(text.split()), font, size, CRISIS_WIDTH)
+        if len(lines) <= 2:
+            break
+    return size, lines
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:
@@ -367,14 +383,14 @@ class _PagedCanvas(Canvas):
         self.drawString(MARGIN, bottom, fit(part.footer, self._fonts.regular, 8.5, 120 * mm))
         self.drawRightString(right, bottom, f"Page {number} of {total}")
         if part.crisis_line:
-            # On every page, above the footer rule, where a client in trouble will look.
+            # On every page, above the footer rule, where a client in trouble will look; in
+            # full, on two lines if need be (a number cut off is no use).
+            size, lines = crisis_lines(part.crisis_line, self._fonts.bold)
             self.setFillColor(INK)
-            self.setFont(self._fonts.bold, 9)
-            self.drawString(
-                MARGIN,
-                bottom + 6.5 * mm,
-                fit(part.crisis_line, self._fonts.bold, 9, right - MARGIN),
-            )
+            self.setFont(self._fonts.bold, size)
+            for n, line in enumerate(lines):  # top line first, as it is read
+                above = len(lines) - 1 - n
+                self.drawString(MARGIN, bottom + 6.5 * mm + above * size * 1.2, line)
         if part.small_print:
             self.setFillColor(MUTED)
             self.setFont(self._fonts.regular, 6.5)
@@ -408,7 +424,7 @@ def render_all(
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=24 * mm,
-        bottomMargin=24 * mm,
+        bottomMargin=27 * mm,  # the footer, and a crisis line of two lines above it
         title=title,
         author=parts[0].practice_name,
         subject=title,

@@ -141,6 +141,18 @@ def test_the_crisis_line_is_on_every_page_when_given(kind):
     assert all(CRISIS in flat(page) for page in pages)
 
 
+LONG_CRISIS = (
+    "In danger now? Call 999. Samaritans 116 123 (free, 24 hours). "
+    "National Domestic Abuse Helpline 0808 2000 247. Text SHOUT to 85258."
+)
+
+
+@pytest.mark.parametrize("kind", DOCUMENTS)
+def test_a_long_crisis_line_prints_in_full_on_every_page(kind):
+    pages = pages_text(DOCUMENTS[kind](letterhead(crisis_line=LONG_CRISIS)))
+    assert all(LONG_CRISIS in flat(page) for page in pages)
+
+
 @pytest.mark.parametrize("kind", DOCUMENTS)
 def test_no_crisis_line_is_printed_when_none_is_given(kind):
     assert "danger" not in text_of(DOCUMENTS[kind](letterhead(crisis_line="")))

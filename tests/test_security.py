@@ -87,6 +87,8 @@ def test_logins_and_failures_are_audited(db, people):
         ({"backups_kept": True}, "Backups kept must be"),
         ({"practice_name": "  "}, "Practice name must be"),
         ({"colour": "blue"}, "no setting called 'colour'"),
+        # 190 characters, but wide ones: more than two lines at the foot of a handout.
+        ({"crisis_line": "WWWW MMMM " * 19}, "too long to print in full"),
     ],
 )
 def test_bad_settings_are_refused(db, people, changes, message):
