@@ -439,9 +439,10 @@ def _progress_bare(report: ProgressReport, lh: Letterhead) -> bytes:
         lines += [
             ("Normal", f"{d:%d %b %Y}: {report.stage_names[s - 1]}") for d, s in c.stage_steps
         ]
-    lines.append(("Heading3", report.measure_name))
-    for c in report.clients:
-        lines += [("Normal", f"{c.name} · {d:%d %b %Y} · {t:g}") for d, t in c.scores]
+    for m in report.measures:
+        lines.append(("Heading3", m.name))
+        for c, scores in zip(report.clients, m.scores, strict=True):
+            lines += [("Normal", f"{c.name} · {d:%d %b %Y} · {t:g}") for d, t in scores]
     lines.append(("Heading3", "Homework"))
     lines += [("Normal", " · ".join(str(v) for v in vars(h).values())) for h in report.homework]
     lines.append(("Normal", f"{lh.footer} · Page 1 of 1"))

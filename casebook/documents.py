@@ -21,7 +21,13 @@ from casebook.validation import MAX_NUMBER
 from handouts.document import Letterhead, Part, TooLarge, render_all, render_part
 from handouts.guide import stage_guide
 from handouts.note import session_note_pdf
-from handouts.progress import ClientProgress, HomeworkRow, ProgressReport, progress_report
+from handouts.progress import (
+    ClientProgress,
+    HomeworkRow,
+    Measure,
+    ProgressReport,
+    progress_report,
+)
 from handouts.readback import NotAWorksheet, read_filled
 from handouts.session_sheet import after_session_part
 from handouts.worksheet import answer_text, completed_worksheet, worksheet_part
@@ -178,11 +184,15 @@ def progress_report_data(
     case = cases.get_case(db, actor, case_id)
     scores = measures.scores_for_case(db, actor, case_id)
     every = measures.definitions(db)
-    definition = (
-        every[scores[-1].measure_id]
-        if scores
-        else next(d for d in measures.current_measures(db).values() if d.key == "csi4")
-    )
+    # A section per measure scored (the CSI-4 when none is), each on the version of its
+    # latest score: versions differ in items and range, so their totals are not one series.
+    latest: dict[str, int] = {}
+    for s in scores:  # oldest first: the last one of each measure wins
+        latest[every[s.measure_id].key] = s.measure_id
+    if not latest:
+        latest = {
+            "csi4": next(k for k, d in measures.current_measures(db).items() if d.key == "csi4")
+        }
     work = homework.for_case(db, actor, case_id)
     frame = pd.DataFrame(
         [(a.client_id, a.stage, a.due_on, a.completed_on, a.status) for a in work],
@@ -192,23 +202,27 @@ def progress_report_data(
     names = {c.id: c.name for c in case.clients}
     report = ProgressReport(
         clients=tuple(
-            ClientProgress(
-                c.name,
-                tuple((m.moved_on, m.stage) for m in c.history),
-                tuple(
-                    (s.scored_on, s.total)
-                    for s in scores
-                    # On the version of the latest score: versions differ in items and range.
-                    if s.client_id == c.id and s.measure_id == scores[-1].measure_id
-                ),
-            )
+            ClientProgress(c.name, tuple((m.moved_on, m.stage) for m in c.history))
             for c in case.clients
         ),
         stage_names=tuple(s.name for s in stages()),
-        measure_name=definition.name,
-        total_range=definition.total_range,
-        cutoff=definition.measure.cutoff,
-        higher_is_better=definition.measure.higher_is_better,
+        measures=tuple(
+            Measure(
+                every[measure_id].name,
+                every[measure_id].total_range,
+                tuple(
+                    tuple(
+                        (s.scored_on, s.total)
+                        for s in scores
+                        if s.client_id == c.id and s.measure_id == measure_id
+                    )
+                    for c in case.clients
+                ),
+                every[measure_id].measure.cutoff,
+                every[measure_id].measure.higher_is_better,
+            )
+            for measure_id in latest.values()
+        ),
         homework=tuple(
             HomeworkRow(names[r.client_id], r.assigned, r.on_time, r.late, r.overdue, r.open)
             for r in done.itertuples()

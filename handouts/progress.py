@@ -36,11 +36,33 @@ from handouts.fonts import handout_fonts
 
 @dataclass(frozen=True)
 class ClientProgress:
-    """One client's stage moves (moved on, stage number) and scores (scored on, total)."""
+    """One client's stage moves (moved on, stage number)."""
 
     name: str
     stage_steps: tuple[tuple[date, int], ...] = ()
-    scores: tuple[tuple[date, float], ...] = ()
+
+
+Scores = tuple[tuple[date, float], ...]  # (scored on, total), one client's
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The clients' totals on one measure: `scores` holds each client's, in the order of the
+    report's clients."""
+
+    name: str
+    total_range: tuple[float, float]
+    scores: tuple[Scores, ...]
+    cutoff: float | None = None
+    higher_is_better: bool | None = None
+
+    def scored(self, names: list[str]) -> list[tuple[int, str, Scores]]:
+        """(position, name, scores in date order) of each client with scores."""
+        return [
+            (n, name, tuple(sorted(s, key=lambda score: score[0])))
+            for n, (name, s) in enumerate(zip(names, self.scores, strict=True))
+            if s
+        ]
 
 
 @dataclass(frozen=True)
@@ -61,10 +83,7 @@ class ProgressReport:
 
     clients: tuple[ClientProgress, ...]
     stage_names: tuple[str, ...]
-    measure_name: str
-    total_range: tuple[float, float]
-    cutoff: float | None = None
-    higher_is_better: bool | None = None
+    measures: tuple[Measure, ...] = ()  # one section each, in this order
     homework: tuple[HomeworkRow, ...] = ()
     summary: str = ""
 
@@ -302,24 +321,24 @@ def stage_chart(report: ProgressReport, width: float, until: date) -> Drawing:
 # --- the measure chart ----------------------------------------------------------------------
 
 
-def measure_chart(report: ProgressReport, width: float) -> Drawing:
+def measure_chart(measure: Measure, names: list[str], width: float) -> Drawing:
     """Each client's totals over time, with the cut-off as a dashed line."""
     font = handout_fonts().regular
-    scored = [c for c in report.clients if c.scores]
-    values = [t for c in scored for _, t in c.scores]
-    low, high = sorted(report.total_range)
-    marks = [*values, *([report.cutoff] if report.cutoff is not None else [])]
+    scored = measure.scored(names)
+    values = [t for _, _, scores in scored for _, t in scores]
+    low, high = sorted(measure.total_range)
+    marks = [*values, *([measure.cutoff] if measure.cutoff is not None else [])]
     low, high = min([low, *marks]), max([high, *marks])
     if low == high:
         low, high = low - 1, high + 1
     ticks = number_ticks(low, high)
     tick_width = max(stringWidth(_number(t), font, LABEL_SIZE) for t in ticks)
     left = tick_width + 22
-    cut_label = f"cut-off {_number(report.cutoff)}" if report.cutoff is not None else ""
+    cut_label = f"cut-off {_number(measure.cutoff)}" if measure.cutoff is not None else ""
     right = stringWidth(cut_label, font, LABEL_SIZE) + 10 if cut_label else 6
     height = 62 * mm
     drawing = Drawing(width, height)
-    days = [d for c in scored for d, _ in c.scores]
+    days = [d for _, _, scores in scored for d, _ in scores]
     frame = _Frame(left, 30, width - left - right, height - 40, (min(days), max(days)))
 
     def y(value: float) -> float:
@@ -342,7 +361,7 @@ def measure_chart(report: ProgressReport, width: float) -> Drawing:
         String(
             0,
             0,
-            fit(f"{report.measure_name} total", font, AXIS_SIZE, frame.height),
+            fit(f"{measure.name} total", font, AXIS_SIZE, frame.height),
             fontName=font,
             fontSize=AXIS_SIZE,
             fillColor=INK,
@@ -354,8 +373,8 @@ def measure_chart(report: ProgressReport, width: float) -> Drawing:
     drawing.add(Line(frame.left, frame.bottom, frame.left, frame.bottom + frame.height))
     drawing.contents[-1].strokeColor = RULE
     frame.date_axis(drawing, font, "Date of questionnaire")
-    if report.cutoff is not None:
-        at = y(report.cutoff)
+    if measure.cutoff is not None:
+        at = y(measure.cutoff)
         drawing.add(
             Line(
                 frame.left,
@@ -377,11 +396,8 @@ def measure_chart(report: ProgressReport, width: float) -> Drawing:
                 fillColor=INK,
             )
         )
-    many = sum(len(c.scores) for c in scored) > 40
-    for index, client in enumerate(report.clients):
-        if not client.scores:
-            continue
-        scores = sorted(client.scores, key=lambda s: s[0])
+    many = len(values) > 40
+    for index, _, scores in scored:
         points = [v for on, total in scores for v in (frame.x(on), y(total))]
         if len(scores) > 1:
             drawing.add(_series_line(points, index, 1.2))
@@ -416,19 +432,19 @@ def _stage_lines(report: ProgressReport, st: Styles) -> list[Flowable]:
     return lines
 
 
-def _score_table(report: ProgressReport, st: Styles, width: float) -> Table:
+def _score_table(measure: Measure, names: list[str], st: Styles, width: float) -> Table:
     head = [Paragraph(h, st.cell_head) for h in ("Client", "Scores", "First", "Latest", "Change")]
     rows = []
-    for client in report.clients:
-        scores = sorted(client.scores, key=lambda s: s[0])
+    for name, unsorted in zip(names, measure.scores, strict=True):
+        scores = sorted(unsorted, key=lambda s: s[0])
         if not scores:
-            rows.append([para(client.name, st.cell), para("No scores yet", st.cell), "", "", ""])
+            rows.append([para(name, st.cell), para("No scores yet", st.cell), "", "", ""])
             continue
         (first_on, first), (last_on, last) = scores[0], scores[-1]
         change = last - first
         rows.append(
             [
-                para(client.name, st.cell),
+                para(name, st.cell),
                 Paragraph(str(len(scores)), st.cell),
                 para(f"{_number(first)} on {day(first_on)}", st.cell),
                 para(f"{_number(last)} on {day(last_on)}", st.cell),
@@ -439,14 +455,14 @@ def _score_table(report: ProgressReport, st: Styles, width: float) -> Table:
     return _table([head, *rows], widths)
 
 
-def _direction(report: ProgressReport) -> str:
-    parts = [f"Totals run from {_number(min(report.total_range))} to "]
-    parts.append(f"{_number(max(report.total_range))}")
-    if report.higher_is_better is not None:
-        parts.append("; higher is better" if report.higher_is_better else "; lower is better")
-    if report.cutoff is not None:
+def _direction(measure: Measure) -> str:
+    parts = [f"Totals run from {_number(min(measure.total_range))} to "]
+    parts.append(f"{_number(max(measure.total_range))}")
+    if measure.higher_is_better is not None:
+        parts.append("; higher is better" if measure.higher_is_better else "; lower is better")
+    if measure.cutoff is not None:
         parts.append(
-            f". The dashed line is the cut-off ({_number(report.cutoff)}) between the range "
+            f". The dashed line is the cut-off ({_number(measure.cutoff)}) between the range "
             "typical of people seeking help and the range typical of people who are not"
         )
     return "".join(parts) + "."
@@ -475,25 +491,29 @@ def _story(
     story += [
         Paragraph("Summary", st.heading),
         para(report.summary if report.summary.strip() else "No summary written.", st.body),
-        Paragraph("Stages of the guide", st.heading),
     ]
+    stages_heading = Paragraph("Stages of the guide", st.heading)
     if any(c.stage_steps for c in report.clients):
+        chart = stage_chart(report, width, letterhead.on)
         story += [
-            Together([_legend(names, width, font), stage_chart(report, width, letterhead.on)]),
+            # A heading is kept with its chart, never left alone at the foot of a page.
+            Together([stages_heading, _legend(names, width, font), chart]),
             *_stage_lines(report, st),
         ]
     else:
-        story.append(para("No stage moves yet.", st.body))
-    story.append(para(report.measure_name, st.heading))
-    if any(c.scores for c in report.clients):
+        story += [stages_heading, para("No stage moves yet.", st.body)]
+    for measure in report.measures:
+        heading = para(measure.name, st.heading)
+        if not any(measure.scores):
+            story += [heading, para("No scores yet.", st.body)]
+            continue
+        chart = measure_chart(measure, names, width)
         story += [
-            Together([_legend(names, width, font), measure_chart(report, width)]),
-            para(_direction(report), st.meta),
+            Together([heading, _legend(names, width, font), chart]),
+            para(_direction(measure), st.meta),
             Spacer(1, 6),
-            _score_table(report, st, width),
+            _score_table(measure, names, st, width),
         ]
-    else:
-        story.append(para("No scores yet.", st.body))
     story.append(Together([Paragraph("Homework", st.heading), _homework(report, st, width)]))
     return story
 

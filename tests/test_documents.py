@@ -129,6 +129,46 @@ def test_a_long_answer_in_a_table_column_still_prints(db, people, couple):
     assert text.count("wish I had said") == 170  # not cut off where the page ends
 
 
+def test_the_progress_report_has_a_section_for_each_measure_scored(db, people, couple):
+    from pathlib import Path
+
+    from casebook import measures
+
+    morgan, admin = people["morgan"], people["admin"]
+    csi = next(k for k, d in measures.current_measures(db).items() if d.key == "csi4")
+    items = [i.id for i in measures.definitions(db)[csi].measure.items]
+    source = (Path(__file__).parents[1] / "worksheets" / "measures" / "csi4.toml").read_text()
+    wellbeing = measures.save_custom(
+        db,
+        admin,
+        source.replace('key = "csi4"', 'key = "wellbeing"').replace(
+            "Couples Satisfaction Index (CSI-4)", "Wellbeing check"
+        ),
+    )
+    ana, ben = couple.clients
+    for days in (50, 30, 10):
+        for client in (ana, ben):
+            measures.record_score(
+                db,
+                morgan,
+                client.id,
+                csi,
+                dict.fromkeys(items, 3),
+                scored_on=date.today() - timedelta(days=days),
+            )
+    # Ben's latest score is on another measure: the CSI-4's history must not go with it.
+    measures.record_score(
+        db, morgan, ben.id, wellbeing, dict.fromkeys(items, 3), scored_on=date.today()
+    )
+    report, _ = documents.progress_report_data(db, morgan, couple.id)
+    assert [(m.name, [len(s) for s in m.scores]) for m in report.measures] == [
+        ("Couples Satisfaction Index (CSI-4)", [3, 3]),
+        ("Wellbeing check", [0, 1]),
+    ]
+    text = " ".join(text_of(documents.progress(db, morgan, couple.id).pdf).split())
+    assert "Couples Satisfaction Index (CSI-4)" in text and "Wellbeing check" in text
+
+
 def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
     morgan, riley = people["morgan"], people["riley"]
     [a] = assign(db, morgan, [couple.clients[0].id])

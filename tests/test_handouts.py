@@ -22,6 +22,7 @@ from handouts.guide import stage_guide
 from handouts.progress import (
     ClientProgress,
     HomeworkRow,
+    Measure,
     ProgressReport,
     date_ticks,
     number_ticks,
@@ -81,14 +82,19 @@ def shared_answers() -> dict:
     }
 
 
-def a_report(clients: tuple[ClientProgress, ...] = (), **changes) -> ProgressReport:
+def csi4(*scores) -> Measure:
+    """The CSI-4 with these clients' scores (one tuple of (date, total) per client)."""
+    return Measure("CSI-4", (0, 21), scores, cutoff=13.5, higher_is_better=True)
+
+
+def a_report(
+    clients: tuple[ClientProgress, ...] = (), scores: tuple = (), **changes
+) -> ProgressReport:
+    clients = clients or (ClientProgress("Ana Ruiz"),)
     values = {
-        "clients": clients or (ClientProgress("Ana Ruiz"),),
+        "clients": clients,
         "stage_names": STAGE_NAMES,
-        "measure_name": "CSI-4",
-        "total_range": (0, 21),
-        "cutoff": 13.5,
-        "higher_is_better": True,
+        "measures": (csi4(*(scores or [()] * len(clients))),),
         "homework": (HomeworkRow("Ana Ruiz", 4, 2, 1, 0, 1),),
         "summary": "Steady work on check-ins.",
     }
@@ -188,7 +194,9 @@ def test_user_text_prints_as_typed_in_every_place_it_appears():
         completed_worksheet(
             TRUST, lh, answers={"actions": (HOSTILE, True)}, assignment_id=1, for_partner=True
         ),
-        progress_report(a_report(summary=HOSTILE, measure_name=HOSTILE), lh),
+        progress_report(
+            a_report(summary=HOSTILE, measures=(Measure(HOSTILE, (0, 21), ((),)),)), lh
+        ),
         after_session_sheet(lh, homework=[(HOSTILE, ON)], next_session=None, note=HOSTILE),
     ]
     for pdf in texts:
@@ -790,18 +798,19 @@ def test_after_session_sheet_without_homework_or_a_booking_says_so():
 # --- progress report -----------------------------------------------------------------------
 
 
-def long_history(count: int) -> ClientProgress:
+def long_history(count: int) -> tuple[ClientProgress, tuple]:
+    """A client with `count` stage moves, and their `count` scores."""
     start = date(2023, 1, 2)
     steps = tuple((start + timedelta(days=3 * i), 1 + (i * 3) % 8) for i in range(count))
     scores = tuple((start + timedelta(days=7 * i), (i * 7) % 22) for i in range(count))
-    return ClientProgress("Ana Ruiz", steps, scores)
+    return ClientProgress("Ana Ruiz", steps), scores
 
 
 def test_progress_report_with_a_hundred_scores_and_stage_moves_keeps_its_layout():
-    partner = ClientProgress(
-        "Ben Ruiz", ((date(2023, 2, 1), 2), (date(2024, 5, 1), 5)), ((date(2023, 3, 1), 9.5),)
-    )
-    pdf = progress_report(a_report((long_history(100), partner)), letterhead())
+    partner = ClientProgress("Ben Ruiz", ((date(2023, 2, 1), 2), (date(2024, 5, 1), 5)))
+    ana, scores = long_history(100)
+    report = a_report((ana, partner), (scores, ((date(2023, 3, 1), 9.5),)))
+    pdf = progress_report(report, letterhead())
     pages = pages_text(pdf)
     text = flat(" ".join(pages))
     assert len(pages) <= 2
@@ -814,7 +823,8 @@ def test_progress_report_with_a_hundred_scores_and_stage_moves_keeps_its_layout(
 
 def test_progress_report_charts_fit_the_page_at_any_size():
     for count in (1, 2, 10, 100, 400):
-        pdf = progress_report(a_report((long_history(count),)), letterhead())
+        ana, scores = long_history(count)
+        pdf = progress_report(a_report((ana,), (scores,)), letterhead())
         assert len(pages_text(pdf)) <= 2
 
 
