@@ -382,18 +382,17 @@ class _Lines(Flowable):
                 x += column
 
 
-def _yes_no(name: str, tooltip: str, st: Styles) -> Flowable:
-    return _Lines(
-        [
-            [
-                _Tick(name, tooltip, radio_value="Yes"),
-                _Label("Yes", st.body),
-                _Tick(name, tooltip, radio_value="No"),
-                _Label("No", st.body),
-            ]
-        ],
-        [TICK + 2 * mm, 10 * mm, TICK + 2 * mm, 10 * mm],
-    )
+YES_NO_WIDTH = 2 * (TICK + 2 * mm + 8 * mm)  # side by side; stacked, half of it
+
+
+def _yes_no(name: str, tooltip: str, st: Styles, width: float = YES_NO_WIDTH) -> Flowable:
+    """Yes and No to tick, side by side, or one above the other where that is too wide (a
+    table of many columns), so that no ring sits over the next column."""
+    yes = [_Tick(name, tooltip, radio_value="Yes"), _Label("Yes", st.body)]
+    no = [_Tick(name, tooltip, radio_value="No"), _Label("No", st.body)]
+    if width >= YES_NO_WIDTH:
+        return _Lines([[*yes, *no]], [TICK + 2 * mm, 8 * mm] * 2)
+    return _Lines([yes, no], [TICK + 2 * mm, 8 * mm], pad=1)
 
 
 def _options(
@@ -453,7 +452,7 @@ def _cell(column: Field, name: str, st: Styles, width: float) -> Flowable:
     if column.kind == "long_text":
         return _TextBox(name, column.prompt, width, 14 * mm, multiline=True)
     if column.kind == "yes_no":
-        return _yes_no(name, column.prompt, st)
+        return _yes_no(name, column.prompt, st, width)
     if column.kind == "scale":
         options = tuple(str(n) for n in range(SCALE_MIN, SCALE_MAX + 1))
         return _DropDown(name, column.prompt, options, min(width, 16 * mm), height)

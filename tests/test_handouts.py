@@ -276,6 +276,47 @@ def test_buttons_offer_their_values(name, states):
     assert {s.removeprefix("/") for s in field["/_States_"]} - {"Off"} == states
 
 
+WEEK = """
+key = "promise_week"
+version = 1
+stage = 6
+title = "A week of promises"
+intro = "Each day."
+
+[[field]]
+id = "week"
+kind = "rows"
+prompt = "Did you keep it, day by day?"
+
+  [[field.columns]]
+  id = "promise"
+  kind = "short_text"
+  prompt = "Promise"
+""" + "".join(
+    f'\n  [[field.columns]]\n  id = "{d}"\n  kind = "yes_no"\n  prompt = "{d.capitalize()}"\n'
+    for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+)
+
+
+def test_a_table_of_many_yes_no_columns_leaves_room_for_each_label_inside_the_margins():
+    from reportlab.lib.units import mm
+
+    pdf = blank(parse_template_text(WEEK, "week.toml"))
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    rings = sorted(
+        [float(v) for v in a.get_object()["/Rect"]]
+        for a in page["/Annots"]
+        if a.get_object().get("/AS") is not None  # the radio buttons
+    )
+    assert max(right for _, _, right, _ in rings) <= float(page.mediabox.width) - 20 * mm
+    lines: dict[float, list[float]] = {}
+    for left, bottom, _, _ in rings:
+        lines.setdefault(round(bottom), []).append(left)
+    for lefts in lines.values():  # a "Yes" or "No" (8 mm) fits after every ring on a line
+        gaps = [b - a for a, b in zip(sorted(lefts), sorted(lefts)[1:])]
+        assert min(gaps) >= 4.2 * mm + 8 * mm
+
+
 def test_worksheet_fields_are_nested_under_cb_as_the_pdf_standard_asks():
     reader = PdfReader(io.BytesIO(blank()))
     top = reader.trailer["/Root"]["/AcroForm"]["/Fields"]
