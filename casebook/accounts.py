@@ -30,6 +30,7 @@ class Account:
     role: str
     active: bool
     created_at: datetime
+    locked_until: datetime | None = None  # UTC: after too many failed logins, while it lasts
 
 
 def _credential(password_hash: str) -> str:
@@ -60,8 +61,9 @@ def current_actor(db: Database, actor: Actor) -> Actor | None:
 
 
 def _account(user: User) -> Account:
+    locked = user.locked_until if user.locked_until and user.locked_until > utcnow() else None
     return Account(
-        user.id, user.username, user.display_name, user.role, user.active, user.created_at
+        user.id, user.username, user.display_name, user.role, user.active, user.created_at, locked
     )
 
 
@@ -201,6 +203,16 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> Accoun
             "account_change",
             detail=f"{user.username}: {'re' if active else 'de'}activated",
         )
+        return _account(user)
+
+
+def unlock(db: Database, actor: Actor, user_id: int) -> Account:
+    """Lift the lock that failed logins put on an account, before it runs out."""
+    require_role(actor, "admin")
+    with db.write() as s:
+        user = _user(s, user_id)
+        user.failed_logins, user.locked_until = 0, None
+        audit.record(s, actor, "account_change", detail=f"{user.username}: unlocked")
         return _account(user)
 
 

@@ -20,6 +20,9 @@ st.dataframe(
             "Name": [a.display_name for a in listed],
             "Role": [a.role for a in listed],
             "Active": [a.active for a in listed],
+            "Locked until (UTC)": [
+                f"{a.locked_until:%H:%M}" if a.locked_until else "" for a in listed
+            ],
             "Created": [a.created_at.date() for a in listed],
         }
     ),
@@ -81,8 +84,23 @@ with manage_col:
                     st.session_state.pop(key, None)
                 common.flash(f"'{common.md(account.username)}' updated.")
                 st.rerun()
+    if account.locked_until:
+        st.warning(
+            f"Locked after too many failed logins, until {account.locked_until:%H:%M} UTC.",
+            icon=":material/lock_clock:",
+        )
+        if st.button("Unlock", key="acct_unlock"):
+            if common.attempt(lambda: accounts.unlock(db, user, account.id)):
+                common.flash(f"'{common.md(account.username)}' can log in again.")
+                st.rerun()
     if account.active:
-        if st.button("Deactivate", key="acct_deactivate", disabled=account.id == user.id):
+        if account.id != user.id and common.confirmed(
+            "acct_deactivate",
+            "Deactivate",
+            f"Deactivate '{common.md(account.username)}'? They can no longer log in, and any "
+            "session of theirs ends at its next step. Nothing of theirs is deleted.",
+            yes="Yes, deactivate",
+        ):
             if common.attempt(lambda: accounts.set_active(db, user, account.id, False)):
                 common.flash(f"'{common.md(account.username)}' can no longer log in.")
                 st.rerun()

@@ -5,6 +5,7 @@ import io
 import subprocess
 import sys
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -313,7 +314,7 @@ def test_a_table_of_many_yes_no_columns_leaves_room_for_each_label_inside_the_ma
     for left, bottom, _, _ in rings:
         lines.setdefault(round(bottom), []).append(left)
     for lefts in lines.values():  # a "Yes" or "No" (8 mm) fits after every ring on a line
-        gaps = [b - a for a, b in zip(sorted(lefts), sorted(lefts)[1:])]
+        gaps = [b - a for a, b in pairwise(sorted(lefts))]
         assert min(gaps) >= 4.2 * mm + 8 * mm
 
 

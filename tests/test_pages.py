@@ -485,6 +485,27 @@ def test_admin_renames_an_account_and_its_open_session_shows_the_new_name(demo):
     assert "Signed in as **Riley Chen\\-Adeyemi**" in " ".join(c.value for c in riley.caption)
 
 
+def test_admin_sees_a_locked_account_and_unlocks_it_and_deactivates_only_when_sure(demo):
+    from casebook.errors import LoginFailed
+
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate(demo, "riley", "not the password")
+    at = app_as(demo, "admin", "pages/accounts.py")
+    riley_id = next(
+        a.id for a in accounts.list_accounts(demo, actor(demo, "admin")) if a.username == "riley"
+    )
+    at.selectbox(key="acct_chosen").set_value(riley_id).run()
+    assert any("Locked after too many failed logins" in w.value for w in at.warning)
+    at.button(key="acct_unlock").click().run()
+    assert accounts.authenticate(demo, "riley", DEMO_PASSWORD).username == "riley"
+    at.button(key="acct_deactivate").click().run()
+    assert accounts.authenticate(demo, "riley", DEMO_PASSWORD)  # not until confirmed
+    at.button(key="acct_deactivate_yes").click().run()
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(demo, "riley", DEMO_PASSWORD)
+
+
 def test_admin_short_password_is_refused(demo):
     at = app_as(demo, "admin")
     at.text_input(key="acct_username").input("sky")
