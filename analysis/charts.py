@@ -76,13 +76,15 @@ def empty(title: str, message: str) -> go.Figure:
 def stage_journey(steps: pd.DataFrame, stage_names: list[str]) -> go.Figure:
     """Each client's stage over time as a step line; the axis names the stages.
 
-    steps columns: client_name, date, stage (one row per move, plus one for today).
+    steps columns: client_id, client_name, date, stage (one row per move, plus one for
+    today). Partners who share a name are still two lines.
     """
     title = "Stages over time"
     if steps.empty:
         return empty(title, "No stage moves yet.")
     fig = go.Figure()
-    for i, (name, rows) in enumerate(steps.groupby("client_name", sort=False)):
+    for i, (_, rows) in enumerate(steps.groupby("client_id", sort=False)):
+        name = rows["client_name"].iloc[0]
         fig.add_trace(
             go.Scatter(
                 x=rows["date"],
@@ -99,6 +101,9 @@ def stage_journey(steps: pd.DataFrame, stage_names: list[str]) -> go.Figure:
         range=[0.5, len(stage_names) + 0.5],
         gridcolor="#e3e8e6",
     )
+    first, last = pd.Timestamp(steps["date"].min()), pd.Timestamp(steps["date"].max())
+    if first == last:  # a case opened today: a week around it, not milliseconds of one day
+        fig.update_xaxes(range=[first - pd.Timedelta(days=3), last + pd.Timedelta(days=3)])
     # No "Date" under the axis: its two-line dates say so, and the legend sits there.
     fig.update_layout(height=380, legend={"orientation": "h", "y": -0.15})
     return _layout(fig, title, "", "")

@@ -143,6 +143,7 @@ def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: 
         answers=detail.answers,
         assignment_id=a.id,
         for_partner=for_partner,
+        answered_by=a.client_name,
     )
     doc = Document(f"answers-{a.id}-for-client-{reader.id}.pdf", pdf)
     kind = f"answers #{a.id} for {'partner' if for_partner else 'client'}"

@@ -640,14 +640,16 @@ def _answers_story(
     letterhead: Letterhead,
     answers: dict[str, Any],
     for_partner: bool,
+    answered_by: str,
     st: Styles,
     width: float,
 ) -> list[Flowable]:
     title = f"{template.title}: {'shared answers' if for_partner else 'your answers'}"
     story = letterhead_block(letterhead, title, st)
     story.append(Spacer(1, 8))
-    if for_partner:
-        story.append(notice(PRIVATE_LEFT_OUT, st, width))
+    if for_partner:  # whose answers: the partner reading them must not take them for their own
+        by = f"{answered_by}'s answers, as they chose to share them." if answered_by else ""
+        story.append(notice(f"{by} {PRIVATE_LEFT_OUT}".strip(), st, width))
     shown = 0
     for field in template.fields:
         value = answers.get(field.id)
@@ -672,8 +674,10 @@ def completed_worksheet(
     answers: dict[str, tuple[Any, bool]],
     assignment_id: int,
     for_partner: bool,
+    answered_by: str = "",
 ) -> bytes:
-    """A client's answers (value, shared) as a PDF; for a partner, only the shared ones."""
+    """A client's answers (value, shared) as a PDF; for a partner, only the shared ones,
+    saying whose (`answered_by`) they are."""
     for field_id, pair in answers.items():
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise ValueError(f"The answer to '{field_id}' must be a (value, shared) pair.")
@@ -683,7 +687,9 @@ def completed_worksheet(
         values = {field_id: value for field_id, (value, _shared) in answers.items()}
     return render_part(
         handout_part(
-            lambda st, width: _answers_story(template, letterhead, values, for_partner, st, width),
+            lambda st, width: _answers_story(
+                template, letterhead, values, for_partner, answered_by, st, width
+            ),
             letterhead,
             title=f"Worksheet answers: {template.title}",
             small_print=f"{small_print(template, assignment_id)} \u00b7 answers",

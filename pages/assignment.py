@@ -76,9 +76,9 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
         sharing=couple,
     )
     if editable:
-        left, right, _ = st.columns([1, 1, 4])
-        draft = left.form_submit_button("Save draft", icon=":material/save:")
-        complete = right.form_submit_button(
+        buttons = st.container(horizontal=True)  # each button as wide as its words
+        draft = buttons.form_submit_button("Save draft", icon=":material/save:")
+        complete = buttons.form_submit_button(
             "Save and mark complete" if a.status != "completed" else "Save changes",
             type="primary",
             icon=":material/task_alt:",

@@ -42,9 +42,9 @@ moves = pd.DataFrame(
 )
 stays = timeline.stage_timeline(moves, today)
 steps = pd.DataFrame(
-    [(names[c.id], m.moved_on, m.stage) for c in case.clients for m in c.history]
-    + [(c.name, today, c.stage) for c in case.clients],
-    columns=["client_name", "date", "stage"],
+    [(c.id, names[c.id], m.moved_on, m.stage) for c in case.clients for m in c.history]
+    + [(c.id, c.name, today, c.stage) for c in case.clients],
+    columns=["client_id", "client_name", "date", "stage"],
 )
 st.plotly_chart(charts.stage_journey(steps, [s.name for s in stages()]), width="stretch")
 as_table(

@@ -64,3 +64,15 @@ def test_count_charts_tick_every_count_when_small_and_leave_spacing_to_plotly_wh
     assert bars.layout.yaxis.dtick is None
     assert bars.layout.yaxis.tickformat == ",d"  # never a tick at 2.5 cases
     assert bars.data[0].cliponaxis is False  # the tallest bar's number is not cut off
+
+
+def test_stages_over_time_draws_partners_of_one_name_apart_and_a_new_case_over_days():
+    today = pd.Timestamp("2026-11-27")
+    steps = pd.DataFrame(
+        [(1, "Li Lei", today, 1), (2, "Li Lei", today, 2)],
+        columns=["client_id", "client_name", "date", "stage"],
+    )
+    fig = charts.stage_journey(steps, NAMES)
+    assert [list(t.y) for t in fig.data] == [[1], [2]]  # two lines, not one
+    low, high = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
+    assert high - low == pd.Timedelta(days=6)  # not a range of no time at all

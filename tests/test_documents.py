@@ -240,6 +240,8 @@ def test_partner_copy_of_answers_leaves_out_private_answers(db, people, couple):
     partner = text_of(documents.completed(db, morgan, a.id, for_client_id=ben.id).pdf)
     assert "A private worry" in own and "Shared plan" in own
     assert "A private worry" not in partner and "Shared plan" in partner
+    # Ben's copy says whose answers they are: not his own.
+    assert "Ana Σοφία's answers, as they chose to share them." in " ".join(partner.split())
 
 
 def test_no_handout_of_anothers_client(db, people, couple):
