@@ -131,6 +131,7 @@ with h1:
         "Fillable worksheet (PDF)",
         key=f"handout_{a.id}",
         make=lambda: documents.worksheet(db, user, a.id),
+        made_from=a.version,
     )
 with h2:
     for reader in case.clients:
@@ -144,6 +145,7 @@ with h2:
             label,
             key=f"answers_{a.id}_{reader.id}",
             make=lambda r=reader: documents.completed(db, user, a.id, for_client_id=r.id),
+            made_from=a.version,
         )
 if editable:
     upload = st.file_uploader(

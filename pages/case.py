@@ -143,6 +143,7 @@ if stages_tab.open:
                         "Stage guide for the client (PDF)",
                         key=f"guide_{client.id}",
                         make=lambda c=client: documents.guide(db, user, c.id),
+                        made_from=client.stage,
                     )
                 if editable:
                     numbers = [s.number for s in stages()]

@@ -51,8 +51,9 @@ if sessions and st.button(
         )
     )
     if doc is not None:
-        st.session_state["batch_pdf"] = doc
-if doc := st.session_state.get("batch_pdf"):
+        st.session_state["batch_pdf"] = (start, end, doc)
+kept_start, kept_end, doc = st.session_state.get("batch_pdf", (None, None, None))
+if doc is not None and (kept_start, kept_end) == (start, end):  # not another day's PDF
     st.download_button(
         f"Download {doc.file_name}",
         doc.pdf,

@@ -329,7 +329,11 @@ widgets.pdf_download(
     "After-session sheet for the clients (PDF)",
     key=f"{K}_sheet",
     make=lambda: documents.after_session(db, user, note.id),
+    made_from=(note.version, [(a.id, a.status) for a in attending]),
 )
 widgets.pdf_download(
-    "The note as a PDF to print", key=f"{K}_pdf", make=lambda: documents.note(db, user, note.id)
+    "The note as a PDF to print",
+    key=f"{K}_pdf",
+    make=lambda: documents.note(db, user, note.id),
+    made_from=note.version,
 )

@@ -230,4 +230,5 @@ widgets.pdf_download(
     "Progress report (PDF)",
     key=f"report_{case.id}",
     make=lambda: documents.progress(db, user, case.id, summary),
+    made_from=(summary, case.version, len(scores), len(work)),
 )

@@ -29,15 +29,20 @@ def client_fields(title: str, *, key: str, client: ClientView | None = None) -> 
     return ClientInput(name, pronouns, email, phone)
 
 
-def pdf_download(label: str, *, key: str, make: Callable[[], Any]) -> None:
-    """A button that makes a PDF only when asked (and audits it), then offers the download."""
+def pdf_download(
+    label: str, *, key: str, make: Callable[[], Any], made_from: object = None
+) -> None:
+    """A button that makes a PDF only when asked (and audits it), then offers the download.
+
+    `made_from` is what the PDF shows (a version, the chosen dates, the typed summary): once
+    it changes, the PDF made before is no longer offered, since it no longer holds true."""
     from pages import common
 
     ready = f"{key}_pdf"
     if st.button(label, key=key, icon=":material/picture_as_pdf:"):
-        st.session_state[ready] = common.attempt(make)
-    doc = st.session_state.get(ready)
-    if doc is not None:
+        st.session_state[ready] = (made_from, common.attempt(make))
+    kept_from, doc = st.session_state.get(ready, (None, None))
+    if doc is not None and kept_from == made_from:
         st.download_button(
             f"Download {doc.file_name}",
             doc.pdf,

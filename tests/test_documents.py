@@ -373,7 +373,7 @@ def test_handout_pages(tmp_path, monkeypatch):
     a = homework.for_case(demo, morgan, case.id)[0]
     at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
     at.button(key=f"handout_{a.id}").click().run()
-    doc = at.session_state[f"handout_{a.id}_pdf"]
+    _, doc = at.session_state[f"handout_{a.id}_pdf"]
     assert "Reflection" in text_of(doc.pdf)
     at = open_as(demo, "morgan", "pages/handouts.py")
     quiet = date.today() - timedelta(days=3000)  # long before the demo's first session
@@ -385,5 +385,10 @@ def test_handout_pages(tmp_path, monkeypatch):
     assert any(c.value.endswith(f"on {day:%a %d %b %Y}.") for c in at.caption)
     at.button(key="batch_make").click().run()
     assert not at.exception
-    assert at.session_state["batch_pdf"].file_name.startswith(f"handouts-{day:%Y-%m-%d}")
+    made = at.session_state["batch_pdf"][-1]
+    assert made.file_name.startswith(f"handouts-{day:%Y-%m-%d}")
+    assert [b.label for b in at.get("download_button")] == [f"Download {made.file_name}"]
+    # Another day chosen: the PDF of the day before is no longer offered as if it were its.
+    at.date_input(key="batch_start").set_value(day - timedelta(days=1)).run()
+    assert not at.get("download_button")
     demo.dispose()

@@ -152,7 +152,7 @@ def test_print_a_note(demo):  # noqa: F811
     notes.save_psychotherapy_note(demo, morgan, note.id, "PRIVATE HUNCH")
     at = open_as(demo, "morgan", "pages/note.py", note=note.id)
     at.button(key=f"note_{note.id}_g0_pdf").click().run()
-    pdf = at.session_state[f"note_{note.id}_g0_pdf_pdf"].pdf
+    pdf = at.session_state[f"note_{note.id}_g0_pdf_pdf"][1].pdf
     text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
     assert "Session note" in text and note.sections["subjective"] in text.replace("\n", " ")
     assert "PRIVATE HUNCH" not in text
