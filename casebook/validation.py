@@ -11,6 +11,9 @@ from casebook.errors import ValidationError
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^[0-9+()\-. ]{3,40}$")
 EARLIEST = date(1900, 1, 1)
+# Invisible marks that turn the text after them around (a name shown reversed in lists, CSV
+# and PDFs). The plain left-to-right and right-to-left marks, which RTL names use, are fine.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 MAX_NUMBER = 2**31 - 1  # the largest number an INTEGER column holds on PostgreSQL
@@ -37,7 +40,7 @@ def text(
         raise ValidationError(f"{field} is too long: at most {max_len:,} characters.")
     allowed = {"\n", "\t", "\r"} if multiline else set()
     for ch in value:
-        if unicodedata.category(ch) == "Cc" and ch not in allowed:
+        if (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in DIRECTION_CONTROLS:
             raise ValidationError(f"{field} contains a control character; please retype it.")
     return value
 

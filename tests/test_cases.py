@@ -38,6 +38,7 @@ def test_create_couple_case_puts_both_clients_at_the_starting_stage(db, people):
         ([ClientInput("Ann", email="not-an-email")], "email address"),
         ([ClientInput("Ann", phone="call me")], "Phone"),
         ([ClientInput("Ann\x00")], "control character"),
+        ([ClientInput("Ann\u202eevE")], "control character"),
         ([ClientInput("x" * 201)], "too long"),
     ],
 )

@@ -129,6 +129,8 @@ def test_the_import_is_audited_with_its_row_count(db, people, tmp_path):
         ("Ann,,,,,,,2.5,", "line 3: Stage '2.5' is not a whole number."),
         ("x" * 201 + ",,,,,,,,", "line 3: Client's name is too long"),
         ("Ann\x07,,,,,,,,", "line 3: Client's name contains a control character"),
+        # An override that shows the name backwards ("Ann\u202eevE" reads "AnnEve" reversed).
+        ("Ann\u202eevE,,,,,,,,", "line 3: Client's name contains a control character"),
         ("Ann,,,,,,,," + "x" * 5001, "line 3: Presenting concern is too long"),
         ("Ann,,,,,,,,,extra", "line 3: has 10 values but the header names 9 columns."),
         ("Ann,she/her", "line 3: has 2 values but the header names 9 columns."),
@@ -149,6 +151,7 @@ def test_the_import_is_audited_with_its_row_count(db, people, tmp_path):
         "stage not whole",
         "name too long",
         "control character",
+        "direction override",
         "concern too long",
         "too many values",
         "too few values",
