@@ -42,6 +42,13 @@ class HandoutFonts:
     family: str = FAMILY
 
 
+def unprintable(text: str) -> str:
+    """The characters of `text` that the handout font has no glyph for (Chinese, Japanese,
+    Korean, among others): a handout would print each as an empty box."""
+    glyphs = pdfmetrics.getFont(handout_fonts().regular).face.charToGlyph
+    return "".join(dict.fromkeys(ch for ch in text if not ch.isspace() and ord(ch) not in glyphs))
+
+
 def handout_fonts() -> HandoutFonts:
     """The handout font family, registered with reportlab on first use; raises FontMissing."""
     global _registered

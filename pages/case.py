@@ -14,6 +14,7 @@ from casebook import (
     stage_history,
 )
 from casebook.models import OUTCOMES
+from handouts.fonts import unprintable
 from pages import common, widgets
 from worksheets.note_formats import formats as note_formats
 from worksheets.safety import screen
@@ -134,6 +135,12 @@ if stages_tab.open:
             with column, st.container(border=True, key=f"client_{client.id}"):
                 pronouns = f" ({common.md(client.pronouns)})" if client.pronouns else ""
                 st.subheader(f"{common.md(client.name)}{pronouns}", anchor=False)
+                if missing := unprintable(client.name):
+                    st.warning(
+                        f"Handouts cannot print {common.md(missing)} in this name: each would "
+                        "show as an empty box. The font covers Latin, Greek and Cyrillic.",
+                        icon=":material/print_disabled:",
+                    )
                 st.markdown(f"#### Stage {current.label}")
                 st.caption(f"Since {client.stage_since:%d %b %Y}. {current.summary}")
                 with st.expander("What this stage asks of the client"):

@@ -314,6 +314,16 @@ def test_a_case_number_no_database_holds_gets_the_pages_hint(demo, number):
     assert at.info and not at.error
 
 
+def test_a_name_handouts_cannot_print_is_pointed_out_on_the_case_page(demo):
+    morgan = actor(demo, "morgan")
+    made = cases.create_case(demo, morgan, [cases.ClientInput("李雷"), cases.ClientInput("Zoë")])
+    at = app_as(demo, "morgan", "pages/case.py", case=made.id)
+    assert [w.value for w in at.warning if "cannot print" in w.value] == [
+        "Handouts cannot print 李雷 in this name: each would show as an empty box. "
+        "The font covers Latin, Greek and Cyrillic."
+    ]
+
+
 def test_case_page_shows_partners_side_by_side_with_history(demo):
     case = _case(demo, "morgan", "Jordan Reyes")
     at = app_as(demo, "morgan", "pages/case.py", case=case.id)
