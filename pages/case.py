@@ -554,6 +554,8 @@ if close_tab.open:
             if st.button("Reopen case", key=f"reopen_{case.id}"):
                 if common.attempt(lambda: cases.reopen_case(db, user, case.id, expected_version)):
                     common.saved(version_key, "Case reopened. Its closing is kept below.")
+        if case.earlier_closings:
+            st.markdown("**Earlier closings**")
         for earlier in reversed(case.earlier_closings):
             st.markdown(
                 f"Closed on {earlier.closed_on:%d %b %Y} as **{earlier.outcome}**, "

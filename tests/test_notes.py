@@ -238,10 +238,11 @@ def test_the_client_export_holds_signed_notes_but_never_psychotherapy_notes(
     written = exports.export_client(db, morgan, ana.id, tmp_path)
     data = json.loads(next(p for p in written if p.suffix == ".json").read_text("utf-8"))
     assert [n["sections"]["Plan"] for n in data["session_notes"]] == ["Weekly walk together"]
-    assert data["session_notes"][0]["addenda"][0]["text"] == "Walk moved to Sundays"
+    # A joint session's addenda are left out of a partner's record, with its risk notes.
+    assert data["session_notes"][0]["addenda"] == []
     pdf = next(p for p in written if p.suffix == ".pdf")
     text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
-    assert "Weekly walk together" in text and "Walk moved to Sundays" in text
+    assert "Weekly walk together" in text and "Walk moved to Sundays" not in text
     for path in written:
         content = path.read_bytes()
         assert b"Private hunch" not in content
