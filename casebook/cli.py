@@ -257,6 +257,8 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
     from casebook import documents
 
     start = _date(args.day or args.week) if args.day or args.week else None  # before logging in
+    if args.out and Path(args.out).exists():  # before the handout is made and audited as printed
+        raise CommandError(f"{args.out} already exists: Casebook does not overwrite files.")
     db = _open(settings)
     actor = _acting_user(args, db)
     if args.assignment is not None:

@@ -341,8 +341,11 @@ def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monk
 
     assert run("handout", "--assignment", str(a.id), "--out", str(out)) == 0
     assert (out.stat().st_mode & 0o777) == 0o600
+    printed = len(audit.entries(db, people["admin"], action="handout"))
     assert run("handout", "--assignment", str(a.id), "--out", str(out)) == 2
     assert "already exists" in capsys.readouterr().err
+    # Refused before it was made: the trail does not say it was printed.
+    assert len(audit.entries(db, people["admin"], action="handout")) == printed
     filled = tmp_path / "filled.pdf"
     filled.write_bytes(fill(out.read_bytes(), {"cb.actions": "Walk daily"}))
     assert run("import-pdf", str(filled)) == 2  # no terminal to confirm: asks for --yes
