@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, suppress
 from datetime import date
@@ -116,6 +117,7 @@ def restore_from(settings: Settings, source: Path) -> None:
         raise RestoreRefused(f"{source.name} is not a Casebook backup: it is not a SQLite file.")
     cipher = _current_cipher(settings)
     live.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale_restores(live)
     staging = live.with_name(f".{live.name}.restore-{secrets.token_hex(4)}")
     try:
         _stage(source, staging, cipher)
@@ -139,6 +141,8 @@ def daily_backup(db: Database, settings: Settings, keep: int) -> Path | None:
         raise ValidationError("At least one automatic backup must be kept.")
     if not settings.is_sqlite or db.engine.dialect.name != "sqlite":
         return None
+    assert settings.sqlite_path is not None
+    _sweep_stale_restores(settings.sqlite_path)
     folder = settings.home / BACKUP_FOLDER
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -354,6 +358,18 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+STALE_RESTORE = 3600  # seconds: no restore takes this long, so its copy was left by a kill
+
+
+def _sweep_stale_restores(live: Path) -> None:
+    """Remove the staging copies (whole copies of the records) that a restore stopped by a
+    kill or a power cut left beside the live database; a restore under way keeps its own."""
+    for path in live.parent.glob(f".{live.name}.restore-*"):
+        with suppress(OSError):
+            if time.time() - path.stat().st_mtime > STALE_RESTORE:
+                path.unlink()
 
 
 def _with_companions(path: Path) -> Iterator[Path]:

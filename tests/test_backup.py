@@ -5,6 +5,7 @@ import sqlite3
 import stat
 import sys
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -501,6 +502,21 @@ def test_daily_backup_creates_an_owner_only_folder(settings, db, tmp_path):
     assert made is not None and made.parent == tmp_path / "backups"
     assert stat.S_IMODE(made.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(made.stat().st_mode) == 0o600
+
+
+@SQLITE
+def test_a_start_sweeps_away_what_a_killed_restore_left_and_nothing_else(settings, db):
+    live = settings.sqlite_path
+    stale = live.with_name(f".{live.name}.restore-dead1234")
+    under_way = live.with_name(f".{live.name}.restore-busy5678")
+    for path in (stale, stale.with_name(stale.name + "-wal"), under_way):
+        path.write_bytes(b"a whole copy of the records")
+    two_hours_ago = time.time() - 7200
+    for path in (stale, stale.with_name(stale.name + "-wal")):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    backup.daily_backup(db, settings, keep=14)  # as each casebook run does
+    assert not stale.exists() and not stale.with_name(stale.name + "-wal").exists()
+    assert under_way.exists()  # a restore in another process may still be using it
 
 
 @SQLITE
