@@ -179,10 +179,14 @@ def test_db_upgrade(settings, capsys):
     assert "up to date" in capsys.readouterr().out
 
 
-def test_the_console_script_is_installed(tmp_path):
-    script = Path(sys.executable).with_name("casebook")  # installed beside this Python
+@pytest.mark.parametrize(
+    "command",
+    [[str(Path(sys.executable).with_name("casebook"))], [sys.executable, "-m", "casebook"]],
+    ids=["script", "python -m"],
+)
+def test_the_console_script_is_installed(tmp_path, command):
     result = subprocess.run(
-        [str(script), "db", "upgrade"],
+        [*command, "db", "upgrade"],
         capture_output=True,
         text=True,
         env={"CASEBOOK_HOME": str(tmp_path)},
