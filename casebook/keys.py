@@ -18,7 +18,7 @@ from casebook.settings import Settings
 def retired_key_path(settings: Settings, on: datetime) -> Path:
     """Where a rotation keeps the key it replaced: backups made before it need that key."""
     path = crypto.key_path(settings.home)
-    return path.with_name(f"{path.name}.retired-{on:%Y%m%d-%H%M%S}")
+    return path.with_name(f"{path.name}.retired-{on:%Y%m%d-%H%M%S-%f}")
 
 
 def rotate(db: Database, settings: Settings) -> int:

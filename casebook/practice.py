@@ -62,9 +62,10 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
         elif name == "crisis_line":
             if not isinstance(value, str) or len(value) > 200 or "\n" in value:
                 raise ValidationError("Crisis line must be one line of at most 200 characters.")
-            from handouts.document import crisis_lines  # reportlab, only when it is changed
+            from handouts.document import crisis_fits, crisis_lines, handout_fonts
 
-            if len(crisis_lines(value)[1]) > 2:
+            size, lines = crisis_lines(value)  # reportlab, imported only when this changes
+            if not crisis_fits(lines, handout_fonts().bold, size):
                 raise ValidationError(
                     "Crisis line is too long to print in full at the foot of a handout: shorten it."
                 )

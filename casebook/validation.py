@@ -40,7 +40,9 @@ def text(
         raise ValidationError(f"{field} is too long: at most {max_len:,} characters.")
     allowed = {"\n", "\t", "\r"} if multiline else set()
     for ch in value:
-        if (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in DIRECTION_CONTROLS:
+        # Free text may hold what a chat app pasted around a name; a name or a title may not.
+        direction = ch in DIRECTION_CONTROLS and not multiline
+        if (unicodedata.category(ch) == "Cc" and ch not in allowed) or direction:
             raise ValidationError(f"{field} contains a control character; please retype it.")
     return value
 

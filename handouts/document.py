@@ -201,13 +201,18 @@ CRISIS_WIDTH = A4[0] - 2 * MARGIN
 
 def crisis_lines(text: str, font: str | None = None) -> tuple[float, list[str]]:
     """The crisis line as printed at the foot of every page: (size, lines), at most two
-    lines at the largest size that holds it all; more than two means it is too long."""
+    lines at the largest size that holds it all. More than two lines, or a line wider than
+    the page (a long web address breaks nowhere), means it does not fit."""
     font = font or handout_fonts().bold
     for size in CRISIS_SIZES:
         lines = simpleSplit(" ".join(text.split()), font, size, CRISIS_WIDTH)
-        if len(lines) <= 2:
+        if crisis_fits(lines, font, size):
             break
     return size, lines
+
+
+def crisis_fits(lines: list[str], font: str, size: float) -> bool:
+    return len(lines) <= 2 and all(stringWidth(x, font, size) <= CRISIS_WIDTH for x in lines)
 
 
 def fit(text: str, font: str, size: float, width: float) -> str:
@@ -388,9 +393,11 @@ class _PagedCanvas(Canvas):
             size, lines = crisis_lines(part.crisis_line, self._fonts.bold)
             self.setFillColor(INK)
             self.setFont(self._fonts.bold, size)
-            for n, line in enumerate(lines):  # top line first, as it is read
-                above = len(lines) - 1 - n
-                self.drawString(MARGIN, bottom + 6.5 * mm + above * size * 1.2, line)
+            font = self._fonts.bold
+            for n, line in enumerate(lines[:2]):  # top line first, as it is read
+                above = min(len(lines), 2) - 1 - n
+                y = bottom + 6.5 * mm + above * size * 1.2
+                self.drawString(MARGIN, y, fit(line, font, size, CRISIS_WIDTH))
         if part.small_print:
             self.setFillColor(MUTED)
             self.setFont(self._fonts.regular, 6.5)

@@ -95,7 +95,7 @@ with manage_col:
                 st.rerun()
     if account.active:
         if account.id != user.id and common.confirmed(
-            "acct_deactivate",
+            f"acct_deactivate_{account.id}",  # a question asked of one account is not another's
             "Deactivate",
             f"Deactivate '{common.md(account.username)}'? They can no longer log in, and any "
             "session of theirs ends at its next step. Nothing of theirs is deleted.",

@@ -63,7 +63,9 @@ if rows:
         mime="text/csv",
         icon=":material/download:",
         key="audit_export",
-        on_click=lambda: audit.log(db, user, "audit_export", detail=f"{len(rows)} entries"),
+        on_click=lambda: common.attempt(
+            lambda: audit.log(db, user, "audit_export", detail=f"{len(rows)} entries")
+        ),
     )
 else:
     st.info("No entries match these filters.", icon=":material/info:")

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from casebook import accounts
-from casebook.errors import LoginFailed
+from casebook.errors import CasebookError, LoginFailed
 from pages import common
 
 _, middle, _ = st.columns([1, 1.2, 1])
@@ -19,5 +19,7 @@ with middle:
             common.log_in(accounts.authenticate(common.database(), username, password))
         except LoginFailed as exc:
             st.error(common.md(str(exc)), icon=":material/lock:")
+        except CasebookError as exc:  # a key rotated since this server started, say
+            st.error(common.md(str(exc)), icon=":material/error:")
         else:
             st.rerun()

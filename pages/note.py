@@ -335,5 +335,5 @@ widgets.pdf_download(
     "The note as a PDF to print",
     key=f"{K}_pdf",
     make=lambda: documents.note(db, user, note.id),
-    made_from=note.version,
+    made_from=(note.version, len(note.addenda)),  # an addendum leaves the version as it was
 )

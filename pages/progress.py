@@ -230,5 +230,11 @@ widgets.pdf_download(
     "Progress report (PDF)",
     key=f"report_{case.id}",
     make=lambda: documents.progress(db, user, case.id, summary),
-    made_from=(summary, case.version, len(scores), len(work)),
+    made_from=(
+        summary,
+        case.version,
+        [c.history for c in case.clients],
+        [s.id for s in scores],
+        [(a.id, a.status) for a in work],
+    ),
 )

@@ -8,10 +8,10 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from casebook import accounts, cases, practice, stage_history
+from casebook import accounts, cases, practice, stage_history, validation
 from casebook.cases import ClientInput
 from casebook.cli import main
-from casebook.errors import CasebookError
+from casebook.errors import CasebookError, ValidationError
 from pages.common import USER_KEY, md
 from tests.hostile import ABSURD_DATES, HOSTILE_TEXT
 from tests.test_pages import APP, actor, demo  # noqa: F401 - the demo fixture
@@ -467,3 +467,10 @@ def test_handouts_print_user_text_as_typed(db, people, value):
         key = next(k for k, v in HOSTILE_TEXT.items() if v == value)
         if key in PRINTABLE:
             assert value.strip() in text
+
+
+def test_free_text_keeps_the_direction_marks_a_chat_app_pastes_but_a_name_refuses_them():
+    pasted = "Read out a message from \u2068Omar\u2069 about the weekend."
+    assert validation.text(pasted, "Subjective", max_len=5000, multiline=True) == pasted
+    with pytest.raises(ValidationError, match="control character"):
+        validation.text("Ann\u202eevE", "Name", max_len=200)

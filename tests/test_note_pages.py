@@ -255,3 +255,16 @@ def test_an_archived_cases_note_and_worksheet_open_read_only(demo):  # noqa: F81
         changes = ("Save", "Sign", "Mark", "Cancel", "Add", "Assign")
         assert [b.label for b in at.button if b.label.startswith(changes)] == []
         assert all(t.disabled for t in at.text_area)
+
+
+def test_the_note_pdf_is_not_offered_after_an_addendum(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    note = next(n for n in notes.notes_for_case(demo, morgan, case.id) if n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    at.button(key=f"note_{note.id}_g0_pdf").click().run()
+    at.text_area(key=f"note_{note.id}_g0_addendum_text").input("Risk notes corrected")
+    at.button(key=f"FormSubmitter:note_{note.id}_g0_addendum-Add addendum").click().run()
+    assert notes.get_note(demo, morgan, note.id).addenda[-1].text == "Risk notes corrected"
+    # The PDF made before the correction is no longer offered.
+    assert not [b for b in at.get("download_button") if b.label.startswith("Download note-")]

@@ -509,9 +509,9 @@ def test_admin_sees_a_locked_account_and_unlocks_it_and_deactivates_only_when_su
     assert any("Locked after too many failed logins" in w.value for w in at.warning)
     at.button(key="acct_unlock").click().run()
     assert accounts.authenticate(demo, "riley", DEMO_PASSWORD).username == "riley"
-    at.button(key="acct_deactivate").click().run()
+    at.button(key=f"acct_deactivate_{riley_id}").click().run()
     assert accounts.authenticate(demo, "riley", DEMO_PASSWORD)  # not until confirmed
-    at.button(key="acct_deactivate_yes").click().run()
+    at.button(key=f"acct_deactivate_{riley_id}_yes").click().run()
     with pytest.raises(LoginFailed):
         accounts.authenticate(demo, "riley", DEMO_PASSWORD)
 
@@ -671,3 +671,37 @@ def test_admin_sets_a_measures_sd_and_reliability(demo):
     at.number_input(key="r_csi4").set_value(0.8)
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
     assert practice.load(demo).measure_params == {"csi4": {"sd": 7.5, "reliability": 0.8}}
+
+
+def test_login_after_a_key_rotation_elsewhere_says_to_restart_plainly(demo):
+    app_as(demo, "morgan")  # the running app has opened the records with the old key
+    at = app_as(demo, None)
+    home = Path(os.environ["CASEBOOK_HOME"])
+    keys.rotate(demo, Settings(home, f"sqlite:///{home / 'casebook.db'}"))  # from a terminal
+    at.text_input[0].input("morgan")
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Restart Casebook" in " ".join(e.value for e in at.error)
+
+
+def test_the_progress_report_pdf_is_not_offered_after_a_stage_move(demo):
+    case = _case(demo, "morgan", "Jordan Reyes")
+    at = app_as(demo, "morgan", "pages/progress.py", case=case.id)
+    at.button(key=f"report_{case.id}").click().run()
+    assert at.get("download_button")
+    client = case.clients[0]
+    stage_history.move_client(
+        demo, actor(demo, "morgan"), client.id, 1 if client.stage != 1 else 2, reason="Moved"
+    )
+    at.run()
+    assert not at.get("download_button")  # it no longer shows the case as it is
+
+
+def test_a_deactivate_question_does_not_carry_over_to_another_account(demo):
+    ids = {a.username: a.id for a in accounts.list_accounts(demo, actor(demo, "admin"))}
+    at = app_as(demo, "admin", "pages/accounts.py")
+    at.selectbox(key="acct_chosen").set_value(ids["riley"]).run()
+    at.button(key=f"acct_deactivate_{ids['riley']}").click().run()
+    at.selectbox(key="acct_chosen").set_value(ids["morgan"]).run()
+    assert not [w for w in at.warning if "Deactivate 'morgan'" in w.value]

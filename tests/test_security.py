@@ -89,6 +89,8 @@ def test_logins_and_failures_are_audited(db, people):
         ({"colour": "blue"}, "no setting called 'colour'"),
         # 190 characters, but wide ones: more than two lines at the foot of a handout.
         ({"crisis_line": "WWWW MMMM " * 19}, "too long to print in full"),
+        # Short enough, but one web address too wide for the page, which breaks nowhere.
+        ({"crisis_line": "Help: https://example.org/" + "x" * 120}, "too long to print"),
     ],
 )
 def test_bad_settings_are_refused(db, people, changes, message):
