@@ -80,8 +80,6 @@ with manage_col:
                     db, user, account.id, display_name=name, role=new_role
                 )
             ):
-                for key in (f"acct_name_{account.id}", f"acct_role_{account.id}"):
-                    st.session_state.pop(key, None)
                 common.flash(f"'{common.md(account.username)}' updated.")
                 st.rerun()
     if account.locked_until:
@@ -112,6 +110,7 @@ with manage_col:
         new_password = st.text_input("New password", type="password", key="acct_new_password")
         if st.form_submit_button("Reset password"):
             if common.attempt(lambda: accounts.reset_password(db, user, account.id, new_password)):
-                st.session_state.pop("acct_new_password", None)
+                # Cleared: one more click must not give a second account the same password.
+                common.reset_widgets({"acct_new_password": ""})
                 common.flash(f"Password of '{common.md(account.username)}' reset.")
                 st.rerun()

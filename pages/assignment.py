@@ -149,7 +149,11 @@ with h2:
         )
 if editable:
     upload = st.file_uploader(
-        "Read a filled-in worksheet PDF back", type=["pdf"], key=f"upload_{a.id}"
+        # Keyed by the version: once its answers are saved, the PDF leaves the uploader
+        # (left there, it would offer to put its answers back over later edits).
+        "Read a filled-in worksheet PDF back",
+        type=["pdf"],
+        key=f"upload_{a.id}_v{expected}",
     )
     if upload is not None:
         preview = common.attempt(lambda: documents.preview_import(db, user, upload.getvalue()))
@@ -181,5 +185,4 @@ if editable:
             )
             if st.button("Save these answers", type="primary", key=f"upload_save_{a.id}"):
                 if common.attempt(lambda: documents.apply_import(db, user, preview)):
-                    st.session_state.pop(f"upload_{a.id}", None)
                     common.saved(version_key, "Answers from the PDF saved.")

@@ -178,8 +178,14 @@ if stages_tab.open:
                                     )
                                 )
                             )
-                            if move is not None:
-                                common.reset_widgets({f"move_reason_{client.id}": ""})
+                            if move is not None:  # the form fresh: the next stage, no reason
+                                following = numbers[min(target, len(numbers) - 1)]
+                                common.reset_widgets(
+                                    {
+                                        f"move_reason_{client.id}": "",
+                                        f"move_stage_{client.id}": following,
+                                    }
+                                )
                                 name, label = common.md(client.name), common.stage_label(target)
                                 common.saved(version_key, f"{name} moved to stage {label}.")
                 st.markdown("**History**")
@@ -395,8 +401,9 @@ if work_tab.open:
                     )
                 )
                 if made:
-                    for key in (f"assign_instr_{case.id}", f"assign_override_{case.id}"):
-                        st.session_state.pop(key, None)
+                    common.reset_widgets(
+                        dict.fromkeys((f"assign_instr_{case.id}", f"assign_override_{case.id}"), "")
+                    )
                     common.saved(version_key, f"Assigned '{common.md(picked.title)}'.")
 
 if safety_tab.open:

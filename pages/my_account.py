@@ -31,8 +31,7 @@ with st.form("change_password"):
         elif changed := common.attempt(
             lambda: accounts.change_own_password(db, user, current, new)
         ):
-            for key in ("pw_current", "pw_new", "pw_again"):
-                st.session_state.pop(key, None)
+            common.reset_widgets(dict.fromkeys(("pw_current", "pw_new", "pw_again"), ""))
             common.log_in(changed)
             common.flash("Your password is changed.")
             st.rerun()

@@ -345,6 +345,9 @@ def test_moving_a_client_records_it_in_the_history(demo):
     moves = stage_history.history(demo, actor(demo, "morgan"), client.id)
     assert (moves[-1].stage, moves[-1].reason) == (2, "Settled after reflection")
     assert "moved to stage" in shown(at)
+    # The form is fresh: the stage after the one moved to, and no reason.
+    assert at.selectbox(key=f"move_stage_{client.id}").value == 3
+    assert at.text_input(key=f"move_reason_{client.id}").value == ""
 
 
 def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
@@ -514,6 +517,10 @@ def test_admin_sees_a_locked_account_and_unlocks_it_and_deactivates_only_when_su
     at.button(key=f"acct_deactivate_{riley_id}_yes").click().run()
     with pytest.raises(LoginFailed):
         accounts.authenticate(demo, "riley", DEMO_PASSWORD)
+    at.text_input(key="acct_new_password").input("a temporary passphrase")
+    at.button(key="FormSubmitter:reset_password-Reset password").click().run()
+    # Cleared: one more click must not give the next account chosen the same password.
+    assert at.text_input(key="acct_new_password").value == ""
 
 
 def test_admin_short_password_is_refused(demo):
