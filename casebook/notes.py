@@ -320,8 +320,13 @@ def add_addendum(db: Database, actor: Actor, note_id: int, text: str) -> NoteVie
         return _view(s, note, actor, full=True)
 
 
-def save_psychotherapy_note(db: Database, actor: Actor, note_id: int, text: str) -> NoteView:
-    """The author's private notes on the session, kept apart from the progress note."""
+def save_psychotherapy_note(
+    db: Database, actor: Actor, note_id: int, text: str, *, expected: str | None = None
+) -> NoteView:
+    """The author's private notes on the session, kept apart from the progress note.
+
+    With `expected` (the text as the page last read or saved it), a save over a text
+    changed since, in another tab, is refused (Conflict) rather than overwriting it."""
     text = validation.text(text, "Psychotherapy note", max_len=SECTION_MAX, multiline=True)
     with db.write() as s:
         note = _note(s, note_id)
@@ -329,6 +334,11 @@ def save_psychotherapy_note(db: Database, actor: Actor, note_id: int, text: str)
         if note.author_id != actor.id:
             raise ValidationError("Only the note's author keeps its psychotherapy note.")
         row = s.scalar(select(PsychotherapyNote).where(PsychotherapyNote.note_id == note.id))
+        if expected is not None and (row.text if row else "") != expected:
+            raise Conflict(
+                "Your psychotherapy note was changed in another tab since you opened it, so "
+                "this was not saved: copy what you typed, then reload."
+            )
         if row is None:
             s.add(PsychotherapyNote(note_id=note.id, author_id=actor.id, text=text))
         else:

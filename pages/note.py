@@ -34,7 +34,14 @@ K = f"note_{note.id}_g{st.session_state.get(GENERATION, 0)}"
 # sent an old version and was refused as if another tab had saved.
 st.session_state.setdefault(f"{K}_saving", threading.Lock())
 draft = st.session_state.setdefault(
-    f"{K}_draft", {"version": note.version, "saved_at": None, "problem": None}
+    f"{K}_draft",
+    {
+        "version": note.version,
+        "saved_at": None,
+        "problem": None,
+        "private": note.psychotherapy_note or "",  # as last read or saved here
+        "private_saved": None,
+    },
 )
 sections = formats()[note.note_format].sections
 
@@ -70,15 +77,16 @@ def autosave() -> None:
 
 
 def save_private() -> None:
-    """The private note saves itself whenever it changes, as the rest of the note does."""
+    """The private note saves itself whenever it changes, as the rest of the note does; over
+    a text changed in another tab since, it is refused, and what was typed stays."""
     ss = st.session_state
+    text = ss.get(f"{K}_private", "")
     try:
-        notes.save_psychotherapy_note(db, user, note.id, ss.get(f"{K}_private", ""))
+        notes.save_psychotherapy_note(db, user, note.id, text, expected=draft["private"])
     except CasebookError as exc:
-        ss[f"{K}_private_problem"] = str(exc)
+        draft["problem"] = str(exc)
     else:
-        ss[f"{K}_private_problem"] = None
-        ss[f"{K}_private_saved"] = datetime.now().strftime("%H:%M:%S")
+        draft.update(private=text.strip(), private_saved=datetime.now().strftime("%H:%M:%S"))
 
 
 st.page_link(
@@ -105,9 +113,16 @@ if problem := draft["problem"]:
     st.error(common.md(problem), icon=":material/error:")
     # The note may now be signed (its text boxes gone): what was typed stays to copy.
     common.show_unsaved(
-        typed
-        for sec in sections
-        if (typed := st.session_state.get(f"{K}_{sec.id}")) != note.sections.get(sec.id, "")
+        [
+            typed
+            for sec in sections
+            if (typed := st.session_state.get(f"{K}_{sec.id}")) != note.sections.get(sec.id, "")
+        ]
+        + [
+            p
+            for p in [st.session_state.get(f"{K}_private")]
+            if (p or "").strip() != draft["private"]
+        ]
     )
     if st.button("Reload the saved note", key=f"{K}_reload"):
         for key in [k for k in st.session_state if str(k).startswith(K)]:
@@ -288,9 +303,7 @@ if note.author_id == user.id:
             on_change=save_private,
             help="Saved whenever you leave the box, as the rest of the note is.",
         )
-        if problem := st.session_state.get(f"{K}_private_problem"):
-            st.error(common.md(problem), icon=":material/error:")  # the text stays in the box
-        elif saved_at := st.session_state.get(f"{K}_private_saved"):
+        if saved_at := draft["private_saved"]:
             st.caption(f"Private note saved at {saved_at}.")
 
 if note.signed:

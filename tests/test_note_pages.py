@@ -268,3 +268,18 @@ def test_the_note_pdf_is_not_offered_after_an_addendum(demo):  # noqa: F811
     assert notes.get_note(demo, morgan, note.id).addenda[-1].text == "Risk notes corrected"
     # The PDF made before the correction is no longer offered.
     assert not [b for b in at.get("download_button") if b.label.startswith("Download note-")]
+
+
+def test_a_psychotherapy_note_changed_in_another_tab_is_not_overwritten(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    note = notes.notes_for_case(demo, morgan, case.id)[0]
+    at = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    other_tab = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    other_tab.text_area(key=f"note_{note.id}_g0_private").input("Written in the other tab").run()
+    at.text_area(key=f"note_{note.id}_g0_private").input("Written here").run()
+    assert notes.get_note(demo, morgan, note.id).psychotherapy_note == "Written in the other tab"
+    assert any("changed in another tab" in e.value for e in at.error)
+    assert any("Written here" in c.value for c in at.code)  # to copy
+    at.button(key=f"note_{note.id}_g0_reload").click().run()
+    assert at.text_area(key=f"note_{note.id}_g1_private").value == "Written in the other tab"
