@@ -46,8 +46,8 @@ class Measure:
 def total_score(measure: Measure, answers: Mapping[str, int]) -> int:
     """Sum of item scores, reverse-scored items counted as low + high - value.
 
-    Raises ValueError naming the item when an answer is missing, not a whole number, out
-    of range, or for an item the measure does not have.
+    Raises ValueError naming the question, as the counsellor reads it, when an answer is
+    missing, not a whole number or out of range; and for an item the measure does not have.
     """
     known = {item.id for item in measure.items}
     unknown = [key for key in answers if key not in known]
@@ -56,14 +56,12 @@ def total_score(measure: Measure, answers: Mapping[str, int]) -> int:
     total = 0
     for item in measure.items:
         if item.id not in answers:
-            raise ValueError(f"Item {item.id!r} of {measure.name} has no answer.")
+            raise ValueError(f"Answer every question: '{item.text}' has no answer.")
         value = answers[item.id]
         if isinstance(value, bool) or not isinstance(value, Integral):
-            raise ValueError(f"Item {item.id!r} must be answered with a whole number.")
+            raise ValueError(f"'{item.text}' must be answered with a whole number.")
         if not item.low <= value <= item.high:
-            raise ValueError(
-                f"Item {item.id!r} must be from {item.low} to {item.high}, not {value}."
-            )
+            raise ValueError(f"'{item.text}' must be from {item.low} to {item.high}, not {value}.")
         total += int(item.low + item.high - value if item.reverse else value)
     return total
 

@@ -81,7 +81,7 @@ common.stale_banner(
     what="case",
     key=f"reload_{case.id}",
     forget=lambda k: (
-        k.endswith(f"_{case.id}")
+        (k.endswith(f"_{case.id}") and k != f"case_tab_{case.id}")  # the same tab stays open
         or k == version_key
         or k.startswith((f"edit_{case.id}_", f"edit_concern_{case.id}_"))
     ),

@@ -277,13 +277,14 @@ def test_total_score_at_the_ends_of_the_ranges():
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        ({"happy": 3, "warm": 4}, "'tense'.*no answer"),
-        ({"happy": 3, "warm": True, "tense": 2}, "'warm'.*whole number"),
-        ({"happy": 3.0, "warm": 4, "tense": 2}, "'happy'.*whole number"),
-        ({"happy": "3", "warm": 4, "tense": 2}, "'happy'.*whole number"),
-        ({"happy": 7, "warm": 4, "tense": 2}, "'happy'.*0 to 6"),
-        ({"happy": -1, "warm": 4, "tense": 2}, "'happy'.*0 to 6"),
-        ({"happy": 3, "warm": 4, "tense": 0}, "'tense'.*1 to 5"),
+        # Named as the counsellor reads the question, not by the file's id for it.
+        ({"happy": 3, "warm": 4}, r"'How tense\?' has no answer"),
+        ({"happy": 3, "warm": True, "tense": 2}, r"'How warm\?'.*whole number"),
+        ({"happy": 3.0, "warm": 4, "tense": 2}, r"'How happy\?'.*whole number"),
+        ({"happy": "3", "warm": 4, "tense": 2}, r"'How happy\?'.*whole number"),
+        ({"happy": 7, "warm": 4, "tense": 2}, r"'How happy\?'.*0 to 6"),
+        ({"happy": -1, "warm": 4, "tense": 2}, r"'How happy\?'.*0 to 6"),
+        ({"happy": 3, "warm": 4, "tense": 0}, r"'How tense\?'.*1 to 5"),
         ({"happy": 3, "warm": 4, "tense": 2, "calm": 1}, "'calm'"),
     ],
 )

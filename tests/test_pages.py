@@ -389,6 +389,11 @@ def test_a_stale_edit_is_refused_and_the_typed_text_stays(demo):
     assert any("changed this case" in e.value for e in at.error)
     assert at.text_area(key=f"edit_concern_{case.id}_v{case.version}").value == "My careful wording"
     assert cases.get_case(demo, morgan, case.id).presenting_concern == "Other tab"
+    at.button(key=f"reload_{case.id}").click().run()
+    # Reloaded in the same tab, the form showing what the other tab saved.
+    assert at.session_state[f"case_tab_{case.id}"] == "Details"
+    fresh = cases.get_case(demo, morgan, case.id)
+    assert at.text_area(key=f"edit_concern_{case.id}_v{fresh.version}").value == "Other tab"
 
 
 def test_closing_and_archiving_a_case(demo):
