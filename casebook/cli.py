@@ -226,7 +226,7 @@ def cmd_import_clients(args: argparse.Namespace, settings: Settings) -> int:
 
     db = _open(settings)
     actor = _acting_user(args, db)
-    created = imports.import_clients(db, actor, Path(args.file))
+    created = imports.import_clients(db, actor, Path(args.file), allow_repeats=args.allow_repeats)
     print(f"Imported {len(created)} case{'s' if len(created) != 1 else ''}.")
     return 0
 
@@ -456,6 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import-clients", help="open cases from a CSV file, all rows or none")
     imp.add_argument("file")
+    imp.add_argument(
+        "--allow-repeats",
+        action="store_true",
+        help="import clients already in your cases, or twice in the file, all the same",
+    )
     acting(imp)
     imp.set_defaults(func=cmd_import_clients)
     return parser

@@ -19,8 +19,11 @@ any letter case; only these columns are read:
 
 Rows whose cells are all blank are skipped. Every row is checked first, by the same rules
 as opening a case by hand; if any row has a problem, nothing is imported and the message
-lists every bad line with its line number. Otherwise every case is opened in a single
-transaction, and each belongs to the counsellor who imports it.
+lists every bad line with its line number. A client already in the counsellor's cases, or
+twice in the file (the same name, and the same email or else phone), is refused the same
+way unless repeats are allowed: a file imported twice would open every case twice.
+Otherwise every case is opened in a single transaction, and each belongs to the counsellor
+who imports it.
 """
 
 from __future__ import annotations
@@ -34,11 +37,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from casebook import audit, cases, validation
 from casebook.access import Actor
 from casebook.cases import CaseView, ClientInput
 from casebook.db import Database
 from casebook.errors import AccessDenied, ValidationError
+from casebook.models import Case, Client
 
 COLUMNS = (
     "name",
@@ -238,16 +245,55 @@ def checked_rows(path: Path, *, today: date | None = None) -> list[ImportRow]:
     return rows
 
 
-def import_clients(db: Database, actor: Actor, path: Path) -> list[CaseView]:
+def _identity(name: str, email: str, phone: str) -> tuple[str, str]:
+    """Who a client is, for spotting the same client twice: the name, with the email, or
+    failing that the phone number's digits."""
+    contact = email.casefold() or "".join(ch for ch in phone if ch.isdigit())
+    return " ".join(name.casefold().split()), contact
+
+
+def _repeated(s: Session, actor: Actor, rows: list[ImportRow]) -> list[str]:
+    """A line for each row with a client already in the counsellor's cases, or on an earlier
+    line of the file (the same file imported twice, say)."""
+    seen = {
+        _identity(name, email, phone): f"already in your case #{case_id}"
+        for name, email, phone, case_id in s.execute(
+            select(Client.name, Client.email, Client.phone, Client.case_id)
+            .join(Case, Case.id == Client.case_id)
+            .where(Case.counsellor_id == actor.id)
+        )
+    }
+    repeated = []
+    for row in rows:
+        for client in row.clients:
+            key = _identity(client.name, client.email, client.phone)
+            if key in seen:
+                repeated.append(f"line {row.line}: {client.name} is {seen[key]}.")
+            seen.setdefault(key, f"on line {row.line} too")
+    return repeated
+
+
+def import_clients(
+    db: Database, actor: Actor, path: Path, *, allow_repeats: bool = False
+) -> list[CaseView]:
     """Open a case for each row of a CSV file, all in one transaction, or none at all.
 
     The cases belong to the importing counsellor. Raises AccessDenied for anyone else, or
-    ImportRefused (a ValidationError) naming every problem, when nothing is imported.
+    ImportRefused (a ValidationError) naming every problem, when nothing is imported. A
+    client already in the counsellor's cases, or twice in the file, is such a problem unless
+    `allow_repeats`.
     """
     if actor.role != "counsellor":
         raise AccessDenied("Only counsellors import clients: the cases opened become theirs.")
     rows = checked_rows(Path(path))
     with db.write() as s:
+        if not allow_repeats and (repeated := _repeated(s, actor, rows)):
+            raise ImportRefused(
+                f"Nothing was imported: {len(repeated)} client"
+                f"{'s are' if len(repeated) > 1 else ' is'} there already. "
+                f"{' '.join(repeated)} To import them all the same, add --allow-repeats.",
+                repeated,
+            )
         created = []
         for row in rows:
             try:

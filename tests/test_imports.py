@@ -311,11 +311,41 @@ def cli(settings, monkeypatch, *argv):
     return main([*argv, "--password-stdin"], settings=settings)
 
 
+def test_a_client_already_in_the_caseload_or_twice_in_the_file_is_refused_unless_allowed(
+    db, people, tmp_path
+):
+    morgan = people["morgan"]
+    path = write(tmp_path, f"{HEADER}\n{GOOD_ROW}\n")
+    [first] = imports.import_clients(db, morgan, path)
+    again = write(
+        tmp_path,
+        f"{HEADER}\n{GOOD_ROW}\nDev Patel,,,555 0199,,,,,\nDEV  PATEL,,,(555) 0199,,,,,\n",
+        name="again.csv",
+    )
+    with pytest.raises(ImportRefused) as refused:
+        imports.import_clients(db, morgan, again)
+    assert refused.value.problems == (
+        f"line 2: Cleo Park is already in your case #{first.id}.",
+        "line 4: DEV  PATEL is on line 3 too.",
+    )
+    assert len(all_cases(db, people)) == 1  # nothing imported
+    # Another counsellor's client of the same name is theirs to import.
+    assert len(imports.import_clients(db, people["riley"], path)) == 1
+    assert len(imports.import_clients(db, morgan, again, allow_repeats=True)) == 3
+
+
 def test_cli_imports_clients(settings, db, people, tmp_path, monkeypatch, capsys):
     path = write(tmp_path, f"{HEADER}\n{GOOD_ROW}\nDev Patel,,,,,,,,\n")
     assert cli(settings, monkeypatch, "import-clients", str(path), "--user", "morgan") == 0
     assert capsys.readouterr().out.strip() == "Imported 2 cases."
     assert len(all_cases(db, people)) == 2
+    # The same file again: refused in one line that says how to import it all the same.
+    assert cli(settings, monkeypatch, "import-clients", str(path), "--user", "morgan") == 2
+    [err] = capsys.readouterr().err.strip().splitlines()
+    assert "Cleo Park is already in your case" in err and "--allow-repeats" in err
+    argv = ("import-clients", str(path), "--allow-repeats", "--user", "morgan")
+    assert cli(settings, monkeypatch, *argv) == 0
+    assert len(all_cases(db, people)) == 4
 
 
 def test_cli_refuses_a_bad_file_with_one_line(settings, db, people, tmp_path, monkeypatch, capsys):
