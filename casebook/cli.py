@@ -94,9 +94,10 @@ def _number(text: str) -> int:
 
 
 def _port(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+    number = validation.record_number(text)
+    if number is None or number > 65535:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port (1 to 65535)")
-    return int(text)
+    return number
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

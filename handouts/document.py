@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -199,19 +199,20 @@ CRISIS_SIZES = (9, 8.5, 8, 7.5, 7)  # points: the first at which the line fits i
 CRISIS_WIDTH = A4[0] - 2 * MARGIN
 
 
-def crisis_lines(text: str, font: str | None = None) -> tuple[float, list[str]]:
+@lru_cache(maxsize=32)  # drawn on every page of every handout: worked out once a line
+def crisis_lines(text: str, font: str | None = None) -> tuple[float, tuple[str, ...]]:
     """The crisis line as printed at the foot of every page: (size, lines), at most two
     lines at the largest size that holds it all. More than two lines, or a line wider than
     the page (a long web address breaks nowhere), means it does not fit."""
     font = font or handout_fonts().bold
     for size in CRISIS_SIZES:
-        lines = simpleSplit(" ".join(text.split()), font, size, CRISIS_WIDTH)
+        lines = tuple(simpleSplit(" ".join(text.split()), font, size, CRISIS_WIDTH))
         if crisis_fits(lines, font, size):
             break
     return size, lines
 
 
-def crisis_fits(lines: list[str], font: str, size: float) -> bool:
+def crisis_fits(lines: tuple[str, ...], font: str, size: float) -> bool:
     return len(lines) <= 2 and all(stringWidth(x, font, size) <= CRISIS_WIDTH for x in lines)
 
 

@@ -606,7 +606,7 @@ def answer_text(field: Field, value: Any) -> str:
         ticked = list(value) if isinstance(value, list | tuple) else [value]
         return "\n".join(f"\u2611 {o}" for o in ticked)
     if field.kind == "rows":  # a line a row: "Column: answer · Column: answer"
-        rows = [r for r in value if isinstance(r, dict)] if isinstance(value, list | tuple) else []
+        rows = _row_dicts(value)
         return (
             "\n".join(
                 " \u00b7 ".join(
@@ -619,8 +619,13 @@ def answer_text(field: Field, value: Any) -> str:
     return str(value)
 
 
+def _row_dicts(value: Any) -> list[dict[str, Any]]:
+    """The rows of a rows field's stored answer (anything else in it left out)."""
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list | tuple) else []
+
+
 def _answer_rows(field: Field, value: Any, st: Styles, width: float) -> Flowable:
-    rows = [r for r in value if isinstance(r, dict)] if isinstance(value, list | tuple) else []
+    rows = _row_dicts(value)
     if not rows:
         return para(NONE_RECORDED, st.body)
     widths = _column_widths(field.columns, width)

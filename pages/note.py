@@ -112,18 +112,14 @@ common.show_flash()
 if problem := draft["problem"]:
     st.error(common.md(problem), icon=":material/error:")
     # The note may now be signed (its text boxes gone): what was typed stays to copy.
-    common.show_unsaved(
-        [
-            typed
-            for sec in sections
-            if (typed := st.session_state.get(f"{K}_{sec.id}")) != note.sections.get(sec.id, "")
-        ]
-        + [
-            p
-            for p in [st.session_state.get(f"{K}_private")]
-            if (p or "").strip() != draft["private"]
-        ]
-    )
+    unsaved = [
+        typed
+        for sec in sections
+        if (typed := st.session_state.get(f"{K}_{sec.id}")) != note.sections.get(sec.id, "")
+    ]
+    if ((private := st.session_state.get(f"{K}_private")) or "").strip() != draft["private"]:
+        unsaved.append(private)
+    common.show_unsaved(unsaved)
     if st.button("Reload the saved note", key=f"{K}_reload"):
         for key in [k for k in st.session_state if str(k).startswith(K)]:
             del st.session_state[key]
