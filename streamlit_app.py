@@ -2,45 +2,56 @@
 
 import streamlit as st
 
-from pages import common
+from pages import common, login
 
 st.set_page_config(page_title="Casebook", page_icon=":material/menu_book:", layout="wide")
 
+# Each page by its address (its file's name): title, and icon in the sidebar (None: opened
+# only from a link, as a case is).
+PAGES = {
+    "dashboard": ("Dashboard", ":material/dashboard:"),
+    "practice": ("Practice", ":material/groups:"),
+    "cases": ("Cases", ":material/folder_shared:"),
+    "new_case": ("New case", ":material/add:"),
+    "homework": ("Homework", ":material/assignment:"),
+    "worksheets": ("Worksheets", ":material/library_books:"),
+    "handouts": ("Handouts", ":material/print:"),
+    "case": ("Case", None),
+    "assignment": ("Worksheet", None),
+    "note": ("Session note", None),
+    "progress": ("Progress", None),
+    "session_prep": ("Before the session", None),
+    "accounts": ("Accounts", ":material/group:"),
+    "audit_trail": ("Audit trail", ":material/policy:"),
+    "practice_settings": ("Settings", ":material/settings:"),
+    "my_account": ("My account", ":material/person:"),
+}
+CLINICAL = ["case", "assignment", "note", "progress", "session_prep", "my_account"]
+ROLES = {
+    "counsellor": ["dashboard", "cases", "new_case", "homework", "worksheets", "handouts"]
+    + CLINICAL,
+    "supervisor": ["dashboard", "practice", "cases", "homework", "worksheets"] + CLINICAL,
+    "admin": ["accounts", "audit_trail", "practice_settings", "my_account"],
+}
+
+
+def _page(name: str) -> st.Page:
+    title, icon = PAGES[name]
+    return st.Page(
+        f"pages/{name}.py", title=title, icon=icon, visibility="visible" if icon else "hidden"
+    )
+
+
 user = common.current_user()
 if user is None:
-    page = st.navigation(
-        [st.Page("pages/login.py", title="Log in", default=True)], position="hidden"
-    )
+    # Every page's address shows the login form, then that page: a reload or an idle log-off
+    # comes back to where it was (with no "Page not found" in the way of the form).
+    form = [st.Page(login.show, title="Log in", default=True)]
+    form += [st.Page(login.show, title="Log in", url_path=name) for name in PAGES]
+    page = st.navigation(form, position="hidden")
+    if st.session_state.pop(common.FRONT_KEY, False):  # logged out by choice: start afresh
+        st.switch_page(form[0])
 else:
-    account = st.Page("pages/my_account.py", title="My account", icon=":material/person:")
-    if user.must_change_password:
-        pages = [account]
-    elif user.role == "admin":
-        pages = [
-            st.Page("pages/accounts.py", title="Accounts", icon=":material/group:"),
-            st.Page("pages/audit_trail.py", title="Audit trail", icon=":material/policy:"),
-            st.Page("pages/practice_settings.py", title="Settings", icon=":material/settings:"),
-            account,
-        ]
-    else:
-        pages = [
-            st.Page("pages/dashboard.py", title="Dashboard", icon=":material/dashboard:"),
-            st.Page("pages/cases.py", title="Cases", icon=":material/folder_shared:"),
-            st.Page("pages/homework.py", title="Homework", icon=":material/assignment:"),
-            st.Page("pages/worksheets.py", title="Worksheets", icon=":material/library_books:"),
-            st.Page("pages/case.py", title="Case", visibility="hidden"),
-            st.Page("pages/assignment.py", title="Worksheet", visibility="hidden"),
-            st.Page("pages/note.py", title="Session note", visibility="hidden"),
-            st.Page("pages/progress.py", title="Progress", visibility="hidden"),
-            st.Page("pages/session_prep.py", title="Before the session", visibility="hidden"),
-            account,
-        ]
-        if user.role == "counsellor":
-            pages.insert(2, st.Page("pages/new_case.py", title="New case", icon=":material/add:"))
-            pages.insert(5, st.Page("pages/handouts.py", title="Handouts", icon=":material/print:"))
-        else:
-            pages.insert(
-                1, st.Page("pages/practice.py", title="Practice", icon=":material/groups:")
-            )
-    page = st.navigation(pages)
+    names = ["my_account"] if user.must_change_password else ROLES[user.role]
+    page = st.navigation([_page(name) for name in names])
 page.run()

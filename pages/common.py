@@ -23,6 +23,7 @@ from worksheets.stages import stage
 USER_KEY = "casebook_user"
 ACTIVE_KEY = "casebook_last_active"
 LOGGED_OUT_KEY = "casebook_logged_out_because"
+FRONT_KEY = "casebook_logged_out_by_choice"
 T = TypeVar("T")
 
 
@@ -117,8 +118,12 @@ def log_in(actor: Actor) -> None:
     st.session_state[ACTIVE_KEY] = datetime.now()
 
 
-def log_out() -> None:
+def log_out(*, by_choice: bool = False) -> None:
+    """End the session. Logged out by choice, the next login starts at the first page; by
+    the idle limit, it comes back to this page."""
     st.session_state.clear()
+    if by_choice:
+        st.session_state[FRONT_KEY] = True
 
 
 def require_user(*roles: str) -> Actor:
@@ -157,7 +162,7 @@ def require_user(*roles: str) -> Actor:
     with st.sidebar:
         st.caption(f"Signed in as **{md(user.display_name)}** · {user.role}")
         if st.button("Log out", icon=":material/logout:", key="logout"):
-            log_out()
+            log_out(by_choice=True)
             st.rerun()
         _idle_watch()
     if roles and user.role not in roles:

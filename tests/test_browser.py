@@ -126,6 +126,29 @@ def test_wrong_password_then_visitor_urls_show_only_login(app, page):
     playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
 
 
+def test_a_reload_asks_for_the_login_then_opens_the_same_page(app, page):
+    # A reload starts a new session. It used to show "Page not found" over the login form
+    # (which it made inert), then the dashboard: the case open before was lost.
+    url, _ = app
+    log_in(page, url, "morgan")
+    open_case(page, "Jordan Reyes")
+    playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
+    page.reload()
+    page.get_by_label("User name").fill("morgan")
+    page.get_by_label("Password", exact=True).fill("rekindle-demo")
+    page.get_by_role("button", name="Log in").click()
+    playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
+    playwright_api.expect(page.get_by_text("Page not found")).to_have_count(0)
+
+    # Logged out by choice, the next login (another counsellor's, say) starts afresh.
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("User name").fill("riley")
+    page.get_by_label("Password", exact=True).fill("rekindle-demo")
+    page.get_by_role("button", name="Log in").click()
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    assert page.url.rstrip("/") == url
+
+
 def test_counsellor_moves_a_client_to_the_next_stage(app, page):
     url, home = app
     assert len(list((home / "backups").glob("casebook-*.db"))) == 1  # made on start
