@@ -258,24 +258,38 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
     from casebook import documents
 
     start = _date(args.day or args.week) if args.day or args.week else None  # before logging in
-    if args.out and Path(args.out).exists():  # before the handout is made and audited as printed
-        raise CommandError(f"{args.out} already exists: Casebook does not overwrite files.")
+
+    def refuse_existing(file_name: str) -> None:
+        # --out or the handout's own name: refused before it is audited as printed.
+        if Path(args.out or file_name).exists():
+            raise CommandError(
+                f"{args.out or file_name} already exists: Casebook does not overwrite files."
+            )
+
     db = _open(settings)
     actor = _acting_user(args, db)
     if args.assignment is not None:
         doc = (
-            documents.completed(db, actor, args.assignment, for_client_id=args.answers_for)
+            documents.completed(
+                db,
+                actor,
+                args.assignment,
+                for_client_id=args.answers_for,
+                before_audit=refuse_existing,
+            )
             if args.answers_for is not None
-            else documents.worksheet(db, actor, args.assignment)
+            else documents.worksheet(db, actor, args.assignment, before_audit=refuse_existing)
         )
     elif args.stage is not None:
         if args.client is None:
             raise CommandError("A stage guide is for a client: add --client ID.")
-        doc = documents.guide(db, actor, args.client, args.stage)
+        doc = documents.guide(db, actor, args.client, args.stage, before_audit=refuse_existing)
     elif args.progress is not None:
-        doc = documents.progress(db, actor, args.progress, args.summary or "")
+        doc = documents.progress(
+            db, actor, args.progress, args.summary or "", before_audit=refuse_existing
+        )
     elif args.after_session is not None:
-        doc = documents.after_session(db, actor, args.after_session)
+        doc = documents.after_session(db, actor, args.after_session, before_audit=refuse_existing)
     elif start is not None:
         end = start if args.day else start + timedelta(days=6)
 
@@ -283,13 +297,12 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
             filled = round(30 * done / total)
             print(
                 f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}",
-                end="",
+                end="\n" if done == total else "",  # a refusal after it starts a line of its own
                 file=sys.stderr,
                 flush=True,
             )
 
-        doc = documents.batch_for(db, actor, start, end, bar)
-        print(file=sys.stderr)
+        doc = documents.batch_for(db, actor, start, end, bar, before_audit=refuse_existing)
     else:
         raise CommandError("Say which handout: see 'casebook handout --help'.")
     out = Path(args.out or doc.file_name)

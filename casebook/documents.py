@@ -54,6 +54,11 @@ class Document:
     pdf: bytes
 
 
+BeforeAudit = Callable[[str], None]
+"""Called with a handout's file name once it is made and before it is audited as printed;
+what it raises refuses the handout unrecorded (the command line refuses a file that exists)."""
+
+
 def _letterhead(db: Database, case: cases.CaseView, client_name: str) -> Letterhead:
     settings = practice.load(db)
     return Letterhead(
@@ -66,8 +71,16 @@ def _letterhead(db: Database, case: cases.CaseView, client_name: str) -> Letterh
 
 
 def _logged(
-    db: Database, actor: Actor, doc: Document, case_id: int, client_id: int | None, kind: str
+    db: Database,
+    actor: Actor,
+    doc: Document,
+    case_id: int,
+    client_id: int | None,
+    kind: str,
+    before_audit: BeforeAudit | None = None,
 ) -> Document:
+    if before_audit is not None:
+        before_audit(doc.file_name)
     audit.log(db, actor, "handout", case_id=case_id, client_id=client_id, detail=kind)
     return doc
 
@@ -91,6 +104,7 @@ def _printed(
     *,
     title: str = "",
     progress: Callable[[int, int], None] | None = None,
+    before_audit: BeforeAudit | None = None,
 ) -> Document:
     """The handouts as one PDF, each on pages of its own (one alone keeps its own title and
     metadata); each printing audited."""
@@ -99,6 +113,8 @@ def _printed(
         pdf = laid_out(render_part, parts[0])
     else:
         pdf = laid_out(render_all, parts, title=title or parts[0].title, progress=progress)
+    if before_audit is not None:
+        before_audit(file_name)
     for h in handouts:
         audit.log(db, actor, "handout", case_id=h.case_id, client_id=h.client_id, detail=h.kind)
     return Document(file_name, pdf)
@@ -120,13 +136,22 @@ def _worksheet(db: Database, actor: Actor, assignment_id: int) -> _Handout:
     return _Handout(file_name, part, a.case_id, a.client_id, f"worksheet #{a.id}")
 
 
-def worksheet(db: Database, actor: Actor, assignment_id: int) -> Document:
+def worksheet(
+    db: Database, actor: Actor, assignment_id: int, *, before_audit: BeforeAudit | None = None
+) -> Document:
     """The fillable handout of an assignment, to fill in by hand or in a PDF reader."""
     handout = _worksheet(db, actor, assignment_id)
-    return _printed(db, actor, [handout], handout.file_name)
+    return _printed(db, actor, [handout], handout.file_name, before_audit=before_audit)
 
 
-def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: int) -> Document:
+def completed(
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    for_client_id: int,
+    before_audit: BeforeAudit | None = None,
+) -> Document:
     """The answers of a worksheet for one of the case's clients: all of them for the client
     who answered; only the shared ones for their partner."""
     detail = homework.get(db, actor, assignment_id)
@@ -147,10 +172,17 @@ def completed(db: Database, actor: Actor, assignment_id: int, *, for_client_id: 
     )
     doc = Document(f"answers-{a.id}-for-client-{reader.id}.pdf", pdf)
     kind = f"answers #{a.id} for {'partner' if for_partner else 'client'}"
-    return _logged(db, actor, doc, a.case_id, reader.id, kind)
+    return _logged(db, actor, doc, a.case_id, reader.id, kind, before_audit)
 
 
-def guide(db: Database, actor: Actor, client_id: int, stage_number: int | None = None) -> Document:
+def guide(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    stage_number: int | None = None,
+    *,
+    before_audit: BeforeAudit | None = None,
+) -> Document:
     """A page or two on one stage (the client's current one unless given), for the client."""
     case, client = _case_of_client(db, actor, client_id)
     number = client.stage if stage_number is None else stage_number
@@ -164,6 +196,7 @@ def guide(db: Database, actor: Actor, client_id: int, stage_number: int | None =
         case.id,
         client.id,
         f"stage guide {number}",
+        before_audit,
     )
 
 
@@ -233,14 +266,20 @@ def progress_report_data(
     return report, _letterhead(db, case, case.label)
 
 
-def progress(db: Database, actor: Actor, case_id: int, summary: str = "") -> Document:
+def progress(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    summary: str = "",
+    *,
+    before_audit: BeforeAudit | None = None,
+) -> Document:
     """A progress report for a client or a couple: stages, a measure, homework, a summary."""
     summary = validation.text(summary, "The summary", max_len=SUMMARY_MAX, multiline=True)
     report, letterhead = progress_report_data(db, actor, case_id, summary)
     pdf = laid_out(progress_report, report, letterhead)
-    return _logged(
-        db, actor, Document(f"progress-case-{case_id}.pdf", pdf), case_id, None, "progress report"
-    )
+    doc = Document(f"progress-case-{case_id}.pdf", pdf)
+    return _logged(db, actor, doc, case_id, None, "progress report", before_audit)
 
 
 def _after_session(
@@ -273,11 +312,13 @@ def _after_session(
     return sheets, due
 
 
-def after_session(db: Database, actor: Actor, note_id: int) -> Document:
+def after_session(
+    db: Database, actor: Actor, note_id: int, *, before_audit: BeforeAudit | None = None
+) -> Document:
     """The sheets clients take home, one each: their homework with due dates, the next
     session."""
     sheets, _ = _after_session(db, actor, note_id)
-    return _printed(db, actor, sheets, sheets[0].file_name)
+    return _printed(db, actor, sheets, sheets[0].file_name, before_audit=before_audit)
 
 
 def note(db: Database, actor: Actor, note_id: int) -> Document:
@@ -312,6 +353,8 @@ def batch_for(
     start: date,
     end: date,
     progress_to: Callable[[int, int], None] | None = None,
+    *,
+    before_audit: BeforeAudit | None = None,
 ) -> Document:
     """Every handout for the sessions from `start` to `end` as one PDF: each session's
     after-session sheet and the worksheets open for the clients who came."""
@@ -323,7 +366,15 @@ def batch_for(
         sheets, due = _after_session(db, actor, note_id)
         handouts += [*sheets, *(_worksheet(db, actor, a.id) for a in due)]
     name = f"handouts-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.pdf"
-    return _printed(db, actor, handouts, name, title=BATCH_TITLE, progress=progress_to)
+    return _printed(
+        db,
+        actor,
+        handouts,
+        name,
+        title=BATCH_TITLE,
+        progress=progress_to,
+        before_audit=before_audit,
+    )
 
 
 @dataclass(frozen=True)

@@ -344,7 +344,7 @@ def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monk
     printed = len(audit.entries(db, people["admin"], action="handout"))
     assert run("handout", "--assignment", str(a.id), "--out", str(out)) == 2
     assert "already exists" in capsys.readouterr().err
-    # Refused before it was made: the trail does not say it was printed.
+    # Refused before it was recorded: the trail does not say it was printed.
     assert len(audit.entries(db, people["admin"], action="handout")) == printed
     filled = tmp_path / "filled.pdf"
     filled.write_bytes(fill(out.read_bytes(), {"cb.actions": "Walk daily"}))
@@ -357,6 +357,34 @@ def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monk
     assert run("import-pdf", str(bad), "--yes") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == "casebook: This file is not a PDF."
+
+
+@pytest.mark.parametrize(
+    "which",
+    [
+        lambda a, case: ["--assignment", str(a.id)],
+        lambda a, case: ["--progress", str(case.id)],
+        lambda a, case: ["--stage", "2", "--client", str(a.client_id)],
+    ],
+    ids=["worksheet", "progress", "guide"],
+)
+def test_cli_handout_refuses_an_existing_default_file_before_it_is_audited(
+    settings, db, people, couple, tmp_path, monkeypatch, capsys, which
+):
+    [a] = assign(db, people["morgan"], [couple.clients[0].id])
+    monkeypatch.chdir(tmp_path)
+    argv = ["handout", *which(a, couple), "--user", "morgan", "--password-stdin"]
+
+    def run():
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+        return main(argv, settings=settings)
+
+    assert run() == 0
+    [written] = [p for p in tmp_path.glob("*.pdf")]
+    printed = len(audit.entries(db, people["admin"], action="handout"))
+    assert run() == 2
+    assert f"{written.name} already exists" in capsys.readouterr().err
+    assert len(audit.entries(db, people["admin"], action="handout")) == printed
 
 
 def test_handout_pages(tmp_path, monkeypatch):
