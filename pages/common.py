@@ -252,6 +252,14 @@ def md(text: str | None) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in (text or ""))
 
 
+def accessible_name(text: str | None) -> str:
+    """User text as a widget's label that is hidden (label_visibility="collapsed") and read
+    out as typed: screen readers get the label raw, so md() would have them read its
+    backslashes. Streamlit still draws a hidden label's Markdown, where an image would be
+    fetched from its address, so "![" alone is escaped; show the text with md() instead."""
+    return (text or "").replace("![", "!\\[")
+
+
 def query_id(name: str, *, title: str, hint: str) -> int:
     """The record number in the URL's `name` parameter; otherwise a hint, and the page stops."""
     number = validation.record_number(st.query_params.get(name, ""))

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages.common import md
+from pages.common import accessible_name, md
 from worksheets.templates import SCALE_MAX, SCALE_MIN, Field, Template
 
 NOT_ANSWERED = "Not answered"
@@ -16,13 +16,17 @@ NOT_ANSWERED = "Not answered"
 
 def _scale(f: Field, value: Any, key: str, disabled: bool) -> Any:
     options = [None, *range(SCALE_MIN, SCALE_MAX + 1)]
+    # A slider's label is its accessible name as given, unrendered: the prompt as typed,
+    # hidden, and shown escaped above it.
+    st.markdown(f":small[{md(f.prompt)}]")  # the size of the other fields' labels
     return st.select_slider(
-        md(f.prompt),
+        accessible_name(f.prompt),
         options,
         value=value,
         key=key,
         disabled=disabled,
         format_func=lambda v: NOT_ANSWERED if v is None else str(v),
+        label_visibility="collapsed",
     )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
 from casebook import audit, cases, homework, library, safety
-from pages.common import USER_KEY
+from pages.common import USER_KEY, md
 from tests.test_pages import APP, actor, demo, open_tab, shown  # noqa: F401 - the demo fixture
 
 
@@ -204,3 +206,32 @@ def test_a_long_case_lists_its_worksheets_25_at_a_time(demo):  # noqa: F811
     assert links() == [f"assignment={a.id}" for a in every[:25]]
     at.button(key=f"worksheets_{case.id}_more").click().run()
     assert links() == [f"assignment={a.id}" for a in every[:50]]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "name"),
+    [
+        # Read as typed: no backslash before the brackets a Markdown escape would add.
+        ("How sure are you (0 to 10), really?", "How sure are you (0 to 10), really?"),
+        # A label's Markdown is drawn even when hidden: an image in it would be fetched.
+        (
+            "Rate ![this](http://example.org/p.png) *now*",
+            "Rate !\\[this](http://example.org/p.png) *now*",
+        ),
+    ],
+    ids=["punctuation", "image"],
+)
+def test_a_scale_is_named_by_its_prompt_as_typed(demo, prompt, name):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    source = (
+        'key = "our_scale"\nversion = 1\nstage = 6\ntitle = "Scale"\nintro = "Hi"\n'
+        f'[[field]]\nid = "how"\nkind = "scale"\nprompt = "{prompt}"\n'
+    )
+    template = library.save_custom(demo, morgan, source)
+    client = case_named(demo, "morgan", "Priya").clients[0]
+    [a] = homework.assign(demo, morgan, [client.id], template.id, due_on=date.today())
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    [scale] = at.select_slider
+    assert scale.label == name  # the slider's accessible name
+    assert scale.proto.label_visibility.value == LabelVisibility.LabelVisibilityOptions.COLLAPSED
+    assert f":small[{md(prompt)}]" in [m.value for m in at.markdown]  # shown as typed above
