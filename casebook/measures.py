@@ -158,6 +158,7 @@ def record_score(
     with db.write() as s:
         client = _client(s, client_id)
         case = case_for_writing(s, actor, client.case_id)
+        validation.not_before_opening(scored_on, "Date of the score", opened_on=case.opened_on)
         if note_id is not None:
             note = s.get(SessionNote, note_id)
             if note is None or note.case_id != case.id:

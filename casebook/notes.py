@@ -143,6 +143,7 @@ def _check_session(
     now = utcnow()
     if not datetime(1900, 1, 1) <= session_at <= now + timedelta(days=1):
         raise ValidationError("The session date cannot be in the future or before 1900.")
+    validation.not_before_opening(session_at.date(), "The session date", opened_on=case.opened_on)
     if (
         isinstance(duration_minutes, bool)
         or not isinstance(duration_minutes, int)

@@ -56,7 +56,8 @@ def record_screen(
     flagged = screen().flags(checked)
     with db.write() as s:
         client = _client(s, client_id)
-        case_for_writing(s, actor, client.case_id)
+        case = case_for_writing(s, actor, client.case_id)
+        validation.not_before_opening(screened_on, "Screening date", opened_on=case.opened_on)
         row = SafetyScreen(
             client_id=client_id,
             screened_on=screened_on,

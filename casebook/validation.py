@@ -61,6 +61,14 @@ def phone(value: str | None) -> str:
     return value
 
 
+def not_before_opening(value: date, field: str, *, opened_on: date) -> date:
+    """A date of a case's work (a session, a screen, a score): not before the day the case
+    opened, which a reopening keeps."""
+    if value < opened_on:
+        raise ValidationError(f"{field} cannot be before the case opened on {opened_on:%d %b %Y}.")
+    return value
+
+
 def past_date(value: date | None, field: str, *, today: date) -> date:
     """A date that is set, not in the future and not absurdly old."""
     if value is None:

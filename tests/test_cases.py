@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -383,3 +383,101 @@ def test_an_archived_case_is_read_only_until_restored(db, people, write):
         write(db, morgan, context)
     cases.set_archived(db, morgan, case.id, archived.version, False)
     write(db, morgan, context)  # the same change, once restored
+
+
+# Each write that dates a case's work: (write it on `day`, what the case then holds).
+DATED_WRITES = {
+    "new note": (
+        lambda db, u, w, day: notes.create_draft(
+            db,
+            u,
+            w["case"].id,
+            session_at=datetime.combine(day, time(10)),
+            attendance="one",
+            attendees=[w["client"]],
+            note_format="SOAP",
+        ),
+        lambda db, u, w: [n.session_at for n in notes.notes_for_case(db, u, w["case"].id)],
+    ),
+    "note's date changed": (
+        lambda db, u, w, day: notes.save_draft(
+            db,
+            u,
+            w["note"].id,
+            w["note"].version,
+            sections={"plan": "Seen"},
+            session_at=datetime.combine(day, time(10)),
+        ),
+        lambda db, u, w: notes.get_note(db, u, w["note"].id).session_at,
+    ),
+    "safety screen": (
+        lambda db, u, w, day: safety.record_screen(
+            db, u, w["client"], w["screen"], screened_on=day
+        ),
+        lambda db, u, w: [s.screened_on for s in safety.screens(db, u, w["client"])],
+    ),
+    "measure score": (
+        lambda db, u, w, day: measures.record_score(
+            db, u, w["client"], w["measure"], w["answers"], scored_on=day
+        ),
+        lambda db, u, w: [s.scored_on for s in measures.scores_for_case(db, u, w["case"].id)],
+    ),
+}
+
+
+def dated_work(db, morgan, opened_on):
+    """A case opened on `opened_on` with a note of its first day, and what a screen and a
+    score need."""
+    case = single(db, morgan, opened_on=opened_on)
+    client = case.clients[0].id
+    note = notes.create_draft(
+        db,
+        morgan,
+        case.id,
+        session_at=datetime.combine(opened_on, time(9)),
+        attendance="one",
+        attendees=[client],
+        note_format="SOAP",
+    )
+    [(measure_id, csi4)] = [(i, d) for i, d in measures.current_measures(db).items()]
+    screen = dict.fromkeys(("fear", "threats", "physical_harm", "control"), "no")
+    return dict(
+        case=case,
+        client=client,
+        note=note,
+        measure=measure_id,
+        answers={item.id: item.low for item in csi4.measure.items},
+        screen={**screen, "protective_order": "no", "safe_together": "yes"},
+    )
+
+
+@pytest.mark.parametrize(("write", "held"), DATED_WRITES.values(), ids=DATED_WRITES.keys())
+def test_work_dated_before_the_case_opened_is_refused_naming_the_opening_day(
+    db, people, write, held
+):
+    morgan = people["morgan"]
+    opened_on = TODAY - timedelta(days=10)
+    w = dated_work(db, morgan, opened_on)
+    before = held(db, morgan, w)
+    with pytest.raises(ValidationError, match=f"before the case opened on {opened_on:%d %b %Y}"):
+        write(db, morgan, w, opened_on - timedelta(days=1))
+    assert held(db, morgan, w) == before
+
+
+@pytest.mark.parametrize(("write", "held"), DATED_WRITES.values(), ids=DATED_WRITES.keys())
+def test_a_reopened_case_takes_work_dated_from_the_day_it_first_opened(db, people, write, held):
+    morgan = people["morgan"]
+    opened_on = TODAY - timedelta(days=10)
+    w = dated_work(db, morgan, opened_on)
+    closed = cases.close_case(
+        db,
+        morgan,
+        w["case"].id,
+        w["case"].version,
+        outcome="paused",
+        closed_on=TODAY - timedelta(days=5),
+    )
+    cases.reopen_case(db, morgan, closed.id, closed.version)
+    before = held(db, morgan, w)
+    write(db, morgan, w, opened_on)  # its first day, before the reopening
+    assert held(db, morgan, w) != before

@@ -22,7 +22,13 @@ def text_of(pdf: bytes) -> str:
 
 @pytest.fixture
 def couple(db, people):
-    return cases.create_case(db, people["morgan"], [ClientInput("Ana Σοφία"), ClientInput("Ben")])
+    # Opened long ago: the tests date sessions and scores back as far as 400 days.
+    return cases.create_case(
+        db,
+        people["morgan"],
+        [ClientInput("Ana Σοφία"), ClientInput("Ben")],
+        opened_on=date.today() - timedelta(days=730),
+    )
 
 
 def assign(db, actor, client_ids, key="trust_plan"):

@@ -12,7 +12,15 @@ from streamlit.testing.v1 import AppTest
 from casebook import accounts, cases, homework, library, measures, notes, stage_history
 from casebook.access import Actor
 from casebook.db import Database
-from casebook.models import Assignment, Case, Client, SessionNote, User
+from casebook.models import (
+    Assignment,
+    Case,
+    Client,
+    MeasureScore,
+    SafetyScreen,
+    SessionNote,
+    User,
+)
 from casebook.settings import Settings
 from pages.common import USER_KEY
 from sample_data.generate import GENERATED_PASSWORD, csi4_answers, generate, planned_counts
@@ -128,6 +136,27 @@ def test_open_cases_carry_no_years_old_unfinished_homework(practice):
         )
     assert date.fromisoformat(str(oldest)) >= date.today() - timedelta(days=121)
     assert overdue > 0  # a little is still left undone, as in any practice
+
+
+@pytest.mark.parametrize(
+    ("model", "on", "case_of"),
+    [
+        (SessionNote, SessionNote.session_at, SessionNote.case_id),
+        (SafetyScreen, SafetyScreen.screened_on, Client.case_id),
+        (MeasureScore, MeasureScore.scored_on, Client.case_id),
+    ],
+    ids=["notes", "screens", "scores"],
+)
+def test_no_session_screen_or_score_is_dated_before_its_case_opened(practice, model, on, case_of):
+    # The generator writes rows directly, past the repositories' check of these dates.
+    db, _ = practice
+    query = select(func.count()).select_from(model)
+    if case_of is Client.case_id:
+        query = query.join(Client, Client.id == model.client_id)
+    query = query.join(Case, Case.id == case_of)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(model)) > 0
+        assert s.scalar(query.where(func.date(on) < Case.opened_on)) == 0
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,13 @@ NO_CONCERN = {
 
 @pytest.fixture
 def couple(db, people):
-    return cases.create_case(db, people["morgan"], [ClientInput("Ana"), ClientInput("Ben")])
+    # Opened long ago: a screen may be entered late from paper, dated months back.
+    return cases.create_case(
+        db,
+        people["morgan"],
+        [ClientInput("Ana"), ClientInput("Ben")],
+        opened_on=TODAY - timedelta(days=365),
+    )
 
 
 def template_id(db, actor, key):

@@ -30,7 +30,9 @@ def test_the_csi4_ships_as_in_clinical_md():
 
 @pytest.fixture
 def client(db, people):
-    return cases.create_case(db, people["morgan"], [ClientInput("Ana")]).clients[0]
+    opened_on = TODAY - timedelta(days=365)  # scores may be dated back to it
+    case = cases.create_case(db, people["morgan"], [ClientInput("Ana")], opened_on=opened_on)
+    return case.clients[0]
 
 
 def test_a_score_is_recorded_item_by_item_and_totalled(db, people, client):
@@ -139,7 +141,9 @@ def test_only_an_admin_defines_measures(db, people):
 
 def test_caseload_changes_take_each_clients_first_and_latest_score(db, people):
     morgan, riley = people["morgan"], people["riley"]
-    couple = cases.create_case(db, morgan, [ClientInput("Ana"), ClientInput("Ben")])
+    couple = cases.create_case(
+        db, morgan, [ClientInput("Ana"), ClientInput("Ben")], opened_on=TODAY - timedelta(days=90)
+    )
     ana, ben = couple.clients
     low = {"happiness": 1, "warm": 1, "rewarding": 1, "satisfied": 1}  # 4
     high = {"happiness": 5, "warm": 4, "rewarding": 4, "satisfied": 4}  # 17

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from casebook import cases, homework, notes
+from casebook.cases import ClientInput
 from casebook.errors import ValidationError
 from casebook.models import SessionNote
 from pages.common import md
@@ -38,6 +39,37 @@ def test_start_a_note_from_the_case_and_it_is_autosaved(demo):  # noqa: F811
         "assessment": "",
         "plan": "Space plan",
     }
+
+
+def test_a_note_dated_before_the_case_opened_is_refused_and_the_form_stays(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Mei Lin")
+    early = case.opened_on - timedelta(days=1)
+    before = notes.notes_for_case(demo, morgan, case.id)
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Notes")
+    at.date_input(key=f"note_new_date_{case.id}").set_value(early)
+    at.number_input(key=f"note_new_minutes_{case.id}").set_value(80)
+    at.button(key=f"note_new_{case.id}").click().run()
+    said = f"The session date cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    assert [e.value.replace("\\", "") for e in at.error] == [said]
+    assert at.date_input(key=f"note_new_date_{case.id}").value == early
+    assert at.number_input(key=f"note_new_minutes_{case.id}").value == 80
+    assert notes.notes_for_case(demo, morgan, case.id) == before
+
+
+def test_a_draft_redated_before_the_case_opened_is_refused_and_the_text_stays(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    early = case.opened_on - timedelta(days=1)
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    at.text_area(key=f"note_{draft.id}_g0_plan").input("Review the trust plan")
+    at.date_input(key=f"note_{draft.id}_g0_date").set_value(early).run()
+    said = f"The session date cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    assert said in [e.value.replace("\\", "") for e in at.error]
+    assert at.date_input(key=f"note_{draft.id}_g0_date").value == early
+    assert at.text_area(key=f"note_{draft.id}_g0_plan").value == "Review the trust plan"
+    assert notes.get_note(demo, morgan, draft.id).session_at == draft.session_at
 
 
 def test_sign_locks_the_note_and_an_addendum_follows(demo):  # noqa: F811
@@ -160,8 +192,8 @@ def test_print_a_note(demo):  # noqa: F811
 
 def test_a_long_case_lists_its_notes_25_at_a_time_newest_first(demo):  # noqa: F811
     morgan = actor(demo, "morgan")
-    case = _case(demo, "morgan", "Mei Lin")
     start = datetime.now().replace(microsecond=0) - timedelta(days=400)
+    case = cases.create_case(demo, morgan, [ClientInput("Lena Long")], opened_on=start.date())
     for week in range(30):
         notes.create_draft(
             demo,

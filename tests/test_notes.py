@@ -13,7 +13,13 @@ NOW = datetime.now().replace(microsecond=0)
 
 @pytest.fixture
 def couple(db, people):
-    return cases.create_case(db, people["morgan"], [ClientInput("Ana"), ClientInput("Ben")])
+    # Opened long ago: the tests date sessions back as far as 40 days.
+    return cases.create_case(
+        db,
+        people["morgan"],
+        [ClientInput("Ana"), ClientInput("Ben")],
+        opened_on=date.today() - timedelta(days=365),
+    )
 
 
 def draft(db, actor, case, **kw):

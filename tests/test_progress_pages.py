@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from casebook import attention, audit, cases, measures, notes
@@ -71,6 +73,20 @@ def test_a_missing_item_is_refused_and_the_answers_stay(demo):  # noqa: F811
     at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
     assert any("warm" in e.value for e in at.error)
     assert at.radio(key=f"score_{case.id}_happiness").value == 4
+    assert measures.scores_for_case(demo, actor(demo, "morgan"), case.id) == []
+
+
+def test_a_score_dated_before_the_case_opened_is_refused_and_the_answers_stay(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Mei Lin")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    for item, value in {"happiness": 4, "warm": 2, "rewarding": 1, "satisfied": 1}.items():
+        at.radio(key=f"score_{case.id}_{item}").set_value(value)
+    at.date_input(key=f"score_date_{case.id}").set_value(case.opened_on - timedelta(days=1))
+    at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
+    said = f"Date of the score cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    assert [e.value.replace("\\", "") for e in at.error] == [said]
+    assert at.radio(key=f"score_{case.id}_happiness").value == 4
+    assert at.date_input(key=f"score_date_{case.id}").value == case.opened_on - timedelta(days=1)
     assert measures.scores_for_case(demo, actor(demo, "morgan"), case.id) == []
 
 

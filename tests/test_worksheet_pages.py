@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
@@ -110,6 +110,24 @@ def test_recording_a_safety_screen(demo):  # noqa: F811
     at.button(key=f"FormSubmitter:screen_{case.id}_{client.id}-Record screen").click().run()
     status = safety.case_status(demo, actor(demo, "morgan"), case.id)[client.id]
     assert status.screened and not status.flagged
+
+
+def test_a_screen_dated_before_the_case_opened_is_refused_and_the_answers_stay(demo):  # noqa: F811
+    case = case_named(demo, "morgan", "Mei Lin")  # never screened in the demo
+    client = case.clients[0]
+    early = case.opened_on - timedelta(days=1)
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Safety")
+    for q in ("threats", "physical_harm", "control", "protective_order"):
+        at.radio(key=f"screen_{client.id}_{q}").set_value("no")
+    at.radio(key=f"screen_{client.id}_fear").set_value("unsure")
+    at.radio(key=f"screen_{client.id}_safe_together").set_value("yes")
+    at.date_input(key=f"screen_date_{client.id}").set_value(early)
+    at.button(key=f"FormSubmitter:screen_{case.id}_{client.id}-Record screen").click().run()
+    said = f"Screening date cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    assert [e.value.replace("\\", "") for e in at.error] == [said]
+    assert at.radio(key=f"screen_{client.id}_fear").value == "unsure"
+    assert at.date_input(key=f"screen_date_{client.id}").value == early
+    assert safety.screens(demo, actor(demo, "morgan"), client.id) == []
 
 
 def test_fill_in_over_two_visits_then_complete_and_review(demo):  # noqa: F811
