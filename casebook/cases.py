@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
@@ -13,7 +13,18 @@ from casebook import audit, validation
 from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, Conflict, ValidationError
-from casebook.models import OUTCOMES, Case, CaseClosure, Client, StageEvent, User, utcnow
+from casebook.models import (
+    OUTCOMES,
+    Case,
+    CaseClosure,
+    Client,
+    MeasureScore,
+    SafetyScreen,
+    SessionNote,
+    StageEvent,
+    User,
+    utcnow,
+)
 from worksheets.stages import stages
 
 STATUSES = ("open", "closed", "archived")
@@ -442,6 +453,23 @@ def _editable(s: Session, actor: Actor, case_id: int, expected_version: int) -> 
     return case
 
 
+def _first_work(s: Session, case_id: int) -> date | None:
+    """The date of the earliest session, screen, score or stage move in a case."""
+    clients = select(Client.id).where(Client.case_id == case_id)
+    firsts = [
+        s.scalar(select(func.min(SessionNote.session_at)).where(SessionNote.case_id == case_id)),
+        s.scalar(
+            select(func.min(SafetyScreen.screened_on)).where(SafetyScreen.client_id.in_(clients))
+        ),
+        s.scalar(
+            select(func.min(MeasureScore.scored_on)).where(MeasureScore.client_id.in_(clients))
+        ),
+        s.scalar(select(func.min(StageEvent.moved_on)).where(StageEvent.client_id.in_(clients))),
+    ]
+    days = [d.date() if isinstance(d, datetime) else d for d in firsts if d is not None]
+    return min(days, default=None)
+
+
 def update_case(
     db: Database,
     actor: Actor,
@@ -450,8 +478,11 @@ def update_case(
     *,
     clients: Sequence[ClientInput],
     presenting_concern: str,
+    opened_on: date | None = None,
 ) -> CaseView:
     """Edit the clients' details and the presenting concern; a second client may be added.
+    The opening date may move earlier (to record work from before the case was opened here),
+    but not past the first work recorded.
 
     Raises ValidationError, Conflict (stale version), NotFound or AccessDenied.
     """
@@ -459,10 +490,21 @@ def update_case(
     concern = validation.text(
         presenting_concern, "Presenting concern", max_len=5000, multiline=True
     )
+    if opened_on is not None:
+        opened_on = validation.past_date(opened_on, "Opening date", today=date.today())
     with db.write() as s:
         case = _editable(s, actor, case_id, expected_version)
         if len(cleaned) < len(case.clients):
             raise ValidationError("A client cannot be removed from a case; close the case instead.")
+        moved = opened_on is not None and opened_on != case.opened_on
+        if moved:
+            first = _first_work(s, case.id)
+            if first is not None and opened_on > first:
+                raise ValidationError(
+                    f"The case cannot have opened after the first work recorded in it, "
+                    f"on {first:%d %b %Y}."
+                )
+            case.opened_on = opened_on
         case.presenting_concern = concern
         for position, c in enumerate(cleaned, start=1):
             if position <= len(case.clients):
@@ -483,7 +525,8 @@ def update_case(
                     )
                 )
         s.flush()
-        audit.record(s, actor, "case_update", case_id=case.id, detail=f"{len(cleaned)} client(s)")
+        detail = f"{len(cleaned)} client(s)" + (", opening date" if moved else "")
+        audit.record(s, actor, "case_update", case_id=case.id, detail=detail)
         return _views(s, [case])[0]
 
 

@@ -65,7 +65,10 @@ def not_before_opening(value: date, field: str, *, opened_on: date) -> date:
     """A date of a case's work (a session, a screen, a score): not before the day the case
     opened, which a reopening keeps."""
     if value < opened_on:
-        raise ValidationError(f"{field} cannot be before the case opened on {opened_on:%d %b %Y}.")
+        raise ValidationError(
+            f"{field} cannot be before the case opened on {opened_on:%d %b %Y}. If it began "
+            "earlier, change its opening date under Details first."
+        )
     return value
 
 

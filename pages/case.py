@@ -504,6 +504,16 @@ if details_tab.open:
                     value=case.presenting_concern,
                     key=f"edit_concern_{case.id}_v{expected_version}",
                 )
+                opened_on = st.date_input(
+                    "Opened on",
+                    value=case.opened_on,
+                    min_value=date(1900, 1, 1),
+                    max_value=date.today(),
+                    help="Move it earlier to record sessions, screens or scores from before "
+                    "the case was opened here.",
+                    key=f"edit_opened_{case.id}_v{expected_version}",
+                    format="DD/MM/YYYY",
+                )
                 if st.form_submit_button("Save details", type="primary"):
                     updated = common.attempt(
                         lambda: cases.update_case(
@@ -513,6 +523,7 @@ if details_tab.open:
                             expected_version,
                             clients=edited,
                             presenting_concern=concern,
+                            opened_on=opened_on,
                         )
                     )
                     if updated is not None:

@@ -335,7 +335,6 @@ def test_classify(baseline, latest, m, expected):
     assert measures.classify(baseline, latest, m) == expected
 
 
-
 def test_classify_needs_an_rc_beyond_1_96_not_equal_to_it():
     # SD 1 and r 0.5 make S_diff exactly 1, so the change is the RC itself.
     unit = Measure("m", "M", (), True, None, 1.0, 0.5)
@@ -344,6 +343,7 @@ def test_classify_needs_an_rc_beyond_1_96_not_equal_to_it():
     assert measures.classify(0, 1.97, unit) == "improved"
     assert measures.classify(1.96, 0, unit) == "unchanged"
     assert measures.classify(1.97, 0, unit) == "deteriorated"
+
 
 def test_classify_csi4_below_13_5_is_dysfunctional():
     csi4 = Measure("csi4", "CSI-4", (), True, 13.5, 4.5, 0.85)  # reliable change 4.83

@@ -3,7 +3,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from casebook import cases, homework, library, measures, notes, safety, stage_history
+from casebook import audit, cases, homework, library, measures, notes, safety, stage_history
 from casebook.cases import ClientInput
 from casebook.errors import AccessDenied, Conflict, NotFound, ValidationError
 
@@ -481,3 +481,50 @@ def test_a_reopened_case_takes_work_dated_from_the_day_it_first_opened(db, peopl
     before = held(db, morgan, w)
     write(db, morgan, w, opened_on)  # its first day, before the reopening
     assert held(db, morgan, w) != before
+
+
+@pytest.mark.parametrize(("write", "held"), DATED_WRITES.values(), ids=DATED_WRITES.keys())
+def test_an_opening_date_moved_earlier_takes_work_from_before(db, people, write, held):
+    # A case opened here today for a client seen on paper before: the old work goes in once
+    # the opening date is moved back.
+    morgan = people["morgan"]
+    opened_on = TODAY - timedelta(days=10)
+    w = dated_work(db, morgan, opened_on)
+    earlier = opened_on - timedelta(days=30)
+    case = cases.get_case(db, morgan, w["case"].id)
+    moved = cases.update_case(
+        db,
+        morgan,
+        case.id,
+        case.version,
+        clients=[ClientInput(c.name) for c in case.clients],
+        presenting_concern=case.presenting_concern,
+        opened_on=earlier,
+    )
+    assert moved.opened_on == earlier == cases.get_case(db, morgan, case.id).opened_on
+    before = held(db, morgan, w)
+    write(db, morgan, w, earlier)
+    assert held(db, morgan, w) != before
+    assert audit.entries(db, people["admin"], action="case_update")[0].detail.endswith(
+        "opening date"
+    )
+
+
+def test_an_opening_date_cannot_pass_the_first_work_recorded(db, people):
+    morgan = people["morgan"]
+    opened_on = TODAY - timedelta(days=10)
+    w = dated_work(db, morgan, opened_on)  # a note on its first day
+    case = cases.get_case(db, morgan, w["case"].id)
+    with pytest.raises(
+        ValidationError, match=f"first work recorded in it, on {opened_on:%d %b %Y}"
+    ):
+        cases.update_case(
+            db,
+            morgan,
+            case.id,
+            case.version,
+            clients=[ClientInput(c.name) for c in case.clients],
+            presenting_concern="",
+            opened_on=opened_on + timedelta(days=1),
+        )
+    assert cases.get_case(db, morgan, case.id) == case

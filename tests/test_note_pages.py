@@ -51,6 +51,7 @@ def test_a_note_dated_before_the_case_opened_is_refused_and_the_form_stays(demo)
     at.number_input(key=f"note_new_minutes_{case.id}").set_value(80)
     at.button(key=f"note_new_{case.id}").click().run()
     said = f"The session date cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    said += " If it began earlier, change its opening date under Details first."
     assert [e.value.replace("\\", "") for e in at.error] == [said]
     assert at.date_input(key=f"note_new_date_{case.id}").value == early
     assert at.number_input(key=f"note_new_minutes_{case.id}").value == 80
@@ -66,6 +67,7 @@ def test_a_draft_redated_before_the_case_opened_is_refused_and_the_text_stays(de
     at.text_area(key=f"note_{draft.id}_g0_plan").input("Review the trust plan")
     at.date_input(key=f"note_{draft.id}_g0_date").set_value(early).run()
     said = f"The session date cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    said += " If it began earlier, change its opening date under Details first."
     assert said in [e.value.replace("\\", "") for e in at.error]
     assert at.date_input(key=f"note_{draft.id}_g0_date").value == early
     assert at.text_area(key=f"note_{draft.id}_g0_plan").value == "Review the trust plan"

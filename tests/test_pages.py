@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -370,6 +370,16 @@ def test_editing_details_is_stored(demo):
     assert stored.clients[0].pronouns == "she/they"
     assert stored.presenting_concern == "Partner moved abroad"
     assert "Details saved." in shown(at)
+
+
+def test_the_opening_date_moves_earlier_on_the_details_tab(demo):
+    case = _case(demo, "morgan", "Mei Lin")
+    earlier = case.opened_on - timedelta(days=40)
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Details")
+    at.date_input(key=f"edit_opened_{case.id}_v{case.version}").set_value(earlier)
+    at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
+    assert not at.error
+    assert cases.get_case(demo, actor(demo, "morgan"), case.id).opened_on == earlier
 
 
 def test_a_stale_edit_is_refused_and_the_typed_text_stays(demo):

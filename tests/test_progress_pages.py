@@ -84,6 +84,7 @@ def test_a_score_dated_before_the_case_opened_is_refused_and_the_answers_stay(de
     at.date_input(key=f"score_date_{case.id}").set_value(case.opened_on - timedelta(days=1))
     at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
     said = f"Date of the score cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    said += " If it began earlier, change its opening date under Details first."
     assert [e.value.replace("\\", "") for e in at.error] == [said]
     assert at.radio(key=f"score_{case.id}_happiness").value == 4
     assert at.date_input(key=f"score_date_{case.id}").value == case.opened_on - timedelta(days=1)

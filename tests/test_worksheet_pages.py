@@ -124,6 +124,7 @@ def test_a_screen_dated_before_the_case_opened_is_refused_and_the_answers_stay(d
     at.date_input(key=f"screen_date_{client.id}").set_value(early)
     at.button(key=f"FormSubmitter:screen_{case.id}_{client.id}-Record screen").click().run()
     said = f"Screening date cannot be before the case opened on {case.opened_on:%d %b %Y}."
+    said += " If it began earlier, change its opening date under Details first."
     assert [e.value.replace("\\", "") for e in at.error] == [said]
     assert at.radio(key=f"screen_{client.id}_fear").value == "unsure"
     assert at.date_input(key=f"screen_date_{client.id}").value == early
