@@ -41,12 +41,20 @@ draft = st.session_state.setdefault(
         "problem": None,
         "private": note.psychotherapy_note or "",  # as last read or saved here
         "private_saved": None,
+        "problem_at": None,  # the field whose save was refused, to say so beneath it
     },
 )
 sections = formats()[note.note_format].sections
 
 
-def autosave() -> None:
+def refused(problem: str, where: str) -> None:
+    """A save refused: said where the user is typing, in a toast now and beneath the field
+    just left, however far down a long note that is (not only at the top of the page)."""
+    draft.update(problem=problem, problem_at=where)
+    st.toast("Not saved: see why beneath the box you left.", icon=":material/error:")
+
+
+def autosave(where: str) -> None:
     """Save the draft whenever a field changes, so leaving the page loses nothing."""
     ss = st.session_state
     with ss[f"{K}_saving"]:
@@ -69,7 +77,7 @@ def autosave() -> None:
                 duration_minutes=int(ss.get(f"{K}_duration", note.duration_minutes)),
             )
         except CasebookError as exc:
-            draft["problem"] = str(exc)
+            refused(str(exc), where)
         else:
             draft.update(
                 version=saved.version, problem=None, saved_at=datetime.now().strftime("%H:%M:%S")
@@ -84,7 +92,7 @@ def save_private() -> None:
     try:
         notes.save_psychotherapy_note(db, user, note.id, text, expected=draft["private"])
     except CasebookError as exc:
-        draft["problem"] = str(exc)
+        refused(str(exc), "private")
     else:
         draft.update(private=text.strip(), private_saved=datetime.now().strftime("%H:%M:%S"))
 
@@ -109,7 +117,13 @@ st.caption(
     )
 )
 common.show_flash()
-if problem := draft["problem"]:
+
+
+def problem_here(where: str) -> None:
+    """The refused save's message, with what was typed to copy and a way to reload, if the
+    save was refused from this part of the page."""
+    if not (problem := draft["problem"]) or draft["problem_at"] != where:
+        return
     st.error(common.md(problem), icon=":material/error:")
     # The note may now be signed (its text boxes gone): what was typed stays to copy.
     unsaved = [
@@ -125,7 +139,12 @@ if problem := draft["problem"]:
             del st.session_state[key]
         st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
         st.rerun()
-elif saved_at := draft["saved_at"]:
+
+
+if draft["problem"] and not editing:  # the fields are gone (signed elsewhere): say it here
+    draft["problem_at"] = "top"
+problem_here("top")
+if not draft["problem"] and (saved_at := draft["saved_at"]):
     st.caption(f"Draft saved at {saved_at}.")
 
 if editing:
@@ -137,6 +156,7 @@ if editing:
         max_value=date.today(),
         format="DD/MM/YYYY",
         on_change=autosave,
+        args=("details",),
     )
     b.time_input(
         "Start time",
@@ -144,9 +164,17 @@ if editing:
         key=f"{K}_time",
         step=timedelta(minutes=5),
         on_change=autosave,
+        args=("details",),
     )
     c.number_input(
-        "Minutes", 5, 600, note.duration_minutes, step=5, key=f"{K}_duration", on_change=autosave
+        "Minutes",
+        5,
+        600,
+        note.duration_minutes,
+        step=5,
+        key=f"{K}_duration",
+        on_change=autosave,
+        args=("details",),
     )
     focus_cols = st.columns(len(note.focus))
     for col, (cid, number) in zip(focus_cols, note.focus.items(), strict=True):
@@ -158,10 +186,12 @@ if editing:
                 key=f"{K}_focus_{cid}",
                 format_func=common.stage_label,
                 on_change=autosave,
+                args=("details",),
             )
             with st.expander("Prompts from the guide for this stage"):
                 for ask in stage(chosen).asks:
                     st.markdown(f"- **{ask.title}.** {ask.text}")
+    problem_here("details")
     for sec in sections:
         st.text_area(
             sec.title,
@@ -170,7 +200,9 @@ if editing:
             placeholder=sec.hint,
             height=120,
             on_change=autosave,
+            args=(sec.id,),
         )
+        problem_here(sec.id)
 else:
     for cid, number in note.focus.items():
         st.markdown(
@@ -191,15 +223,24 @@ if editing:
         index=RISK_LEVELS.index(note.risk_level),
         format_func=str.capitalize,
         on_change=autosave,
+        args=("risk",),
     )
-    r1.checkbox("Rescreen for safety", value=note.rescreen, key=f"{K}_rescreen", on_change=autosave)
+    r1.checkbox(
+        "Rescreen for safety",
+        value=note.rescreen,
+        key=f"{K}_rescreen",
+        on_change=autosave,
+        args=("risk",),
+    )
     r2.text_area(
         "What you observed",
         value=note.risk_notes,
         key=f"{K}_risk_notes",
         height=90,
         on_change=autosave,
+        args=("risk",),
     )
+    problem_here("risk")
 else:
     st.markdown(
         f"**{note.risk_level.capitalize()}**" + (" · rescreen needed" if note.rescreen else "")
@@ -228,8 +269,10 @@ if editing:
         max_value=date.today() + timedelta(days=366),
         format="DD/MM/YYYY",
         on_change=autosave,
+        args=("next",),
         label_visibility="collapsed",
     )
+    problem_here("next")
 else:
     st.markdown(f"{note.next_session_on:%d %b %Y}" if note.next_session_on else "Not booked.")
 
@@ -299,6 +342,7 @@ if note.author_id == user.id:
             on_change=save_private,
             help="Saved whenever you leave the box, as the rest of the note is.",
         )
+        problem_here("private")
         if saved_at := draft["private_saved"]:
             st.caption(f"Private note saved at {saved_at}.")
 
