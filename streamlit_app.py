@@ -5,6 +5,15 @@ import streamlit as st
 from pages import common, login
 
 st.set_page_config(page_title="Casebook", page_icon=":material/menu_book:", layout="wide")
+# Link and figure labels wrap in a narrow window (a laptop at 1024 px, half a screen), where
+# Streamlit keeps them on one line and cuts them off: "Unsigned note · Sam O'Con".
+st.html(
+    "<style>"
+    '[data-testid="stPageLink-NavLink"] :is(span, p), [data-testid="stMetricLabel"] :is(div, p)'
+    " { white-space: normal; }"
+    '[data-testid="stPageLink-NavLink"] p { line-height: 1.5; }'
+    "</style>"
+)
 
 # Each page by its address (its file's name): title, and icon in the sidebar (None: opened
 # only from a link, as a case is).

@@ -330,3 +330,29 @@ def test_every_chart_page_renders_its_charts(app, page):
     page.get_by_role("link", name="Practice").first.click()
     playwright_api.expect(page.get_by_role("heading", name="Practice", level=1)).to_be_visible()
     _charts_drawn(page, 3)
+
+
+def _cut_off(page, test_id: str) -> list[str]:
+    """The labels of these elements that do not fit their box (cut off, or ending in '…')."""
+    return page.get_by_test_id(test_id).evaluate_all(
+        """links => links.filter(link => [...link.querySelectorAll('*')].some(
+            e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible'
+        )).map(link => link.innerText)"""
+    )
+
+
+def test_labels_wrap_in_a_window_1024_pixels_wide(app, page):
+    url, _ = app
+    page.set_viewport_size({"width": 1024, "height": 900})
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    links = page.get_by_test_id("stPageLink-NavLink")
+    playwright_api.expect(links.filter(has_text="Unsigned note").first).to_be_visible()
+    settled(page)
+    assert _cut_off(page, "stPageLink-NavLink") == []
+    assert _cut_off(page, "stMetricLabel") == []
+    open_case(page, "Sam O'Connor")
+    page.get_by_role("tab", name="Worksheets").click()
+    playwright_api.expect(links.filter(has_text="Trust plan").first).to_be_visible()
+    settled(page)
+    assert _cut_off(page, "stPageLink-NavLink") == []
