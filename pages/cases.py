@@ -53,14 +53,19 @@ with common.plain_errors():
         page = st.session_state["cases_page"] = 1
         found = cases.find_cases(db, user, **filters, limit=PAGE_SIZE)
     if not found.total:
+        filtered = bool(search or stage_choice or kind or status != "open")
         st.info(
             "No cases match these filters."
-            if search or stage_choice or kind or status != "open"
-            else "You have no open cases yet."
+            if filtered
+            else "You have no open cases yet: open your first one here."
             if user.role == "counsellor"
-            else "There are no open cases in the practice yet.",
+            else "There are no open cases in the practice yet: each case a counsellor opens "
+            "shows here.",
             icon=":material/info:",
         )
+        if user.role == "counsellor" and not filtered:
+            st.page_link("pages/new_case.py", label="New case", icon=":material/add:")
+        st.stop()  # no count of nothing, and no table heading over no rows
     if pages > 1:
         st.columns([1, 4])[0].number_input(f"Page (of {pages:,})", 1, pages, key="cases_page")
     st.caption(f"{found.total:,} case{'s' if found.total != 1 else ''}")

@@ -118,8 +118,14 @@ with left:
                 hide_index=True,
                 width="stretch",
             )
-    else:
-        st.info("No open cases yet. Open one from **New case**.", icon=":material/info:")
+    elif user.role == "counsellor":
+        st.info("No open cases yet: open your first one here.", icon=":material/info:")
+        st.page_link("pages/new_case.py", label="New case", icon=":material/add:")
+    else:  # a supervisor opens no cases: they show here as the counsellors open them
+        st.info(
+            "No open cases in the practice yet. Each case a counsellor opens shows here.",
+            icon=":material/info:",
+        )
 
 with right:
     upcoming = shown.upcoming

@@ -180,6 +180,39 @@ def test_empty_caseload_has_a_friendly_dashboard(demo):
     assert not at.exception
     assert "No open cases yet" in shown(at)
     assert len(at.get("plotly_chart")) == 0
+    assert "New case" in page_links(at)  # what to do next, one step away
+
+
+@pytest.fixture
+def new_practice(tmp_path, monkeypatch) -> Database:
+    """A practice on its first day: a counsellor and a supervisor, no cases."""
+    monkeypatch.setenv("CASEBOOK_HOME", str(tmp_path))
+    monkeypatch.delenv("CASEBOOK_DATABASE_URL", raising=False)
+    db = Database.open(Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}"))
+    for name, role in [("ada", "counsellor"), ("sue", "supervisor")]:
+        accounts.create_user(db, None, name, role, DEMO_PASSWORD)
+    yield db
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("username", "page", "says", "links"),
+    [
+        ("ada", None, "No open cases yet", ["New case"]),
+        ("ada", "pages/cases.py", "You have no open cases yet", ["New case"]),
+        ("sue", None, "Each case a counsellor opens shows here", []),
+        ("sue", "pages/cases.py", "each case a counsellor opens shows here", []),
+    ],
+)
+def test_a_new_practice_says_what_comes_next(new_practice, username, page, says, links):
+    # A supervisor was told to open a case from New case, which they do not have.
+    at = app_as(new_practice, username, page)
+    assert says in shown(at)
+    assert [link for link in page_links(at) if link == "New case"] == links
+    if not links:  # a supervisor opens no cases
+        assert "New case" not in shown(at)
+    assert not [c for c in at.caption if c.value == "0 cases"]  # nor a count of nothing
+    assert not [m for m in at.markdown if m.value == "**Stages**"]  # nor headings over no rows
 
 
 # --- case list -----------------------------------------------------------------------------
