@@ -171,6 +171,9 @@ def measure_trend(
                 )
             )
     fig.update_yaxes(range=[low - 0.5, high + 0.5], gridcolor="#e3e8e6")
+    first, last = pd.Timestamp(scores["scored_on"].min()), pd.Timestamp(scores["scored_on"].max())
+    if first == last:  # a first score: a week around it, not milliseconds of one day
+        fig.update_xaxes(range=[first - pd.Timedelta(days=3), last + pd.Timedelta(days=3)])
     fig.update_layout(height=360, legend={"orientation": "h", "y": -0.2})
     return _layout(fig, title, "", "Total")  # no "Date" title: the legend sits there
 
