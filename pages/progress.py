@@ -53,7 +53,7 @@ as_table(
             "Client": stays["client_id"].map(names),
             "Stage": stays["stage"].map(common.stage_label),
             "Entered": stays["entered"],
-            "Left": stays["left"],
+            "Left": stays["left"].map(lambda d: "—" if d is None else d),  # not "None"
             "Days": stays["days"],
             "Moved back": stays["moved_back"].map({True: "yes", False: ""}),
         }
@@ -107,7 +107,8 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
                 "First": summary["baseline"],
                 "Latest": summary["latest"],
                 "Change": summary["change"],
-                "RCI": summary["rci"].round(2),
+                # A first score has no change to measure: a dash, not "None".
+                "RCI": summary["rci"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
                 "Category": summary["category"].str.capitalize(),
                 "Scores": summary["n"],
             }

@@ -50,6 +50,11 @@ def test_recording_a_score_on_the_progress_page(demo):  # noqa: F811
     at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
     [score] = measures.scores_for_case(demo, morgan, case.id)
     assert score.total == 6
+    # A first score has no change to measure yet; the current stage has not been left.
+    for table in at.dataframe:
+        assert not table.value.isna().any().any(), table.value  # shown as "None"
+    summary = next(d.value for d in at.dataframe if "RCI" in d.value.columns)
+    assert list(summary["RCI"]) == ["—"]
 
 
 def test_a_score_is_tied_to_a_recent_session_without_reading_the_notes(demo):  # noqa: F811
