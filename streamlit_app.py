@@ -51,6 +51,7 @@ def _page(name: str) -> st.Page:
     )
 
 
+st.session_state[common.ROUTED_KEY] = True
 user = common.current_user()
 if user is None:
     # Every page's address shows the login form, then that page: a reload or an idle log-off

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from casebook import accounts, practice, validation
 from casebook.access import Actor
@@ -24,6 +25,7 @@ USER_KEY = "casebook_user"
 ACTIVE_KEY = "casebook_last_active"
 LOGGED_OUT_KEY = "casebook_logged_out_because"
 FRONT_KEY = "casebook_logged_out_by_choice"
+ROUTED_KEY = "casebook_routed"  # set by the router on each run, before the page runs
 T = TypeVar("T")
 
 
@@ -136,6 +138,12 @@ def require_user(*roles: str) -> Actor:
     """
     user = current_user()
     if user is None:
+        if not st.session_state.get(ROUTED_KEY):
+            # Run without the router: until a session has run it once, a new server serves
+            # a page's address (a tab the browser restores) straight from pages/, as a blank
+            # page under a list of this folder's files. The router starts again at the front.
+            with suppress(StreamlitAPIException):  # no router here to go to (AppTest)
+                st.switch_page("streamlit_app.py")
         st.stop()
     _apply_resets()
     fresh = accounts.current_actor(database(), user)

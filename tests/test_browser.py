@@ -119,6 +119,11 @@ def log_in(page, url: str, username: str, password: str = "rekindle-demo") -> No
 
 def test_wrong_password_then_visitor_urls_show_only_login(app, page):
     url, _ = app
+    # The server's first request, at a page's address (a tab the browser restores): it was
+    # served straight from pages/, a blank page under a list of that folder's files.
+    page.goto(f"{url}/case?case=1")
+    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    playwright_api.expect(page.get_by_text("widgets")).to_have_count(0)
     log_in(page, url, "morgan", "not the password")
     playwright_api.expect(page.get_by_text("Wrong user name or password.")).to_be_visible()
     page.goto(f"{url}/case?case=1")
