@@ -12,12 +12,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from casebook.access import Actor, require_role
-from casebook.db import Database
+from casebook.db import POSTGRES_WRITE_LOCK, Database
 from casebook.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
-# Any fixed number: PostgreSQL writers of the trail queue on this advisory lock.
-_POSTGRES_LOCK = 0x0CA5EB00C
 
 
 @dataclass(frozen=True)
@@ -84,8 +82,9 @@ def record(
     `detail` names what changed (fields, counts), never clinical text.
     """
     if s.get_bind().dialect.name == "postgresql":
-        # Several app processes may share the database: one writer of the trail at a time.
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _POSTGRES_LOCK})
+        # Several app processes may share the database: one writer of the trail at a time
+        # (Database.write holds this already; taking it again is free).
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POSTGRES_WRITE_LOCK})
     prev = s.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
     event = AuditEvent(
         at=utcnow(),

@@ -18,6 +18,8 @@ from casebook.settings import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 30_000
+# Any fixed number: PostgreSQL's writers queue on this advisory lock, one at a time.
+POSTGRES_WRITE_LOCK = 0x0CA5EB00C
 
 
 def _lower(value: object) -> object:
@@ -171,7 +173,15 @@ class Database:
         wrote under the old key could never be read again. The key check is read under a
         share lock, which `keys.rotate` waits on, so no write slips in under the old key."""
         with self._writes() as session, session.begin():
-            lock = " FOR SHARE" if self.engine.dialect.name == "postgresql" else ""
+            postgres = self.engine.dialect.name == "postgresql"
+            if postgres:
+                # One writer at a time from its first read, as BEGIN IMMEDIATE gives SQLite:
+                # otherwise two saves of one note both pass its version check, and the later
+                # silently overwrites the earlier (READ COMMITTED re-reads nothing).
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": POSTGRES_WRITE_LOCK}
+                )
+            lock = " FOR SHARE" if postgres else ""
             token = session.execute(
                 text(f"SELECT value FROM practice_settings WHERE key = 'key_check'{lock}")
             ).scalar()

@@ -1,12 +1,17 @@
 """Session notes: drafts, signing and locking, addenda, conflicts, psychotherapy notes."""
 
+import threading
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from casebook import audit, cases, exports, notes
 from casebook.cases import ClientInput
+from casebook.db import POSTGRES_WRITE_LOCK
 from casebook.errors import AccessDenied, Conflict, ValidationError
+from tests.conftest import POSTGRES_URL
 
 NOW = datetime.now().replace(microsecond=0)
 
@@ -89,6 +94,43 @@ def test_a_second_save_from_a_stale_tab_is_refused(db, people, couple):
     with pytest.raises(Conflict, match="another tab"):
         notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "tab two"})
     assert notes.get_note(db, morgan, note.id).sections == {"plan": "tab one"}
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="CASEBOOK_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("settings", ["postgresql"], indirect=True)
+def test_two_saves_at_the_same_moment_never_both_pass_the_version_check(db, people, couple):
+    """Two app processes save one draft at once: one is saved, the other refused, never
+    one silently overwriting the other."""
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    outcome = {}
+
+    def save(tab):
+        try:
+            notes.save_draft(db, morgan, note.id, note.version, sections={"plan": tab})
+            outcome[tab] = "saved"
+        except Conflict:
+            outcome[tab] = "refused"
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")  # each look sees the present
+    with engine.connect() as holder, engine.connect() as watcher:
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": POSTGRES_WRITE_LOCK})
+        tabs = [threading.Thread(target=save, args=(tab,)) for tab in ("tab one", "tab two")]
+        for tab in tabs:
+            tab.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        waiting += "AND wait_event_type = 'Lock'"
+        deadline = time.monotonic() + 30
+        while watcher.execute(text(waiting)).scalar() < 2 and time.monotonic() < deadline:
+            pass  # both saves are under way, queued behind the held lock
+        holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": POSTGRES_WRITE_LOCK})
+        for tab in tabs:
+            tab.join()
+    engine.dispose()
+    assert sorted(outcome.values()) == ["refused", "saved"]
+    saved = next(tab for tab, result in outcome.items() if result == "saved")
+    assert notes.get_note(db, morgan, note.id).sections == {"plan": saved}
 
 
 @pytest.mark.parametrize(
