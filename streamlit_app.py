@@ -1,6 +1,7 @@
 """The router: page config, the login gate, and the pages each role may open."""
 
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 
 from pages import common, login
 
@@ -64,4 +65,7 @@ if user is None:
 else:
     names = ["my_account"] if user.must_change_password else ROLES[user.role]
     page = st.navigation([_page(name) for name in names])
-page.run()
+try:
+    page.run()
+except OperationalError:  # the database server is down, restarting or out of reach
+    common.database_unreachable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -70,6 +71,17 @@ def database() -> Database:
     except KeyProblem as exc:
         st.error(f"Casebook cannot start. {exc}", icon=":material/key_off:")
         st.stop()
+
+
+def database_unreachable() -> None:
+    """Say plainly that the database did not answer; the details go to the server's log."""
+    logging.getLogger("casebook").exception("The database did not answer")
+    st.error(
+        "Casebook cannot reach its database just now (it may be restarting, or the network "
+        "is down), so this step may not have been done. Try again in a moment; if this goes "
+        "on, tell your administrator.",
+        icon=":material/cloud_off:",
+    )
 
 
 def _idle_limit() -> timedelta:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -748,6 +749,20 @@ def test_login_after_a_key_rotation_elsewhere_says_to_restart_plainly(demo):
     at.button[0].click().run()
     assert not at.exception
     assert "Restart Casebook" in " ".join(e.value for e in at.error)
+
+
+def test_a_database_out_of_reach_is_said_plainly_not_shown_as_a_traceback(demo, monkeypatch):
+    morgan = actor(demo, "morgan")
+    with socket.socket() as s:  # a port that nothing listens on: a server down or unreachable
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CASEBOOK_DATABASE_URL", f"postgresql+psycopg://casebook@127.0.0.1:{port}/x")
+    at = AppTest.from_file(APP, default_timeout=30)  # each rerun in a browser runs the router
+    at.session_state[USER_KEY] = morgan
+    at.run()
+    assert not at.exception
+    assert "cannot reach its database" in " ".join(e.value for e in at.error)
+    assert at.session_state[USER_KEY] == morgan  # still logged in for when it is back
 
 
 def test_the_progress_report_pdf_is_not_offered_after_a_stage_move(demo):
