@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from casebook import audit
+from casebook import audit, validation
 from casebook.access import Actor, require_role
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
@@ -100,9 +101,13 @@ def template_source(db: Database, actor: Actor, template_id: int) -> str:
 def check_custom(source: str, name: str = "your worksheet") -> Template:
     """Parse a custom template; raises ValidationError naming the field."""
     try:
-        return parse_template_text(source, name)
+        template = parse_template_text(source, name)
     except TemplateError as exc:
         raise ValidationError(str(exc)) from None
+    # A NUL (from a \u0000 escape) PostgreSQL refuses to store; other controls garble a page.
+    if where := validation.control_character_in(tomllib.loads(source)):
+        raise ValidationError(f"{name}: {where} contains a control character; please retype it.")
+    return template
 
 
 def save_custom(

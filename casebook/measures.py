@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -28,6 +29,8 @@ from worksheets.measure_files import (
     parse_measure_text,
     shipped_measures,
 )
+
+MEASURE_NAME_MAX = 200  # what its column holds
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,11 @@ def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure
         definition = parse_measure_text(text, name)
     except MeasureError as exc:
         raise ValidationError(str(exc)) from None
+    # What PostgreSQL would refuse to store: a NUL (from a \u0000 escape), a name past its column.
+    if where := validation.control_character_in(tomllib.loads(text)):
+        raise ValidationError(f"{name}: {where} contains a control character; please retype it.")
+    if len(definition.name) > MEASURE_NAME_MAX:
+        raise ValidationError(f"{name}: name is longer than {MEASURE_NAME_MAX} characters.")
     with db.write() as s:
         rows = s.scalars(
             select(MeasureDefinitionRow).where(MeasureDefinitionRow.key == definition.key)

@@ -47,6 +47,22 @@ def text(
     return value
 
 
+def control_character_in(data: object, where: str = "") -> str | None:
+    """Where in a parsed file (a worksheet, a measure) a text holds a control character other
+    than a line break or a tab, as "field 2.prompt"; None where none does. Checked when a file
+    is saved, not each time a stored one is read: a file saved before must still open."""
+    if isinstance(data, str):
+        controls = (c for c in data if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
+        return (where or "the file") if any(controls) else None
+    if isinstance(data, dict):
+        inner = [(f"{where}.{k}" if where else str(k), v) for k, v in data.items()]
+    elif isinstance(data, list):
+        inner = [(f"{where} {n}", v) for n, v in enumerate(data, start=1)]
+    else:
+        return None
+    return next(filter(None, (control_character_in(v, at) for at, v in inner)), None)
+
+
 def email(value: str | None) -> str:
     value = text(value, "Email", max_len=254)
     if value and not EMAIL.match(value):

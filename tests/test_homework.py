@@ -443,6 +443,14 @@ def test_old_answers_stay_with_the_version_they_answered(db, people, couple):
             "field 1 (x1).kind must be one of",
         ),
         ("not toml at all [", "not valid TOML"),
+        (  # PostgreSQL refuses to store a NUL: refused here, not a traceback there
+            CUSTOM.format(version=1, field="x1").replace("Weekly check", "Weekly\\u0000check"),
+            "title contains a control character",
+        ),
+        (
+            CUSTOM.format(version=1, field="x1").replace("What went", "\\u001b[2JWhat went"),
+            "field 1.prompt contains a control character",
+        ),
     ],
 )
 def test_bad_custom_worksheets_are_refused(db, people, source, message):

@@ -9,6 +9,7 @@ from analysis.measures import min_reliable_change
 from casebook import attention, cases, measures, practice
 from casebook.cases import ClientInput
 from casebook.errors import AccessDenied, ValidationError
+from casebook.models import MeasureDefinitionRow
 from worksheets.measure_files import MeasureError, parse_measure_text, shipped_measures
 
 TODAY = date.today()
@@ -131,6 +132,40 @@ def test_a_custom_measure_cannot_take_a_shipped_key_or_skip_a_version(db, people
         measures.save_custom(db, people["admin"], CUSTOM.replace("weekly_mood", "csi4"))
     with pytest.raises(ValidationError, match="version must be 1"):
         measures.save_custom(db, people["admin"], CUSTOM.replace("version = 1", "version = 3"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [  # what SQLite would keep but PostgreSQL refuses: refused in words on both
+        (("Weekly mood", "W" * 201), "name is longer than 200 characters"),
+        (("Weekly mood", "Weekly\\u0000mood"), "name contains a control character"),
+        (("How low", "How\\u0000low"), "item 1.text contains a control character"),
+    ],
+)
+def test_a_measure_file_is_refused_in_words_for_what_its_columns_cannot_hold(
+    db, people, change, message
+):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        measures.save_custom(db, people["admin"], CUSTOM.replace(*change))
+    assert not [d for d in measures.definitions(db).values() if d.key == "weekly_mood"]
+
+
+def test_a_measure_saved_before_these_checks_still_opens(db, people):
+    """Stored files are read again on every view: a stricter check on saving must not make
+    one saved before it (a form feed in its name, say) break every dashboard."""
+    with db.write() as s:
+        s.add(
+            MeasureDefinitionRow(
+                key="weekly_mood",
+                version=1,
+                name="Weekly mood",
+                source=CUSTOM.replace("Weekly mood", "Weekly\\fmood " + "x" * 200),
+                custom=True,
+            )
+        )
+    assert [d.name for d in measures.definitions(db).values() if d.key == "weekly_mood"] == [
+        "Weekly\fmood " + "x" * 200
+    ]
 
 
 def test_only_an_admin_defines_measures(db, people):
