@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -123,11 +124,14 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
     """
     rules = practice.load(db)
     name = (username or "").strip().lower()
+    # A name with a control character is no account's: not looked up (PostgreSQL refuses a
+    # NUL even to compare it), and recorded with each one shown as \ufffd.
+    typed = "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in name)
     with db.write() as s:
-        user = s.scalar(select(User).where(User.username == name))
+        user = s.scalar(select(User).where(User.username == name)) if typed == name else None
         now = utcnow()
         if user is None or not user.active:
-            audit.record(s, None, "login_failed", username=name, detail="unknown or inactive")
+            audit.record(s, None, "login_failed", username=typed, detail="unknown or inactive")
             failure = "Wrong user name or password."
         elif user.locked_until is not None and user.locked_until > now:
             audit.record(s, _actor(user), "login_failed", detail="account locked")

@@ -3,7 +3,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from casebook import accounts
+from casebook import accounts, audit
 from casebook.errors import AccessDenied, Conflict, LoginFailed, ValidationError
 from casebook.models import User
 from tests.conftest import PASSWORD
@@ -28,6 +28,13 @@ def test_authenticate_returns_the_actor(db, people):
 def test_wrong_login_is_one_plain_message(db, people, username, password):
     with pytest.raises(LoginFailed, match="^Wrong user name or password.$"):
         accounts.authenticate(db, username, password)
+
+
+def test_a_user_name_with_a_nul_is_a_failed_login_not_a_database_error(db, people):
+    with pytest.raises(LoginFailed, match="^Wrong user name or password.$"):
+        accounts.authenticate(db, "mor\x00gan", PASSWORD)
+    [entry] = audit.entries(db, people["admin"], action="login_failed")
+    assert entry.username == "mor\ufffdgan"
 
 
 def test_deactivated_account_cannot_log_in(db, people):
