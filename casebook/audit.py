@@ -144,6 +144,8 @@ def entries(
     """Audit entries, newest first, filtered; for an admin."""
     require_role(actor, "admin")
     query = select(AuditEvent)
+    if username and not username.isprintable():
+        return []  # no entry's name holds a control character (nor can PostgreSQL compare a NUL)
     if username:
         query = query.where(AuditEvent.username == username)
     if client_id is not None:

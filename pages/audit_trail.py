@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from casebook import audit
+from casebook import audit, validation
 from casebook.exports import csv_bytes
 from pages import common
 
@@ -32,10 +32,12 @@ until = e.date_input("To", value=date.today(), key="audit_until", format="DD/MM/
 
 client_id = None
 if client_text:
-    if not client_text.isdigit():
+    # Read as every record number is: "²" is a digit to isdigit() but no int, and PostgreSQL
+    # refuses to compare a number beyond what its column holds.
+    client_id = validation.record_number(client_text)
+    if client_id is None:
         st.error("A client number is digits only, e.g. 12.", icon=":material/error:")
         st.stop()
-    client_id = int(client_text)
 
 rows = audit.entries(
     db, user, username=username, client_id=client_id, action=action, since=since, until=until

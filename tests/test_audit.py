@@ -44,6 +44,11 @@ def test_filters(db, people):
         audit.entries(db, morgan)
 
 
+def test_a_name_with_a_nul_finds_no_entry_rather_than_failing(db, people):
+    audit.log(db, people["morgan"], "test")
+    assert audit.entries(db, people["admin"], username="mor\x00gan") == []
+
+
 def test_chain_verifies_and_names_an_altered_entry(db, people):
     for i in range(5):
         audit.log(db, people["admin"], "test", detail=str(i))

@@ -618,6 +618,14 @@ def test_the_audit_trail_leaves_a_cell_empty_where_an_entry_names_no_case_or_cli
     assert set(frame["Case"]) == set(frame["Client"]) == {""}
 
 
+@pytest.mark.parametrize("typed", ["²", "99999999999", "12a"])
+def test_the_audit_trail_refuses_what_is_not_a_client_number_plainly(demo, typed):
+    at = app_as(demo, "admin", "pages/audit_trail.py")
+    at.text_input(key="audit_client").input(typed).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["A client number is digits only, e.g. 12."]
+
+
 def test_admin_saves_practice_settings(demo):
     at = app_as(demo, "admin", "pages/practice_settings.py")
     at.number_input(key="set_idle").set_value(5)
