@@ -18,8 +18,10 @@ from casebook.settings import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 30_000
-# Any fixed number: PostgreSQL's writers queue on this advisory lock, one at a time.
+# Any fixed numbers: PostgreSQL's writers queue on the first advisory lock, one at a time,
+# and processes opening the database (migrating it, filling the library) on the second.
 POSTGRES_WRITE_LOCK = 0x0CA5EB00C
+POSTGRES_OPEN_LOCK = 0x0CA5EB00D
 
 
 def _lower(value: object) -> object:
@@ -103,15 +105,32 @@ class Database:
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         db = cls(make_engine(settings.database_url))
         try:
-            db.cipher = db._load_cipher(settings)
-            db.upgrade()
-            db._check_key()
-            db.sync_library()
+            with db._one_opening_at_a_time():
+                db.cipher = db._load_cipher(settings)
+                db.upgrade()
+                db._check_key()
+                db.sync_library()
             db._refresh_statistics()
         except BaseException:
             db.dispose()
             raise
         return db
+
+    @contextmanager
+    def _one_opening_at_a_time(self) -> Iterator[None]:
+        """On PostgreSQL, app processes started together take turns to migrate the database
+        and add the shipped library: at once, both created the same tables (or templates)
+        and one failed to start. A failed opening disposes of the engine, and of the lock
+        with its connection."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": POSTGRES_OPEN_LOCK})
+            conn.commit()
+            yield
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": POSTGRES_OPEN_LOCK})
+            conn.commit()
 
     @property
     def cipher(self) -> Cipher:

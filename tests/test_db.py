@@ -1,11 +1,17 @@
+import subprocess
+import sys
 import threading
+import uuid
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from casebook.crypto import Cipher
 from casebook.db import Database
 from casebook.models import Client
+from tests.conftest import POSTGRES_URL
 
 
 @pytest.fixture
@@ -155,3 +161,38 @@ def test_the_generation_changes_with_each_write_in_any_process(settings, people)
     finally:
         other.dispose()
         db.dispose()
+
+
+OPEN = """
+import sys
+from pathlib import Path
+from casebook.db import Database
+from casebook.settings import Settings
+Database.open(Settings(Path(sys.argv[1]), sys.argv[2], key=sys.argv[3].encode())).dispose()
+"""
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="CASEBOOK_TEST_POSTGRES_URL is not set")
+def test_app_servers_started_together_on_an_empty_database_all_start(tmp_path):
+    """A group practice's app servers, started at once on a new PostgreSQL database."""
+    name = f"casebook_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    key = Cipher.new_key().decode()
+    try:
+        servers = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN, str(tmp_path / str(n)), url, key],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(3)
+        ]
+        failures = [p.communicate(timeout=120)[1] for p in servers if p.wait(timeout=120)]
+        assert failures == []
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
