@@ -291,19 +291,24 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseView:
 
 
 def _matching(
-    actor: Actor, search: str, stage: int | None, status: str | None, kind: str | None
+    s: Session,
+    actor: Actor,
+    search: str,
+    stage: int | None,
+    status: str | None,
+    kind: str | None,
 ) -> Select:
     """The ids of the cases the actor may see that match the filters."""
     query = select(Case.id).where(visible_cases(actor))
     term = validation.text(search, "Search", max_len=200).lower()
     if term:
-        query = query.where(
-            Case.id.in_(
-                select(Client.case_id).where(
-                    func.lower(Client.name).contains(term, autoescape=True)
-                )
-            )
+        # Names are put in lower case by Python, as the term is, not by the database:
+        # PostgreSQL's lower() follows the database's locale (under the C locale it folds A
+        # to Z only, so "élodie" missed "Élodie"), and folds "İ" to "i" where Python adds a dot.
+        names = s.execute(
+            select(Client.case_id, Client.name).join(Case).where(visible_cases(actor))
         )
+        query = query.where(Case.id.in_({case for case, name in names if term in name.lower()}))
     if stage is not None:
         current = current_stage_rows()
         query = query.where(
@@ -367,15 +372,15 @@ def find_cases(
 ) -> CasePage:
     """As list_cases, one page of them: only the page's cases are read (and their encrypted
     text decrypted); the rest are counted."""
-    matching = _matching(actor, search, stage, status, kind)
-    page = (
-        select(Case)
-        .where(Case.id.in_(matching))
-        .order_by(Case.opened_on.desc(), Case.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
     with db.read() as s:
+        matching = _matching(s, actor, search, stage, status, kind)
+        page = (
+            select(Case)
+            .where(Case.id.in_(matching))
+            .order_by(Case.opened_on.desc(), Case.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
         cases = s.scalars(page).all()
         if offset == 0 and (limit is None or len(cases) < limit):
             total = len(cases)  # all of them are here: no need to count

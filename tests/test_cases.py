@@ -1,11 +1,18 @@
+import uuid
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from casebook import audit, cases, homework, library, measures, notes, safety, stage_history
 from casebook.cases import ClientInput
+from casebook.crypto import Cipher
+from casebook.db import Database
 from casebook.errors import AccessDenied, Conflict, NotFound, ValidationError
+from casebook.settings import Settings
+from tests.conftest import POSTGRES_URL, make_actor
 
 TODAY = date.today()
 
@@ -88,6 +95,35 @@ def test_search_finds_names_beyond_a_to_z_in_any_case(db, people, term):
         [ClientInput("Élodie Øster"), ClientInput("Łukasz Άλφα-Соня")],
     )
     assert [c.id for c in cases.list_cases(db, people["morgan"], search=term)] == [made.id]
+
+
+@pytest.mark.parametrize("term", ["İpek", "İPEK", "yıldız"])
+def test_search_finds_a_turkish_name_as_typed(db, people, term):
+    made = cases.create_case(db, people["morgan"], [ClientInput("İpek Yıldız")])
+    assert [c.id for c in cases.list_cases(db, people["morgan"], search=term)] == [made.id]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="CASEBOOK_TEST_POSTGRES_URL is not set")
+def test_search_finds_accented_names_on_a_postgresql_database_in_the_c_locale(tmp_path):
+    """A practice's server set up with the C locale, whose lower() folds A to Z only."""
+    name = f"casebook_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(
+            text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
+        )
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    db = Database.open(Settings(tmp_path, url, key=Cipher.new_key()))
+    try:
+        morgan = make_actor(db, "morgan", "counsellor")
+        made = cases.create_case(db, morgan, [ClientInput("Élodie Øster")])
+        for term in ("élodie", "øster", "ÉLODIE"):
+            assert [c.id for c in cases.list_cases(db, morgan, search=term)] == [made.id], term
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def test_find_cases_reads_one_page_newest_first_and_counts_them_all(db, people):
