@@ -179,10 +179,28 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; nothing it changes is committed."""
+        """A session for reading; nothing it changes is committed.
+
+        Text that will not decrypt after another process rotated the key says so, and to
+        restart: not that the stored text may have been altered."""
         with self._reads() as session:
-            yield session
+            try:
+                yield session
+            except KeyProblem:
+                if self._key_rotated():
+                    raise KeyProblem(
+                        "The encryption key was changed (casebook key rotate) after Casebook "
+                        "started here, so this cannot be read. Restart Casebook with the new key."
+                    ) from None
+                raise
             session.rollback()
+
+    def _key_rotated(self) -> bool:
+        with self.engine.connect() as conn:
+            token = conn.execute(
+                text("SELECT value FROM practice_settings WHERE key = 'key_check'")
+            ).scalar()
+        return token is not None and not _opens(self.cipher, token)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -152,6 +152,18 @@ def test_a_process_still_holding_the_old_key_refuses_to_save_and_loses_nothing(
     assert stat.S_IMODE(retired.stat().st_mode) == 0o600
 
 
+def test_a_process_still_holding_the_old_key_says_to_restart_when_it_reads(tmp_path, people_sqlite):
+    app, people = people_sqlite  # the app, started before the rotation
+    clinical_text_case(app, people)
+    terminal = Database.open(sqlite_settings(tmp_path))
+    keys.rotate(terminal, sqlite_settings(tmp_path))  # `casebook key rotate` meanwhile
+    terminal.dispose()
+    with pytest.raises(KeyProblem, match="Restart Casebook") as refused:
+        cases.list_cases(app, people["morgan"])  # reads each case's presenting concern
+    assert "altered" not in str(refused.value)  # nobody tampered with the records
+    app.dispose()
+
+
 def test_a_rotation_stopped_before_the_key_swap_is_finished_on_open(
     tmp_path, people_sqlite, monkeypatch
 ):
