@@ -93,18 +93,6 @@ def test_sign_locks_the_note_and_an_addendum_follows(demo):  # noqa: F811
     ]
 
 
-def test_a_save_from_a_stale_tab_is_refused_and_the_text_stays(demo):  # noqa: F811
-    morgan = actor(demo, "morgan")
-    case = _case(demo, "morgan", "Sam O")
-    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
-    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
-    notes.save_draft(demo, morgan, draft.id, draft.version, sections={"plan": "other tab"})
-    at.text_area(key=f"note_{draft.id}_g0_plan").input("my careful plan").run()
-    assert any("another tab" in e.value for e in at.error)
-    assert at.text_area(key=f"note_{draft.id}_g0_plan").value == "my careful plan"
-    assert notes.get_note(demo, morgan, draft.id).sections["plan"] == "other tab"
-
-
 def _in_order(node, found=None) -> list:
     """The page's elements as the user meets them, top to bottom."""
     found = [] if found is None else found
@@ -114,20 +102,22 @@ def _in_order(node, found=None) -> list:
     return found
 
 
-def test_a_refused_save_is_said_beneath_the_box_just_left_and_in_a_toast(demo):  # noqa: F811
-    # Deep in a long note, a message at the top of the page is out of sight.
+def test_a_save_from_a_stale_tab_is_refused_beneath_the_box_and_the_text_stays(demo):  # noqa: F811
     morgan = actor(demo, "morgan")
     case = _case(demo, "morgan", "Sam O")
     draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
     at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
     notes.save_draft(demo, morgan, draft.id, draft.version, sections={"plan": "other tab"})
     at.text_area(key=f"note_{draft.id}_g0_plan").input("my careful plan").run()
+    assert at.text_area(key=f"note_{draft.id}_g0_plan").value == "my careful plan"
+    assert notes.get_note(demo, morgan, draft.id).sections["plan"] == "other tab"
+    # Said beneath the box just left, and in a toast: deep in a long note, a message at the
+    # top of the page is out of sight.
     page = [(e.type, getattr(e, "key", None)) for e in _in_order(at.main)]
     plan = page.index(("text_area", f"note_{draft.id}_g0_plan"))
     assert page[plan + 1] == ("error", None)
     assert [e for e in at.error if "another tab" in e.value]
     assert [t.value for t in at.toast] == ["Not saved: see why beneath the box you left."]
-    assert at.text_area(key=f"note_{draft.id}_g0_plan").value == "my careful plan"
 
 
 def test_text_typed_as_the_note_is_signed_elsewhere_is_shown_to_copy(demo):  # noqa: F811
