@@ -24,10 +24,6 @@ POSTGRES_WRITE_LOCK = 0x0CA5EB00C
 POSTGRES_OPEN_LOCK = 0x0CA5EB00D
 
 
-def _lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
@@ -42,9 +38,6 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA secure_delete=ON")  # freed pages keep no old text
         cur.close()
-        # SQLite's own lower() folds only A to Z: "Élodie" would not find "élodie". Python's
-        # folds every script, as PostgreSQL's does, so a search finds the same on both.
-        dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
