@@ -19,7 +19,14 @@ today = date.today()
 LISTS = (
     ("overdue", "Overdue", "Nothing overdue."),
     ("due_this_week", "Due in the next 7 days", "Nothing due this week."),
-    ("awaiting_review", "Completed, awaiting your review", "Nothing to review."),
+    (
+        "awaiting_review",
+        # A supervisor reads and reviews nothing: it is the counsellors' review.
+        "Completed, awaiting your review"
+        if user.role == "counsellor"
+        else "Completed, awaiting the counsellor's review",
+        "Nothing to review.",
+    ),
 )
 shown = {key: common.shown_count(f"homework_{key}") for key, _, _ in LISTS}
 work = homework.caseload_homework(db, user, limits=shown)

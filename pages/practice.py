@@ -68,6 +68,13 @@ else:
     )
     funnel = timeline.funnel_at(moves, on, len(names))
     by_stage = funnel.assign(stage_name=names)[["stage", "stage_name", "clients"]]
-st.plotly_chart(charts.caseload_by_stage(by_stage), width="stretch")
-with st.expander("As a table"):
-    st.dataframe(by_stage, hide_index=True, width="stretch")
+if by_stage["clients"].sum():
+    st.plotly_chart(charts.caseload_by_stage(by_stage), width="stretch")
+    with st.expander("As a table"):
+        st.dataframe(by_stage, hide_index=True, width="stretch")
+else:
+    st.info(
+        f"No client was in an open case on {on:%d %b %Y}. Cases appear here as counsellors "
+        "open them.",
+        icon=":material/info:",
+    )

@@ -203,6 +203,7 @@ def new_practice(tmp_path, monkeypatch) -> Database:
         ("ada", "pages/cases.py", "You have no open cases yet", ["New case"]),
         ("sue", None, "Each case a counsellor opens shows here", []),
         ("sue", "pages/cases.py", "each case a counsellor opens shows here", []),
+        ("sue", "pages/practice.py", "Cases appear here as counsellors open them", []),
     ],
 )
 def test_a_new_practice_says_what_comes_next(new_practice, username, page, says, links):
@@ -214,6 +215,20 @@ def test_a_new_practice_says_what_comes_next(new_practice, username, page, says,
         assert "New case" not in shown(at)
     assert not [c for c in at.caption if c.value == "0 cases"]  # nor a count of nothing
     assert not [m for m in at.markdown if m.value == "**Stages**"]  # nor headings over no rows
+    if page == "pages/practice.py":  # nor a chart of eight zeros
+        assert not [c for c in at.get("plotly_chart") if "Clients by stage" in c.proto.spec]
+
+
+def test_a_supervisor_is_not_told_the_review_is_theirs(demo):
+    homework = {
+        who: [h.value for h in app_as(demo, who, "pages/homework.py").subheader]
+        for who in ("morgan", "casey")
+    }
+    assert any(h.startswith("Completed, awaiting your review") for h in homework["morgan"])
+    assert any(
+        h.startswith("Completed, awaiting the counsellor's review") for h in homework["casey"]
+    )
+    assert not any("your review" in h for h in homework["casey"])
 
 
 # --- case list -----------------------------------------------------------------------------
