@@ -8,11 +8,11 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casebook.access import Actor, require_role
-from casebook.db import POSTGRES_WRITE_LOCK, Database
+from casebook.db import Database
 from casebook.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
@@ -81,10 +81,8 @@ def record(
 
     `detail` names what changed (fields, counts), never clinical text.
     """
-    if s.get_bind().dialect.name == "postgresql":
-        # Several app processes may share the database: one writer of the trail at a time
-        # (Database.write holds this already; taking it again is free).
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": POSTGRES_WRITE_LOCK})
+    # One writer of the trail at a time, however many processes share the database: the
+    # caller's Database.write holds the writers' lock (SQLite's, or PostgreSQL's advisory one).
     prev = s.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
     event = AuditEvent(
         at=utcnow(),
