@@ -48,10 +48,9 @@ frame = pd.DataFrame(
         "When (UTC)": [r.at.strftime("%Y-%m-%d %H:%M:%S") for r in rows],
         "User": [r.username for r in rows],
         "Action": [r.action.replace("_", " ") for r in rows],
-        # Whole numbers, blank where an entry names no case or client: as text, since the
-        # table shows a missing number as "None".
-        "Case": ["" if r.case_id is None else str(r.case_id) for r in rows],
-        "Client": ["" if r.client_id is None else str(r.client_id) for r in rows],
+        # Whole numbers (so they sort as numbers), blank where an entry names no case or client.
+        "Case": pd.array([r.case_id for r in rows], dtype="Int64"),
+        "Client": pd.array([r.client_id for r in rows], dtype="Int64"),
         "Detail": [r.detail for r in rows],
         "Hash": [r.hash[:12] for r in rows],
     }
@@ -62,10 +61,7 @@ if rows:
         frame,
         hide_index=True,
         width="stretch",
-        column_config={
-            "Case": st.column_config.TextColumn(alignment="right"),
-            "Client": st.column_config.TextColumn(alignment="right"),
-        },
+        placeholder="",  # a missing case or client number is a blank cell, not "None"
     )
     st.download_button(
         "Export as CSV",
