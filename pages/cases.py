@@ -18,9 +18,9 @@ def first_page() -> None:
     st.session_state.pop("cases_page", None)
 
 
-search_col, stage_col, status_col, kind_col = st.columns([2, 2, 1, 1])
+search_col, stage_col, status_col, kind_col = st.columns([3, 3, 2, 2])
 search = search_col.text_input(
-    "Search by client name", key="cases_search", placeholder="Name…", on_change=first_page
+    "Client name", key="cases_search", placeholder="Search…", on_change=first_page
 )
 stage_choice = stage_col.selectbox(
     "Stage",
@@ -69,12 +69,14 @@ with common.plain_errors():
     if pages > 1:
         st.columns([1, 4])[0].number_input(f"Page (of {pages:,})", 1, pages, key="cases_page")
     st.caption(f"{found.total:,} case{'s' if found.total != 1 else ''}")
-    header = st.columns([3, 4, 1.2, 1.2, 1.2])
-    for col, title in zip(header, ["Case", "Stages", "Kind", "Status", "Opened"], strict=True):
+    # Three columns, not five: kind, status and opening date share one, so that none is
+    # squeezed to a letter a word beside the sidebar in a narrow window.
+    widths = [3, 4, 2.5]
+    for col, title in zip(st.columns(widths), ["Case", "Stages", "Status"], strict=True):
         col.markdown(f"**{title}**")
     for case in found.cases:
         with st.container(border=True):
-            row = st.columns([3, 4, 1.2, 1.2, 1.2], vertical_alignment="center")
+            row = st.columns(widths, vertical_alignment="center")
             row[0].page_link(
                 "pages/case.py",
                 label=f"#{case.id} · {common.md(case.label)}",
@@ -85,8 +87,7 @@ with common.plain_errors():
                     f"{common.md(c.name)}: {common.stage_label(c.stage)}" for c in case.clients
                 )
             )
-            row[2].write(case.kind.capitalize())
-            row[3].write(case.status.capitalize() + (f" ({case.outcome})" if case.outcome else ""))
-            row[4].write(f"{case.opened_on:%d %b %Y}")
+            row[2].write(case.status.capitalize() + (f" ({case.outcome})" if case.outcome else ""))
+            row[2].caption(f"{case.kind.capitalize()} · opened {case.opened_on:%d %b %Y}")
             if user.role == "supervisor":
                 row[0].caption(f"Counsellor: {common.md(case.counsellor_name)}")

@@ -239,6 +239,9 @@ def test_case_list_shows_only_own_cases_and_filters(demo):
     links = page_links(at)
     assert any("Jordan Reyes" in link for link in links)
     assert not any("Noah Kim" in link for link in links)
+    # Each row says the case's kind and opening date beneath its status.
+    priya = next(c for c in cases.list_cases(demo, actor(demo, "morgan")) if "Priya" in c.label)
+    assert f"Individual · opened {priya.opened_on:%d %b %Y}" in [c.value for c in at.caption]
     at.text_input(key="cases_search").input("priya").run()
     assert [link for link in page_links(at) if link.startswith("#")] == [
         next(link for link in links if "Priya" in link)
