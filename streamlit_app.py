@@ -2,6 +2,7 @@
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from pages import common, login
 
@@ -67,5 +68,5 @@ else:
     page = st.navigation([_page(name) for name in names])
 try:
     page.run()
-except OperationalError:  # the database server is down, restarting or out of reach
+except (OperationalError, PoolTimeout):  # a database down, out of reach or kept busy
     common.database_unreachable()

@@ -18,6 +18,7 @@ from casebook.settings import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 30_000
+POOL_WAIT_S = 30.0  # how long a rerun waits for one of the process's connections
 # Any fixed numbers: PostgreSQL's writers queue on the first advisory lock, one at a time,
 # and processes opening the database (migrating it, filling the library) on the second.
 POSTGRES_WRITE_LOCK = 0x0CA5EB00C
@@ -25,7 +26,9 @@ POSTGRES_OPEN_LOCK = 0x0CA5EB00D
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, pool_timeout=POOL_WAIT_S
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -65,7 +68,7 @@ def make_engine(url: str) -> Engine:
     """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_timeout=POOL_WAIT_S)
 
 
 class Database:

@@ -77,8 +77,8 @@ def database_unreachable() -> None:
     """Say plainly that the database did not answer; the details go to the server's log."""
     logging.getLogger("casebook").exception("The database did not answer")
     st.error(
-        "Casebook cannot reach its database just now (it may be restarting, or the network "
-        "is down), so this step may not have been done. Try again in a moment; if this goes "
+        "Casebook's database did not answer in time (it may be busy, restarting or out of "
+        "reach), so this step may not have been done. Try again in a moment; if this goes "
         "on, tell your administrator.",
         icon=":material/cloud_off:",
     )
