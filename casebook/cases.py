@@ -10,7 +10,14 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
+from casebook.access import (
+    Actor,
+    case_for_reading,
+    case_for_writing,
+    open_cases,
+    require_role,
+    visible_cases,
+)
 from casebook.db import Database
 from casebook.errors import AccessDenied, Conflict, ValidationError
 from casebook.models import (
@@ -600,3 +607,81 @@ def set_archived(
         audit.record(s, actor, "case_archive" if archived else "case_restore", case_id=case.id)
         s.flush()
         return _views(s, [case])[0]
+
+
+@dataclass(frozen=True)
+class HeldCase:
+    """A case as an admin may see it to hand it over: its number, dates and status, no names
+    and no text."""
+
+    id: int
+    counsellor_id: int
+    opened_on: date
+    status: str  # open, closed or archived
+
+
+def held_cases(db: Database, actor: Actor) -> list[HeldCase]:
+    """Every case in the practice by counsellor, then number, for an admin handing cases over."""
+    require_role(actor, "admin")
+    with db.read() as s:
+        rows = s.execute(
+            select(
+                Case.id, Case.counsellor_id, Case.opened_on, Case.closed_on, Case.archived_at
+            ).order_by(Case.counsellor_id, Case.id)
+        ).all()
+    return [
+        HeldCase(i, who, opened, "archived" if archived else "closed" if closed else "open")
+        for i, who, opened, closed, archived in rows
+    ]
+
+
+def hand_over(
+    db: Database,
+    actor: Actor,
+    from_id: int,
+    to_id: int,
+    case_ids: Sequence[int] | None = None,
+) -> int:
+    """An admin hands a counsellor's cases (every one, or those numbered) to another
+    counsellor, who from then on sees and keeps them, their history included: for a
+    counsellor who leaves the practice or goes on leave. Returns how many were handed over.
+
+    Refused: handing to the same counsellor, to or from an account that is not a counsellor's,
+    to an inactive account, or a case that is not the first counsellor's.
+    """
+    require_role(actor, "admin")
+    with db.write() as s:
+        giver, taker = s.get(User, from_id), s.get(User, to_id)
+        if giver is None or taker is None:
+            raise ValidationError("Choose two counsellors' accounts.")
+        if giver.id == taker.id:
+            raise ValidationError("Choose another counsellor to hand the cases to.")
+        for user in (giver, taker):
+            if user.role != "counsellor":
+                raise ValidationError(f"{user.display_name} is not a counsellor.")
+        if not taker.active:
+            raise ValidationError(
+                f"{taker.display_name}'s account is deactivated: they could not open the cases."
+            )
+        held = select(Case).where(Case.counsellor_id == giver.id).order_by(Case.id)
+        if case_ids is not None:
+            wanted = set(case_ids)
+            if not wanted:
+                raise ValidationError("Choose at least one case to hand over.")
+            held = held.where(Case.id.in_(wanted))
+        moving = s.scalars(held).all()
+        if case_ids is not None and (others := sorted(wanted - {c.id for c in moving})):
+            numbers = ", ".join(f"#{n}" for n in others)
+            raise ValidationError(f"Not {giver.display_name}'s: case {numbers}. Nothing changed.")
+        if not moving:
+            raise ValidationError(f"{giver.display_name} has no cases to hand over.")
+        for case in moving:
+            case.counsellor_id = taker.id
+            audit.record(
+                s,
+                actor,
+                "case_handover",
+                case_id=case.id,
+                detail=f"{giver.username} -> {taker.username}",
+            )
+        return len(moving)

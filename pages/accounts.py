@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from casebook import accounts
+from casebook import accounts, cases
 from casebook.models import ROLES
 from pages import common
 
@@ -13,6 +13,19 @@ st.caption("Manage who can log in. Clinical records are not shown to administrat
 common.show_flash()
 
 listed = accounts.list_accounts(db, user)
+held: dict[int, list[cases.HeldCase]] = {}  # each counsellor's cases, by number only
+for case in cases.held_cases(db, user):
+    held.setdefault(case.counsellor_id, []).append(case)
+
+
+def open_count(account_id: int) -> int:
+    return sum(c.status == "open" for c in held.get(account_id, []))
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 st.dataframe(
     pd.DataFrame(
         {
@@ -24,10 +37,15 @@ st.dataframe(
                 f"{a.locked_until:%H:%M}" if a.locked_until else "" for a in listed
             ],
             "Created": [a.created_at.date() for a in listed],
+            "Open cases": pd.array(
+                [open_count(a.id) if a.role == "counsellor" else None for a in listed],
+                dtype="Int64",
+            ),
         }
     ),
     hide_index=True,
     width="stretch",
+    placeholder="",
 )
 
 add_col, manage_col = st.columns(2, gap="large")
@@ -100,7 +118,15 @@ with manage_col:
             yes="Yes, deactivate",
         ):
             if common.attempt(lambda: accounts.set_active(db, user, account.id, False)):
-                common.flash(f"'{common.md(account.username)}' can no longer log in.")
+                still = open_count(account.id)
+                common.flash(
+                    f"'{common.md(account.username)}' can no longer log in."
+                    + (
+                        f" Their {plural(still, 'open case')} stay theirs until handed over below."
+                        if still
+                        else ""
+                    )
+                )
                 st.rerun()
     elif st.button("Reactivate", key="acct_reactivate"):
         if common.attempt(lambda: accounts.set_active(db, user, account.id, True)):
@@ -114,3 +140,71 @@ with manage_col:
                 common.reset_widgets({"acct_new_password": ""})
                 common.flash(f"Password of '{common.md(account.username)}' reset.")
                 st.rerun()
+
+st.divider()
+st.subheader("Hand over cases", anchor=False)
+st.caption(
+    "When a counsellor leaves or goes on leave, another counsellor takes over their cases, "
+    "with every note, worksheet and score in them. Cases are shown by number only."
+)
+counsellors = {a.id: a for a in listed if a.role == "counsellor"}
+givers = [i for i in counsellors if held.get(i)]
+if not givers:
+    st.info("No counsellor has any cases yet.", icon=":material/info:")
+    st.stop()
+
+
+def counsellor_label(account_id: int) -> str:
+    a = counsellors[account_id]
+    state = "" if a.active else ", deactivated"
+    return f"{a.display_name} ({a.username}{state})"
+
+
+giver_col, taker_col = st.columns(2)
+giver = giver_col.selectbox(
+    "From",
+    givers,
+    key="handover_from",
+    format_func=lambda i: (
+        f"{counsellor_label(i)} · {plural(len(held[i]), 'case')}, {open_count(i):,} open"
+    ),
+)
+takers = [i for i, a in counsellors.items() if i != giver and a.active]
+if not takers:
+    st.info("There is no other active counsellor to hand them to.", icon=":material/info:")
+    st.stop()
+taker = taker_col.selectbox("To", takers, key="handover_to", format_func=counsellor_label)
+theirs = {c.id: c for c in held[giver]}
+which = st.radio(
+    "Which cases",
+    ["all", "chosen"],
+    key="handover_which",
+    horizontal=True,
+    format_func=lambda w: f"All {plural(len(theirs), 'case')}" if w == "all" else "Only these…",
+)
+chosen = None
+if which == "chosen":
+    chosen = st.multiselect(
+        "Cases",
+        list(theirs),
+        key=f"handover_cases_{giver}",  # another counsellor's cases are another choice
+        format_func=lambda i: f"#{i} · {theirs[i].status} · opened {theirs[i].opened_on:%d %b %Y}",
+        placeholder="Choose by case number",
+    )
+count = len(theirs) if chosen is None else len(chosen)
+giving, taking = (common.md(counsellors[i].display_name) for i in (giver, taker))
+if common.confirmed(
+    "handover_go",
+    f"Hand over {plural(count, 'case')} to {taking}",
+    f"Hand over {plural(count, 'case')} of {giving} to {taking}? {taking} will see and keep "
+    f"them, with everything in them, and {giving} will no longer see them. The audit trail "
+    "records each one.",
+    yes="Yes, hand over",
+    type="primary",
+    disabled=not count,
+    icon=":material/move_item:",
+):
+    moved = common.attempt(lambda: cases.hand_over(db, user, giver, taker, chosen))
+    if moved:
+        common.flash(f"{plural(moved, 'case')} of {giving} handed over to {taking}.")
+        st.rerun()

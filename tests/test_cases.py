@@ -6,7 +6,17 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from casebook import audit, cases, homework, library, measures, notes, safety, stage_history
+from casebook import (
+    accounts,
+    audit,
+    cases,
+    homework,
+    library,
+    measures,
+    notes,
+    safety,
+    stage_history,
+)
 from casebook.cases import ClientInput
 from casebook.crypto import Cipher
 from casebook.db import Database
@@ -564,3 +574,90 @@ def test_an_opening_date_cannot_pass_the_first_work_recorded(db, people):
             opened_on=opened_on + timedelta(days=1),
         )
     assert cases.get_case(db, morgan, case.id) == case
+
+
+# --- handing cases over ----------------------------------------------------------------------
+
+
+def test_an_admin_hands_every_case_of_a_counsellor_to_another_with_their_history(db, people):
+    morgan, riley, admin = people["morgan"], people["riley"], people["admin"]
+    kept = single(db, riley, "Riley's Own")
+    open_case = couple(db, morgan)
+    closed = single(db, morgan)
+    cases.close_case(db, morgan, closed.id, closed.version, outcome="paused", closed_on=TODAY)
+    stage_history.move_client(db, morgan, open_case.clients[0].id, 3, reason="Ready")
+
+    moved = cases.hand_over(db, admin, morgan.id, riley.id)
+
+    assert moved == 2
+    assert cases.list_cases(db, morgan, status=None) == []
+    assert {c.id for c in cases.list_cases(db, riley, status=None)} == {
+        kept.id,
+        open_case.id,
+        closed.id,
+    }
+    taken = cases.get_case(db, riley, open_case.id)
+    assert taken.counsellor_name == "Riley"
+    assert [m.stage for m in taken.clients[0].history][-1] == 3  # the history came with it
+    with pytest.raises(AccessDenied):
+        cases.get_case(db, morgan, open_case.id)
+    entries = [e for e in audit.entries(db, admin) if e.action == "case_handover"]
+    assert sorted(e.case_id for e in entries) == sorted([open_case.id, closed.id])
+    assert {e.detail for e in entries} == {"morgan -> riley"}
+
+
+def test_an_admin_hands_over_only_the_cases_chosen(db, people):
+    morgan, riley, admin = people["morgan"], people["riley"], people["admin"]
+    first, second = single(db, morgan, "First Client"), single(db, morgan, "Second Client")
+    assert cases.hand_over(db, admin, morgan.id, riley.id, [second.id]) == 1
+    assert [c.id for c in cases.list_cases(db, morgan)] == [first.id]
+    assert [c.id for c in cases.list_cases(db, riley)] == [second.id]
+    # A form still open on the old counsellor's screen saves nothing.
+    with pytest.raises(AccessDenied):
+        cases.update_case(
+            db,
+            morgan,
+            second.id,
+            second.version,
+            clients=[ClientInput("Renamed")],
+            presenting_concern="",
+        )
+
+
+def test_handing_over_refuses_what_makes_no_sense_and_changes_nothing(db, people):
+    morgan, riley, admin = people["morgan"], people["riley"], people["admin"]
+    mine = single(db, morgan)
+    theirs = single(db, riley, "Riley's Own")
+    refused = [
+        (lambda: cases.hand_over(db, admin, morgan.id, morgan.id), "another counsellor"),
+        (lambda: cases.hand_over(db, admin, morgan.id, people["casey"].id), "not a counsellor"),
+        (lambda: cases.hand_over(db, admin, morgan.id, riley.id, []), "at least one case"),
+        (
+            lambda: cases.hand_over(db, admin, morgan.id, riley.id, [mine.id, theirs.id]),
+            f"Not Morgan's: case #{theirs.id}",
+        ),
+        (lambda: cases.hand_over(db, admin, morgan.id, 10_000), "two counsellors"),
+    ]
+    for attempt, message in refused:
+        with pytest.raises(ValidationError, match=message):
+            attempt()
+    with pytest.raises(AccessDenied):
+        cases.hand_over(db, people["casey"], morgan.id, riley.id)  # a supervisor changes none
+    accounts.set_active(db, admin, riley.id, False)
+    with pytest.raises(ValidationError, match="deactivated"):
+        cases.hand_over(db, admin, morgan.id, riley.id)
+    assert [c.id for c in cases.list_cases(db, morgan)] == [mine.id]
+    assert not [e for e in audit.entries(db, admin) if e.action == "case_handover"]
+
+
+def test_an_admin_sees_each_counsellors_cases_by_number_and_status_only(db, people):
+    morgan = people["morgan"]
+    case = single(db, morgan)
+    cases.set_archived(db, morgan, case.id, case.version, True)
+    other = single(db, people["riley"], "Riley's Own")
+    assert cases.held_cases(db, people["admin"]) == [
+        cases.HeldCase(case.id, morgan.id, TODAY, "archived"),
+        cases.HeldCase(other.id, people["riley"].id, TODAY, "open"),
+    ]
+    with pytest.raises(AccessDenied):
+        cases.held_cases(db, morgan)

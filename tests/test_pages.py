@@ -593,6 +593,42 @@ def test_admin_sees_a_locked_account_and_unlocks_it_and_deactivates_only_when_su
     assert at.text_input(key="acct_new_password").value == ""
 
 
+def test_admin_hands_a_departing_counsellors_cases_over_after_confirming(demo):
+    admin, morgan, riley = (actor(demo, n) for n in ("admin", "morgan", "riley"))
+    theirs = cases.list_cases(demo, morgan, status=None)
+    riley_had = {c.id for c in cases.list_cases(demo, riley, status=None)}
+    at = app_as(demo, "admin", "pages/accounts.py")
+    # Deactivating a counsellor says what is left for them.
+    at.selectbox(key="acct_chosen").set_value(morgan.id).run()
+    at.button(key=f"acct_deactivate_{morgan.id}").click().run()
+    at.button(key=f"acct_deactivate_{morgan.id}_yes").click().run()
+    still = sum(c.status == "open" for c in theirs)
+    assert f"Their {still} open cases stay theirs until handed over below" in shown(at)
+
+    at.selectbox(key="handover_from").set_value(morgan.id)
+    at.selectbox(key="handover_to").set_value(riley.id)
+    at.radio(key="handover_which").set_value("chosen").run()
+    first = theirs[0].id
+    at.multiselect(key=f"handover_cases_{morgan.id}").set_value([first]).run()
+    at.button(key="handover_go").click().run()
+    assert {c.id for c in cases.list_cases(demo, riley, status=None)} == riley_had  # asked first
+    at.button(key="handover_go_yes").click().run()
+    assert "1 case of Morgan Ellis handed over to Riley Chen." in shown(at)
+    assert first in {c.id for c in cases.list_cases(demo, riley, status=None)}
+
+    at.radio(key="handover_which").set_value("all").run()
+    at.button(key="handover_go").click().run()
+    at.button(key="handover_go_yes").click().run()
+    assert f"{len(theirs) - 1} cases of Morgan Ellis handed over" in shown(at)
+    assert {c.id for c in cases.list_cases(demo, riley, status=None)} == riley_had | {
+        c.id for c in theirs
+    }
+    # The admin saw case numbers, never a client's name.
+    names = {c.name for case in theirs for c in case.clients}
+    page = shown(at) + " ".join(str(o) for s in at.selectbox for o in s.options)
+    assert not any(name in page for name in names)
+
+
 def test_admin_short_password_is_refused(demo):
     at = app_as(demo, "admin")
     at.text_input(key="acct_username").input("sky")
