@@ -307,15 +307,13 @@ def _matching(
 ) -> Select:
     """The ids of the cases the actor may see that match the filters."""
     query = select(Case.id).where(visible_cases(actor))
-    term = validation.text(search, "Search", max_len=200).lower()
+    term = validation.folded(validation.text(search, "Search", max_len=200))
     if term:
-        # Names are put in lower case by Python, as the term is, not by the database:
-        # PostgreSQL's lower() follows the database's locale (under the C locale it folds A
-        # to Z only, so "élodie" missed "Élodie"), and folds "İ" to "i" where Python adds a dot.
         names = s.execute(
             select(Client.case_id, Client.name).join(Case).where(visible_cases(actor))
         )
-        query = query.where(Case.id.in_({case for case, name in names if term in name.lower()}))
+        found = {case for case, name in names if term in validation.folded(name)}
+        query = query.where(Case.id.in_(found))
     if stage is not None:
         current = current_stage_rows()
         query = query.where(

@@ -370,7 +370,7 @@ def notes_for_case(
     text: str = "",
 ) -> list[NoteView]:
     """A case's notes, newest first, filtered by attending client, stage in focus and text."""
-    term = validation.text(text, "Search", max_len=200).lower()
+    term = validation.folded(validation.text(text, "Search", max_len=200))
     with db.write() as s:
         case_for_reading(s, actor, case_id)
         audit.record(s, actor, "notes_list", case_id=case_id)
@@ -386,7 +386,9 @@ def notes_for_case(
         views = [v for v in views if stage in v.focus.values()]
     if term:
         views = [
-            v for v in views if any(term in t.lower() for t in (*v.sections.values(), v.risk_notes))
+            v
+            for v in views
+            if any(term in validation.folded(t) for t in (*v.sections.values(), v.risk_notes))
         ]
     return views
 

@@ -47,6 +47,15 @@ def text(
     return value
 
 
+def folded(value: str) -> str:
+    """`value` as a search compares it, with case and accents set aside, so that a name or a
+    word is found as a person types it: "lucia" finds "Lucía", "YILDIZ" finds "Yıldız".
+    Done in Python, not by the database, whose lower() follows its locale (under PostgreSQL's
+    C locale it folds A to Z only)."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold().replace("ı", "i"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def control_character_in(data: object, where: str = "") -> str | None:
     """Where in a parsed file (a worksheet, a measure) a text holds a control character other
     than a line break or a tab, as "field 2.prompt"; None where none does. Checked when a file

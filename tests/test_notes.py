@@ -205,7 +205,12 @@ def test_history_is_newest_first_and_filters(db, people, couple):
     ana, ben = (c.id for c in couple.clients)
     older = draft(db, morgan, couple, session_at=NOW - timedelta(days=8))
     notes.save_draft(
-        db, morgan, older.id, older.version, sections={"plan": "money talk"}, focus={ana: 3, ben: 1}
+        db,
+        morgan,
+        older.id,
+        older.version,
+        sections={"plan": "money talk at the café"},
+        focus={ana: 3, ben: 1},
     )
     newer = draft(db, morgan, couple, attendance="one", attendees=[ben])
     notes.save_draft(db, morgan, newer.id, newer.version, sections={"plan": "alone"})
@@ -214,6 +219,7 @@ def test_history_is_newest_first_and_filters(db, people, couple):
     assert ids(client_id=ana) == [older.id]
     assert ids(stage=3) == [older.id]
     assert ids(text="MONEY") == [older.id]
+    assert ids(text="cafe") == [older.id]  # typed without its accent
 
 
 def test_recent_sessions_name_the_latest_notes_by_date_alone(db, people, couple):
