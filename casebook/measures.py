@@ -99,6 +99,7 @@ def current_measures(db: Database) -> dict[int, MeasureDefinition]:
 def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure") -> int:
     """Add a practice's own measure or its next version; ValidationError names the field."""
     require_role(actor, "admin")  # a practice-wide definition, no clinical content
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Windows Notepad) is no error
     if len(text) > 100_000:
         raise ValidationError("A measure file is at most 100,000 characters.")
     try:

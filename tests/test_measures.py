@@ -168,6 +168,16 @@ def test_a_measure_saved_before_these_checks_still_opens(db, people):
     ]
 
 
+def test_a_measure_file_saved_with_a_byte_order_mark_is_added(db, people, client):
+    # Windows Notepad starts a UTF-8 file with one; it was read, then tripped a second reading.
+    measure_id = measures.save_custom(db, people["admin"], "\ufeff" + CUSTOM)
+    assert measures.definitions(db)[measure_id].name == "Weekly mood"
+    made = measures.record_score(
+        db, people["morgan"], client.id, measure_id, {"low": 4, "calm": 1}, scored_on=TODAY
+    )
+    assert made.total == 8
+
+
 def test_only_an_admin_defines_measures(db, people):
     for who in ("morgan", "casey"):
         with pytest.raises(AccessDenied):
