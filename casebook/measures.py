@@ -111,6 +111,11 @@ def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure
         raise ValidationError(f"{name}: {where} contains a control character; please retype it.")
     if len(definition.name) > MEASURE_NAME_MAX:
         raise ValidationError(f"{name}: name is longer than {MEASURE_NAME_MAX} characters.")
+    m = definition.measure
+    try:  # what the settings page can show and change
+        practice.check_measure_params({m.key: {"sd": m.sd, "reliability": m.reliability}})
+    except ValidationError as exc:
+        raise ValidationError(f"{name}: {exc}") from None
     with db.write() as s:
         rows = s.scalars(
             select(MeasureDefinitionRow).where(MeasureDefinitionRow.key == definition.key)

@@ -27,6 +27,11 @@ class PracticeSettings:
     measure_params: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
+# What a measure's SD and reliability may be, here and in a measure file alike, so that every
+# value in force fits the settings page's boxes.
+SD_RANGE = (0.01, 10_000.0)
+RELIABILITY_RANGE = (0.0, 0.999)
+
 LIMITS = {
     "idle_logoff_minutes": (1, 24 * 60),
     "lockout_attempts": (1, 100),
@@ -70,7 +75,7 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
                     "Crisis line is too long to print in full at the foot of a handout: shorten it."
                 )
         elif name == "measure_params":
-            _check_measure_params(value)
+            check_measure_params(value)
         elif name == "default_note_format":
             if value not in formats():
                 raise ValidationError(
@@ -87,14 +92,18 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
     return load(db)
 
 
-def _check_measure_params(value: object) -> None:
+def check_measure_params(value: object) -> None:
+    """Per measure key, an SD and a reliability in range; raises ValidationError naming it."""
     if not isinstance(value, dict):
         raise ValidationError("Measure settings must name a measure.")
     for key, params in value.items():
         if not isinstance(params, dict) or set(params) != {"sd", "reliability"}:
             raise ValidationError(f"Settings of '{key}' need an SD and a reliability.")
         sd, r = params["sd"], params["reliability"]
-        if isinstance(sd, bool) or not isinstance(sd, int | float) or not 0 < sd <= 10_000:
-            raise ValidationError(f"The SD of '{key}' must be more than 0.")
-        if isinstance(r, bool) or not isinstance(r, int | float) or not 0 <= r < 1:
-            raise ValidationError(f"The reliability of '{key}' must be from 0 up to 1.")
+        (sd_low, sd_high), (r_low, r_high) = SD_RANGE, RELIABILITY_RANGE
+        if isinstance(sd, bool) or not isinstance(sd, int | float) or not sd_low <= sd <= sd_high:
+            raise ValidationError(f"The SD of '{key}' must be from {sd_low:g} to {sd_high:,g}.")
+        if isinstance(r, bool) or not isinstance(r, int | float) or not r_low <= r <= r_high:
+            raise ValidationError(
+                f"The reliability of '{key}' must be from {r_low:g} to {r_high:g}."
+            )

@@ -73,9 +73,14 @@ with st.form("measure_params"):
             f"{m.cutoff if m.cutoff is not None else 'none'}"
         )
         chosen[m.key] = {
-            "sd": b.number_input("SD", 0.01, 10_000.0, float(m.sd), key=f"sd_{m.key}"),
+            "sd": b.number_input("SD", *practice.SD_RANGE, float(m.sd), key=f"sd_{m.key}"),
             "reliability": c.number_input(
-                "Reliability", 0.0, 0.99, float(m.reliability), step=0.01, key=f"r_{m.key}"
+                "Reliability",
+                *practice.RELIABILITY_RANGE,
+                float(m.reliability),
+                step=0.01,
+                format="%.3f",  # 0.995 is not 1.00
+                key=f"r_{m.key}",
             ),
         }
     if st.form_submit_button("Save measure settings"):

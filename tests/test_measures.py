@@ -150,6 +150,33 @@ def test_a_measure_file_is_refused_in_words_for_what_its_columns_cannot_hold(
     assert not [d for d in measures.definitions(db).values() if d.key == "weekly_mood"]
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [  # the settings page could not show these, nor an admin save them back
+        (("sd = 2", "sd = 20000"), "The SD of 'weekly_mood' must be from 0.01 to 10,000."),
+        (("sd = 2", "sd = 0.001"), "The SD of 'weekly_mood' must be from 0.01 to 10,000."),
+        (
+            ("reliability = 0.7", "reliability = 0.9995"),
+            "The reliability of 'weekly_mood' must be from 0 to 0.999.",
+        ),
+    ],
+)
+def test_a_measure_file_is_refused_for_an_sd_or_reliability_the_settings_cannot_hold(
+    db, people, change, message
+):
+    with pytest.raises(ValidationError, match=re.escape(f"mood.toml: {message}")):
+        measures.save_custom(db, people["admin"], CUSTOM.replace(*change), "mood.toml")
+    assert not [d for d in measures.definitions(db).values() if d.key == "weekly_mood"]
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        practice.update(
+            db,
+            people["admin"],
+            measure_params={
+                "weekly_mood": {"sd": 20000 if "SD" in message else 2, "reliability": 0.9995}
+            },
+        )
+
+
 def test_a_measure_saved_before_these_checks_still_opens(db, people):
     """Stored files are read again on every view: a stricter check on saving must not make
     one saved before it (a form feed in its name, say) break every dashboard."""

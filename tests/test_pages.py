@@ -806,6 +806,26 @@ def test_admin_sets_a_measures_sd_and_reliability(demo):
     assert practice.load(demo).measure_params == {"csi4": {"sd": 7.5, "reliability": 0.8}}
 
 
+def test_a_measure_at_the_edge_of_its_settings_shows_and_saves_as_it_is(demo):
+    # A reliability of 0.995 (allowed in a file) made the whole settings page a traceback.
+    from casebook import measures, practice
+    from tests.test_measures import CUSTOM
+
+    text = CUSTOM.replace("reliability = 0.7", "reliability = 0.995").replace(
+        "sd = 2", "sd = 10000"
+    )
+    measures.save_custom(demo, actor(demo, "admin"), text)
+    at = app_as(demo, "admin", "pages/practice_settings.py")
+    assert at.number_input(key="r_weekly_mood").value == 0.995
+    assert at.number_input(key="sd_weekly_mood").value == 10000
+    at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
+    assert not at.exception and not at.error
+    assert practice.load(demo).measure_params["weekly_mood"] == {
+        "sd": 10000,
+        "reliability": 0.995,
+    }
+
+
 def test_login_after_a_key_rotation_elsewhere_says_to_restart_plainly(demo):
     app_as(demo, "morgan")  # the running app has opened the records with the old key
     at = app_as(demo, None)
