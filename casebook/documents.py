@@ -3,6 +3,7 @@ and filled worksheets read back from PDF."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -218,15 +219,17 @@ def progress_report_data(
     case = cases.get_case(db, actor, case_id)
     scores = measures.scores_for_case(db, actor, case_id)
     every = measures.definitions(db)
-    # A section per measure scored (the CSI-4 when none is), each on the version of its
-    # latest score: versions differ in items and range, so their totals are not one series.
-    latest: dict[str, int] = {}
-    for s in scores:  # oldest first: the last one of each measure wins
-        latest[every[s.measure_id].key] = s.measure_id
-    if not latest:
-        latest = {
-            "csi4": next(k for k, d in measures.current_measures(db).items() if d.key == "csi4")
-        }
+    # A section per measure scored (the CSI-4 when none is), on the version of each client's
+    # latest score on it: versions differ in items and range, so their totals are not one
+    # series, and partners may answer different versions (each is shown, not just the newer).
+    latest: dict[tuple[int, str], int] = {}
+    for s in scores:  # oldest first: each client's last one of each measure wins
+        latest[(s.client_id, every[s.measure_id].key)] = s.measure_id
+    keys = list(dict.fromkeys(key for _, key in latest))
+    shown = sorted(set(latest.values()), key=lambda i: (keys.index(every[i].key), every[i].version))
+    if not shown:
+        shown = [next(k for k, d in measures.current_measures(db).items() if d.key == "csi4")]
+    versions = Counter(every[i].key for i in shown)
     work = homework.for_case(db, actor, case_id)
     frame = pd.DataFrame(
         [(a.client_id, a.stage, a.due_on, a.completed_on, a.status) for a in work],
@@ -242,7 +245,12 @@ def progress_report_data(
         stage_names=tuple(s.name for s in stages()),
         measures=tuple(
             Measure(
-                every[measure_id].name,
+                every[measure_id].name
+                + (
+                    f" (version {every[measure_id].version})"
+                    if versions[every[measure_id].key] > 1
+                    else ""
+                ),
                 every[measure_id].total_range,
                 tuple(
                     tuple(
@@ -255,7 +263,7 @@ def progress_report_data(
                 every[measure_id].measure.cutoff,
                 every[measure_id].measure.higher_is_better,
             )
-            for measure_id in latest.values()
+            for measure_id in shown
         ),
         homework=tuple(
             HomeworkRow(names[r.client_id], r.assigned, r.on_time, r.late, r.overdue, r.open)

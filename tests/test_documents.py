@@ -175,6 +175,32 @@ def test_the_progress_report_has_a_section_for_each_measure_scored(db, people, c
     assert "Couples Satisfaction Index (CSI-4)" in text and "Wellbeing check" in text
 
 
+def test_partners_on_different_versions_of_a_measure_both_show_in_the_report(db, people, couple):
+    from casebook import measures
+    from tests.test_measures import CUSTOM
+
+    morgan, admin = people["morgan"], people["admin"]
+    v1 = measures.save_custom(db, admin, CUSTOM)
+    extra = '[[item]]\nid = "tense"\ntext = "How tense?"\nlow = 0\nhigh = 5\n'
+    v2 = measures.save_custom(db, admin, CUSTOM.replace("version = 1", "version = 2") + extra)
+    ana, ben = couple.clients
+    earlier = date.today() - timedelta(days=30)
+    for on in (earlier, date.today() - timedelta(days=20)):
+        measures.record_score(db, morgan, ben.id, v1, {"low": 4, "calm": 1}, scored_on=on)
+    measures.record_score(db, morgan, ana.id, v1, {"low": 1, "calm": 4}, scored_on=earlier)
+    # Ana's latest is on version 2; Ben has not answered it yet: his scores still show.
+    measures.record_score(
+        db, morgan, ana.id, v2, {"low": 1, "calm": 4, "tense": 2}, scored_on=date.today()
+    )
+    report, _ = documents.progress_report_data(db, morgan, couple.id)
+    assert [(m.name, m.total_range, [len(s) for s in m.scores]) for m in report.measures] == [
+        ("Weekly mood (version 1)", (0, 10), [1, 2]),
+        ("Weekly mood (version 2)", (0, 15), [1, 0]),
+    ]
+    text = " ".join(text_of(documents.progress(db, morgan, couple.id).pdf).split())
+    assert "Weekly mood (version 1)" in text and "Weekly mood (version 2)" in text
+
+
 def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
     morgan, riley = people["morgan"], people["riley"]
     [a] = assign(db, morgan, [couple.clients[0].id])
