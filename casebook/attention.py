@@ -99,6 +99,7 @@ def _deterioration(db: Database, actor: Actor) -> pd.DataFrame:
             else "unchanged",
         )
         for c in measures.caseload_changes(db, actor)
+        if c.measure_id in every  # not one whose definition does not read
     ]
     return pd.DataFrame(
         rows, columns=["client_id", "client_name", "case_id", "measure_name", "category"]

@@ -217,8 +217,9 @@ def progress_report_data(
 ) -> tuple[ProgressReport, Letterhead]:
     """What a case's progress report shows, read through the repositories (not audited)."""
     case = cases.get_case(db, actor, case_id)
-    scores = measures.scores_for_case(db, actor, case_id)
     every = measures.definitions(db)
+    # Not a score on a measure whose definition does not read (the progress page says so).
+    scores = [s for s in measures.scores_for_case(db, actor, case_id) if s.measure_id in every]
     # A section per measure scored (the CSI-4 when none is), on the version of each client's
     # latest score on it: versions differ in items and range, so their totals are not one
     # series, and partners may answer different versions (each is shown, not just the newer).
@@ -228,7 +229,7 @@ def progress_report_data(
     keys = list(dict.fromkeys(key for _, key in latest))
     shown = sorted(set(latest.values()), key=lambda i: (keys.index(every[i].key), every[i].version))
     if not shown:
-        shown = [next(k for k, d in measures.current_measures(db).items() if d.key == "csi4")]
+        shown = [k for k, d in measures.current_measures(db).items() if d.key == "csi4"]
     versions = Counter(every[i].key for i in shown)
     work = homework.for_case(db, actor, case_id)
     frame = pd.DataFrame(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import tomllib
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, aliased
 
 from analysis.measures import total_score
@@ -31,6 +32,7 @@ from worksheets.measure_files import (
 )
 
 MEASURE_NAME_MAX = 200  # what its column holds
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,7 @@ def _parsed(source: str, name: str) -> MeasureDefinition:
     return parse_measure_text(source, name)
 
 
-def _definition(
-    row: MeasureDefinitionRow, params: dict[str, dict[str, float]]
-) -> MeasureDefinition:
+def _definition(row: Row, params: dict[str, dict[str, float]]) -> MeasureDefinition:
     definition = _parsed(row.source, f"{row.key} v{row.version}")
     override = params.get(row.key)
     if override:
@@ -79,11 +79,46 @@ def _definition(
 
 
 def definitions(db: Database) -> dict[int, MeasureDefinition]:
-    """Every measure version by id, with the practice's SD and reliability where it set them."""
+    """Every measure version by id, with the practice's SD and reliability where it set them.
+
+    A stored definition that no longer reads (changed in the database, or saved by a newer
+    Casebook sharing the server) is left out, and said in the log: its scores are kept and
+    pages leave them out (`unreadable`), rather than every page that scores fail.
+    """
     params = practice.load(db).measure_params
     with db.read() as s:
-        rows = s.scalars(select(MeasureDefinitionRow).order_by(MeasureDefinitionRow.id)).all()
-        return {row.id: _definition(row, params) for row in rows}
+        rows = s.execute(
+            select(
+                MeasureDefinitionRow.id,
+                MeasureDefinitionRow.key,
+                MeasureDefinitionRow.version,
+                MeasureDefinitionRow.source,
+            ).order_by(MeasureDefinitionRow.id)
+        ).all()
+    found = {}
+    for row in rows:
+        try:
+            found[row.id] = _definition(row, params)
+        except MeasureError as exc:
+            log.warning(
+                "Measure #%s is left out: its stored definition does not read: %s", row.id, exc
+            )
+    return found
+
+
+def unreadable(scores: list[ScoreView], every: dict[int, MeasureDefinition]) -> str | None:
+    """What to tell a user of scores left out because their measure's definition does not
+    read (see `definitions`), or None when there are none."""
+    names = sorted({s.measure_key for s in scores if s.measure_id not in every})
+    if not names:
+        return None
+    count = sum(s.measure_id not in every for s in scores)
+    return (
+        f"{count} {'score' if count == 1 else 'scores'} on {', '.join(names)} "
+        f"{'is' if count == 1 else 'are'} not shown: that measure's stored definition cannot be "
+        "read by this version of Casebook. The scores are kept; tell whoever looks after "
+        "your Casebook."
+    )
 
 
 def current_measures(db: Database) -> dict[int, MeasureDefinition]:

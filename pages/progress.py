@@ -64,6 +64,9 @@ as_table(
 st.subheader("Measures", anchor=False)
 every = measures.definitions(db)
 scores = measures.scores_for_case(db, user, case.id)
+if left_out := measures.unreadable(scores, every):
+    st.warning(left_out, icon=":material/warning:")
+    scores = [s for s in scores if s.measure_id in every]
 if not scores:
     st.caption("No scores recorded yet.")
 # A measure's versions may differ in items and range: each is charted and compared apart.

@@ -41,6 +41,9 @@ for client in case.clients:
 
 every = measures.definitions(db)
 scores = measures.scores_for_case(db, user, case.id)
+if left_out := measures.unreadable(scores, every):
+    st.warning(left_out, icon=":material/warning:")
+    scores = [s for s in scores if s.measure_id in every]
 columns = st.columns(len(case.clients), gap="large")
 for column, client in zip(columns, case.clients, strict=True):
     with column, st.container(border=True):

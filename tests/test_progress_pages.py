@@ -148,6 +148,48 @@ def test_attention_list_for_the_demo(demo):  # noqa: F811
     assert f"Needs attention ({len(riley)})" in shown(at)
 
 
+def test_a_measure_whose_stored_definition_no_longer_reads_leaves_the_pages_working(demo):  # noqa: F811
+    # As if saved by a newer Casebook sharing the server, or changed in the database: every
+    # page that reads scores raised MeasureError as a traceback, the dashboard among them.
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from casebook import documents
+    from casebook.models import MeasureDefinitionRow
+    from tests.test_measures import CUSTOM
+
+    case = _case(demo, "morgan", "Sam O")
+    admin, morgan = actor(demo, "admin"), actor(demo, "morgan")
+    mood = measures.save_custom(demo, admin, CUSTOM)
+    for client in case.clients:
+        measures.record_score(
+            demo, morgan, client.id, mood, {"low": 5, "calm": 0}, scored_on=date.today()
+        )
+    with demo.write() as s:
+        s.execute(
+            update(MeasureDefinitionRow)
+            .where(MeasureDefinitionRow.id == mood)
+            .values(source=CUSTOM + "colour = 1\n")
+        )
+    assert mood not in measures.definitions(demo)
+    said = (
+        "2 scores on weekly_mood are not shown: that measure's stored definition cannot be "
+        "read by this version of Casebook."
+    )
+    for page in ("pages/progress.py", "pages/session_prep.py"):
+        at = open_as(demo, "morgan", page, case=case.id)
+        assert any(said in w.value for w in at.warning), page
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    assert "Couples Satisfaction Index (CSI-4): totals over time" in " ".join(
+        c.proto.spec for c in at.get("plotly_chart")
+    )  # the other measures still show
+    open_as(demo, "morgan", "pages/dashboard.py")
+    attention.for_actor(demo, morgan)  # the attention list reads every client's change
+    report, _ = documents.progress_report_data(demo, morgan, case.id)
+    assert [m.name for m in report.measures] == ["Couples Satisfaction Index (CSI-4)"]
+
+
 def test_each_version_of_a_measure_is_charted_and_compared_apart(demo):  # noqa: F811
     from datetime import date, timedelta
 
