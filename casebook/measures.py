@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import tomllib
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
@@ -129,6 +130,34 @@ def current_measures(db: Database) -> dict[int, MeasureDefinition]:
         if d.key not in latest or every[latest[d.key]].version < d.version:
             latest[d.key] = measure_id
     return {i: every[i] for i in latest.values()}
+
+
+def save_params(
+    db: Database, actor: Actor, chosen: dict[str, dict[str, float]]
+) -> practice.PracticeSettings:
+    """An admin sets measures' SD and reliability for reliable change (by measure key).
+
+    A value the same as the measure's latest file gives is not stored, so that the measure
+    goes on following its file (a next version's new SD included); a setting of a measure not
+    in `chosen` is kept. Raises ValidationError naming the measure.
+    """
+    require_role(actor, "admin")
+    files = {}
+    with db.read() as s:
+        rows = s.execute(
+            select(
+                MeasureDefinitionRow.key, MeasureDefinitionRow.version, MeasureDefinitionRow.source
+            ).order_by(MeasureDefinitionRow.version)
+        ).all()
+    for row in rows:  # the latest version of each measure last
+        with suppress(MeasureError):
+            files[row.key] = _parsed(row.source, f"{row.key} v{row.version}").measure
+    params = {k: v for k, v in practice.load(db).measure_params.items() if k not in chosen}
+    for key, value in chosen.items():
+        m = files.get(key)
+        if m is None or value != {"sd": m.sd, "reliability": m.reliability}:
+            params[key] = value
+    return practice.update(db, actor, measure_params=params)
 
 
 def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure") -> int:

@@ -84,7 +84,7 @@ with st.form("measure_params"):
             ),
         }
     if st.form_submit_button("Save measure settings"):
-        if common.attempt(lambda: practice.update(db, user, measure_params=chosen)):
+        if common.attempt(lambda: measures.save_params(db, user, chosen)):
             common.flash("Measure settings saved.")
             st.rerun()
 

@@ -806,6 +806,26 @@ def test_admin_sets_a_measures_sd_and_reliability(demo):
     assert practice.load(demo).measure_params == {"csi4": {"sd": 7.5, "reliability": 0.8}}
 
 
+def test_a_measure_left_as_its_file_says_follows_its_next_version(demo):
+    # Saving the CSI-4's settings stored every measure's, which froze a measure left alone at
+    # its file's values: its next version's new SD was then ignored, without a word.
+    from casebook import measures, practice
+    from tests.test_measures import CUSTOM
+
+    admin = actor(demo, "admin")
+    measures.save_custom(demo, admin, CUSTOM)  # SD 2, reliability 0.7
+    at = app_as(demo, "admin", "pages/practice_settings.py")
+    at.number_input(key="sd_csi4").set_value(7.5)
+    at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
+    assert practice.load(demo).measure_params == {"csi4": {"sd": 7.5, "reliability": 0.85}}
+    newer = CUSTOM.replace("version = 1", "version = 2").replace("sd = 2", "sd = 3.5")
+    v2 = measures.save_custom(demo, admin, newer)
+    assert measures.definitions(demo)[v2].measure.sd == 3.5
+    at = app_as(demo, "admin", "pages/practice_settings.py")
+    assert at.number_input(key="sd_weekly_mood").value == 3.5
+    assert at.number_input(key="sd_csi4").value == 7.5  # what the practice set stays
+
+
 def test_a_measure_at_the_edge_of_its_settings_shows_and_saves_as_it_is(demo):
     # A reliability of 0.995 (allowed in a file) made the whole settings page a traceback.
     from casebook import measures, practice
@@ -820,10 +840,7 @@ def test_a_measure_at_the_edge_of_its_settings_shows_and_saves_as_it_is(demo):
     assert at.number_input(key="sd_weekly_mood").value == 10000
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
     assert not at.exception and not at.error
-    assert practice.load(demo).measure_params["weekly_mood"] == {
-        "sd": 10000,
-        "reliability": 0.995,
-    }
+    assert practice.load(demo).measure_params == {}  # as in the file: nothing to set
 
 
 def test_login_after_a_key_rotation_elsewhere_says_to_restart_plainly(demo):
