@@ -89,6 +89,18 @@ def min_reliable_change(sd: float, r: float) -> float:
     return RELIABLE_Z * s_diff(sd, r)
 
 
+def smallest_reliable_change(sd: float, r: float) -> int:
+    """The fewest whole points a total must move to change reliably (|RC| above 1.96).
+
+    Totals are whole numbers, so this is what a counsellor compares a change with; worked
+    out by the RC itself, so that it never disagrees with `classify` at the boundary.
+    """
+    points = max(math.floor(min_reliable_change(sd, r)), 1)
+    while abs(reliable_change_index(0, points, sd, r)) <= RELIABLE_Z:
+        points += 1
+    return points
+
+
 def reliable_change_index(x1: float, x2: float, sd: float, r: float) -> float:
     """Jacobson-Truax RC from score x1 to score x2: (x2 - x1) / S_diff."""
     return (x2 - x1) / s_diff(sd, r)

@@ -97,11 +97,12 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
         ),
         width="stretch",
     )
+    points = scoring.smallest_reliable_change(m.sd, m.reliability)
     st.caption(
         f"Reliable change (Jacobson & Truax) needs a change of at least "
-        f"{scoring.min_reliable_change(m.sd, m.reliability):.1f} points "
-        f"(SD {m.sd:g}, reliability {m.reliability:g}); stars mark scores that differ "
-        "reliably from the client's first."
+        f"{points} {'point' if points == 1 else 'points'} (more than "
+        f"{scoring.min_reliable_change(m.sd, m.reliability):.2f}; SD {m.sd:g}, reliability "
+        f"{m.reliability:g}); stars mark scores that differ reliably from the client's first."
     )
     st.dataframe(
         pd.DataFrame(

@@ -207,6 +207,22 @@ def test_worked_example_of_clinical_md(function, expected):
     assert function(7.5, 0.80) == pytest.approx(expected, abs=0.005)
 
 
+@pytest.mark.parametrize(
+    ("sd", "r", "points"),
+    [
+        (4.5, 0.85, 5),  # 4.83: the CSI-4's defaults
+        (4.7, 0.85, 6),  # 5.05, once shown as "at least 5.0": a change of 5 is not reliable
+        (7.5, 0.80, 10),  # 9.30, CLINICAL.md's worked example
+        (0.3, 0.5, 1),  # 0.59: a change of one point
+    ],
+)
+def test_the_smallest_reliable_change_in_whole_points_agrees_with_the_rc(sd, r, points):
+    assert measures.smallest_reliable_change(sd, r) == points
+    up = measures.reliable_change_index
+    assert abs(up(10, 10 + points, sd, r)) > measures.RELIABLE_Z
+    assert abs(up(10, 10 + points - 1, sd, r)) <= measures.RELIABLE_Z
+
+
 def test_reliable_change_index():
     assert measures.reliable_change_index(10, 26, 7.5, 0.80) == pytest.approx(3.373, abs=0.001)
     assert measures.reliable_change_index(26, 10, 7.5, 0.80) == pytest.approx(-3.373, abs=0.001)
