@@ -119,8 +119,8 @@ def measure_trend(
 ) -> go.Figure:
     """Each client's totals over time, the cut-off band shaded, reliable change marked.
 
-    scores columns: client_name, scored_on, total, reliable (bool: reliable change from the
-    client's first score).
+    scores columns: client_id, client_name, scored_on, total, reliable (bool: reliable change
+    from the client's first score). Partners who share a name are still two lines.
     """
     title = f"{measure_name}: totals over time"
     if scores.empty:
@@ -145,7 +145,8 @@ def measure_trend(
             annotation_text=f"cut-off {cutoff:g}",
             annotation_position="bottom right",
         )
-    for i, (name, rows) in enumerate(scores.groupby("client_name", sort=False)):
+    for i, (_, rows) in enumerate(scores.groupby("client_id", sort=False)):
+        name = rows["client_name"].iloc[0]
         color = PALETTE[i % len(PALETTE)]
         fig.add_trace(
             go.Scatter(

@@ -78,11 +78,23 @@ def test_stages_over_time_draws_partners_of_one_name_apart_and_a_new_case_over_d
     assert high - low == pd.Timedelta(days=6)  # not a range of no time at all
 
 
+def test_measure_trends_draw_partners_of_one_name_apart():
+    on = pd.Timestamp("2026-11-27")
+    scores = pd.DataFrame(
+        [(1, "Li Lei", on, 4, False), (2, "Li Lei", on, 18, False)],
+        columns=["client_id", "client_name", "scored_on", "total", "reliable"],
+    )
+    fig = charts.measure_trend(
+        scores, measure_name="CSI-4", cutoff=13.5, higher_is_better=True, total_range=(0, 21)
+    )
+    assert [list(t.y) for t in fig.data] == [[4], [18]]  # two lines, not one from 4 to 18
+
+
 def test_a_first_score_is_charted_over_days_not_milliseconds():
     on = pd.Timestamp("2026-11-27")
     scores = pd.DataFrame(
-        [("Mei Lin", on, 10, False), ("Ana", on, 12, False)],
-        columns=["client_name", "scored_on", "total", "reliable"],
+        [(1, "Mei Lin", on, 10, False), (2, "Ana", on, 12, False)],
+        columns=["client_id", "client_name", "scored_on", "total", "reliable"],
     )
     fig = charts.measure_trend(
         scores, measure_name="CSI-4", cutoff=13.5, higher_is_better=True, total_range=(0, 21)
