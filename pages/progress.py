@@ -122,16 +122,12 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
     )
     if len(case.clients) == 2:
         gap = progress.partner_gap(frame[progress.SCORE_COLUMNS], tuple(c.id for c in case.clients))
+        a, b = (c.name for c in case.clients)
+        if a == b:  # partners of one name: a table's columns need two
+            a, b = f"{a} (1)", f"{b} (2)"
         with st.expander("The gap between partners over time"):
             st.dataframe(
-                gap.rename(
-                    columns={
-                        "on": "Date",
-                        "a_total": case.clients[0].name,
-                        "b_total": case.clients[1].name,
-                        "gap": "Gap",
-                    }
-                ),
+                gap.rename(columns={"on": "Date", "a_total": a, "b_total": b, "gap": "Gap"}),
                 hide_index=True,
                 width="stretch",
             )

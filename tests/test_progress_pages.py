@@ -191,6 +191,26 @@ def test_a_measure_whose_stored_definition_no_longer_reads_leaves_the_pages_work
     assert [m.name for m in report.measures] == ["Couples Satisfaction Index (CSI-4)"]
 
 
+def test_partners_of_one_name_have_their_scores_and_gap_shown(demo):  # noqa: F811
+    # The gap table had two columns of one name, which Streamlit refused with a traceback.
+    from datetime import date
+
+    from casebook.cases import ClientInput
+
+    morgan = actor(demo, "morgan")
+    case = cases.create_case(
+        demo, morgan, [ClientInput("Li Lei"), ClientInput("Li Lei")], opened_on=date.today()
+    )
+    csi4 = next(i for i, d in measures.current_measures(demo).items() if d.key == "csi4")
+    for client, happiness in zip(case.clients, (1, 5), strict=True):
+        answers = {"happiness": happiness, "warm": 3, "rewarding": 3, "satisfied": 3}
+        measures.record_score(demo, morgan, client.id, csi4, answers, scored_on=date.today())
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    gap = next(d.value for d in at.dataframe if "Gap" in d.value.columns)
+    assert list(gap.columns) == ["Date", "Li Lei (1)", "Li Lei (2)", "Gap"]
+    assert list(gap["Gap"]) == [4]
+
+
 def test_each_version_of_a_measure_is_charted_and_compared_apart(demo):  # noqa: F811
     from datetime import date, timedelta
 
