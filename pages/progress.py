@@ -113,7 +113,9 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
                 "Change": summary["change"],
                 # A first score has no change to measure: a dash, not "None".
                 "RCI": summary["rci"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
-                "Category": summary["category"].str.capitalize(),
+                "Category": summary["category"]
+                .str.capitalize()
+                .where(summary["n"] > 1, "First score only"),
                 "Scores": summary["n"],
             }
         ),

@@ -59,15 +59,17 @@ for column, client in zip(columns, case.clients, strict=True):
             series = [s for s in mine if s.measure_id == version]
             m = every[version].measure
             first, last = series[0].total, series[-1].total
-            category = scoring.classify(first, last, m) if len(series) > 1 else "unchanged"
             st.metric(
                 f"{m.name}",
                 last,
                 delta=last - first if len(series) > 1 else None,
                 delta_color="normal" if m.higher_is_better else "inverse",
-                help=f"First score {first} on {series[0].scored_on:%d %b %Y}: {category}.",
+                help=f"First score {first} on {series[0].scored_on:%d %b %Y}.",
             )
-            st.caption(f"Since the first score: **{category}**")
+            if len(series) > 1:
+                st.caption(f"Since the first score: **{scoring.classify(first, last, m)}**")
+            else:  # not "unchanged": there is nothing yet to compare it with
+                st.caption("The first score: no change to measure yet.")
         if not mine:
             st.caption("No measure scores yet.")
 

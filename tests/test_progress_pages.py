@@ -56,6 +56,10 @@ def test_recording_a_score_on_the_progress_page(demo):  # noqa: F811
         assert not table.value.isna().any().any(), table.value  # shown as "None"
     summary = next(d.value for d in at.dataframe if "RCI" in d.value.columns)
     assert list(summary["RCI"]) == ["—"]
+    assert list(summary["Category"]) == ["First score only"]  # not "Unchanged"
+    at = open_as(demo, "morgan", "pages/session_prep.py", case=case.id)
+    assert "The first score: no change to measure yet." in shown(at)
+    assert "unchanged" not in shown(at)
 
 
 def test_a_score_is_tied_to_a_recent_session_without_reading_the_notes(demo):  # noqa: F811
