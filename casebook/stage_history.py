@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
@@ -13,7 +13,7 @@ from casebook.access import Actor, case_for_reading, case_for_writing, open_case
 from casebook.cases import Move, _histories, current_stage_rows, stage_number
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
-from casebook.models import Case, Client, StageEvent
+from casebook.models import Case, CaseClosure, Client, StageEvent
 
 
 @dataclass(frozen=True)
@@ -199,19 +199,43 @@ def recent_moves(db: Database, actor: Actor, *, days: int = 30) -> list[RecentMo
     return [RecentMove(r.case_id, r.name, r.from_stage, r.stage, r.moved_on) for r in rows]
 
 
-def all_moves(db: Database, actor: Actor) -> list[tuple[int, int, date]]:
-    """(client, stage, date) of every move in the cases the actor may see, in order.
+def open_on(day: date) -> ColumnElement[bool]:
+    """A filter on Case for cases that were open on `day`: opened by then, and neither closed
+    (in a closing since reopened, too) nor archived by then."""
+    next_day = datetime.combine(day + timedelta(days=1), time.min)
+    closed_then = (
+        select(CaseClosure.id)
+        .where(
+            CaseClosure.case_id == Case.id,
+            CaseClosure.closed_on <= day,
+            CaseClosure.reopened_on > day,
+        )
+        .exists()
+    )
+    return (
+        (Case.opened_on <= day)
+        & (Case.closed_on.is_(None) | (Case.closed_on > day))
+        & (Case.archived_at.is_(None) | (Case.archived_at >= next_day))
+        & ~closed_then
+    )
+
+
+def all_moves(
+    db: Database, actor: Actor, *, open_then: date | None = None
+) -> list[tuple[int, int, date]]:
+    """(client, stage, date) of every move in the cases the actor may see, in order; with
+    `open_then`, only of the cases that were open on that day.
 
     Reasons are not read: they stay encrypted.
     """
+    query = (
+        select(StageEvent.client_id, StageEvent.stage, StageEvent.moved_on)
+        .join(Client, Client.id == StageEvent.client_id)
+        .join(Case, Case.id == Client.case_id)
+        .where(visible_cases(actor))
+        .order_by(StageEvent.client_id, StageEvent.id)
+    )
+    if open_then is not None:
+        query = query.where(open_on(open_then))
     with db.read() as s:
-        return [
-            tuple(row)
-            for row in s.execute(
-                select(StageEvent.client_id, StageEvent.stage, StageEvent.moved_on)
-                .join(Client, Client.id == StageEvent.client_id)
-                .join(Case, Case.id == Client.case_id)
-                .where(visible_cases(actor))
-                .order_by(StageEvent.client_id, StageEvent.id)
-            )
-        ]
+        return [tuple(row) for row in s.execute(query)]

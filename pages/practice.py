@@ -64,7 +64,8 @@ if on == date.today():
     by_stage = caseload.stage_table(stage_history.open_clients_by_stage(db, user), names)
 else:
     moves = pd.DataFrame(
-        stage_history.all_moves(db, user), columns=["client_id", "stage", "moved_on"]
+        stage_history.all_moves(db, user, open_then=on),
+        columns=["client_id", "stage", "moved_on"],
     )
     funnel = timeline.funnel_at(moves, on, len(names))
     by_stage = funnel.assign(stage_name=names)[["stage", "stage_name", "clients"]]

@@ -111,3 +111,48 @@ def test_current_positions_cover_every_visible_client(db, people, case):
     stage_history.move_client(db, people["morgan"], case.clients[0].id, 4, reason="ready")
     assert stage_history.open_clients_by_stage(db, casey) == {1: 1, 4: 1}
     assert stage_history.open_clients_by_stage(db, people["riley"]) == {}
+
+
+def test_moves_of_cases_open_on_a_past_day_leave_out_those_closed_or_not_yet_open(db, people):
+    # The Practice page's "clients by stage" on a past day counted every case ever closed.
+    morgan, casey = people["morgan"], people["casey"]
+    today = date.today()
+
+    def opened(name, days_ago):
+        return cases.create_case(
+            db, morgan, [ClientInput(name)], opened_on=today - timedelta(days=days_ago)
+        )
+
+    def close(case, days_ago):
+        case = cases.get_case(db, morgan, case.id)
+        return cases.close_case(
+            db,
+            morgan,
+            case.id,
+            case.version,
+            outcome="paused",
+            closed_on=today - timedelta(days=days_ago),
+            note="",
+        )
+
+    still_open = opened("Still open", 100)
+    closed = close(opened("Closed", 100), 50)
+    reopened = close(opened("Reopened", 100), 60)
+    cases.reopen_case(db, morgan, reopened.id, cases.get_case(db, morgan, reopened.id).version)
+    late = opened("Opened later", 10)
+    archived = opened("Archived today", 100)
+    cases.set_archived(db, morgan, archived.id, archived.version, True)
+
+    name = {
+        c.clients[0].id: c.clients[0].name for c in (still_open, closed, reopened, late, archived)
+    }
+
+    def names(days_ago):
+        on = today - timedelta(days=days_ago)
+        return {name[client] for client, _, _ in stage_history.all_moves(db, casey, open_then=on)}
+
+    assert names(70) == {"Still open", "Closed", "Reopened", "Archived today"}
+    assert names(55) == {"Still open", "Closed", "Archived today"}  # Reopened was closed then
+    assert names(5) == {"Still open", "Opened later", "Archived today"}
+    assert names(0) == {"Still open", "Opened later", "Reopened"}
+    assert len(stage_history.all_moves(db, casey)) == 5  # without a day: every case's
