@@ -36,7 +36,8 @@ from handouts.fonts import handout_fonts
 
 @dataclass(frozen=True)
 class ClientProgress:
-    """One client's stage moves (moved on, stage number)."""
+    """One client's stage history (moved on, stage number): where they started, then each
+    move."""
 
     name: str
     stage_steps: tuple[tuple[date, int], ...] = ()
@@ -421,11 +422,12 @@ def _stage_lines(report: ProgressReport, st: Styles) -> list[Flowable]:
             lines.append(para(f"{client.name}: no stage moves yet.", st.body))
             continue
         on, number = max(client.stage_steps, key=lambda step: step[0])
-        moves = len(client.stage_steps)
+        moves = len(client.stage_steps) - 1  # the first is where they started, not a move
+        count = "no stage moves yet" if not moves else f"{moves} stage move" + "s" * (moves > 1)
         lines.append(
             para(
                 f"{client.name}: now at stage {_stage_name(number, report.stage_names)}, "
-                f"since {day(on)} ({moves} stage {'move' if moves == 1 else 'moves'}).",
+                f"since {day(on)} ({count}).",
                 st.body,
             )
         )

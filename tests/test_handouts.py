@@ -856,11 +856,19 @@ def test_progress_report_with_a_hundred_scores_and_stage_moves_keeps_its_layout(
     pages = pages_text(pdf)
     text = flat(" ".join(pages))
     assert len(pages) <= 2
-    assert "100 stage moves" in text
+    assert "99 stage moves" in text  # where she started, then 99 moves
+    assert "Ben Ruiz: now at stage 5, Address past issues, since 01 May 2024 (1 stage move)" in text
     assert "Ben Ruiz: now at stage 5, Address past issues" in text
     assert "cut-off 13.5" in text
     for name in STAGE_NAMES:
         assert name in text  # the stage axis is labelled with every stage
+
+
+def test_progress_report_does_not_count_where_a_client_started_as_a_move():
+    report = a_report((ClientProgress("Ana Ruiz", ((date(2025, 1, 6), 1),)),), ((),))
+    text = flat(text_of(progress_report(report, letterhead())))
+    assert "Ana Ruiz: now at stage 1, Reflect on the relationship, since 06 Jan 2025" in text
+    assert "(no stage moves yet)" in text and "1 stage move" not in text
 
 
 def test_progress_report_charts_fit_the_page_at_any_size():
