@@ -83,16 +83,21 @@ def stage_journey(steps: pd.DataFrame, stage_names: list[str]) -> go.Figure:
     if steps.empty:
         return empty(title, "No stage moves yet.")
     fig = go.Figure()
-    for i, (_, rows) in enumerate(steps.groupby("client_id", sort=False)):
+    clients = steps.groupby("client_id", sort=False)
+    for i, (_, rows) in enumerate(clients):
         name = rows["client_name"].iloc[0]
+        # Partners often stand at one stage (both start at 1): each line is lifted a little
+        # apart, or the second hides the first. The hover says the stage itself.
+        lift = (i - (len(clients) - 1) / 2) * 0.08
         fig.add_trace(
             go.Scatter(
                 x=rows["date"],
-                y=rows["stage"],
+                y=rows["stage"] + lift,
+                customdata=rows["stage"],
                 name=name,
                 mode="lines+markers",
                 line={"shape": "hv", "width": 3, "color": PALETTE[i % len(PALETTE)]},
-                hovertemplate="%{x|%d %b %Y}: stage %{y}<extra>" + name + "</extra>",
+                hovertemplate="%{x|%d %b %Y}: stage %{customdata}<extra>" + name + "</extra>",
             )
         )
     fig.update_yaxes(

@@ -73,9 +73,22 @@ def test_stages_over_time_draws_partners_of_one_name_apart_and_a_new_case_over_d
         columns=["client_id", "client_name", "date", "stage"],
     )
     fig = charts.stage_journey(steps, NAMES)
-    assert [list(t.y) for t in fig.data] == [[1], [2]]  # two lines, not one
+    assert [list(t.customdata) for t in fig.data] == [[1], [2]]  # two lines, not one
+    assert [round(t.y[0]) for t in fig.data] == [1, 2]
     low, high = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
     assert high - low == pd.Timedelta(days=6)  # not a range of no time at all
+
+
+def test_partners_at_one_stage_are_both_seen():
+    today = pd.Timestamp("2026-11-27")
+    steps = pd.DataFrame(
+        [(1, "Ana", today, 1), (2, "Ben", today, 1)],
+        columns=["client_id", "client_name", "date", "stage"],
+    )
+    fig = charts.stage_journey(steps, NAMES)
+    ana, ben = (t.y[0] for t in fig.data)
+    assert ana != ben and abs(ana - 1) < 0.1 and abs(ben - 1) < 0.1  # side by side, not hidden
+    assert "stage %{customdata}" in fig.data[0].hovertemplate  # the hover says stage 1
 
 
 def test_measure_trends_draw_partners_of_one_name_apart():
