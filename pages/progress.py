@@ -129,7 +129,16 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
             a, b = f"{a} (1)", f"{b} (2)"
         with st.expander("The gap between partners over time"):
             st.dataframe(
-                gap.rename(columns={"on": "Date", "a_total": a, "b_total": b, "gap": "Gap"}),
+                pd.DataFrame(
+                    {
+                        "Date": gap["on"].map(lambda d: f"{d:%d %b %Y}"),
+                        # Until both have a score there is no gap: a dash, not "None".
+                        **{
+                            title: gap[column].map(lambda v: "—" if pd.isna(v) else f"{v:g}")
+                            for title, column in ((a, "a_total"), (b, "b_total"), ("Gap", "gap"))
+                        },
+                    }
+                ),
                 hide_index=True,
                 width="stretch",
             )

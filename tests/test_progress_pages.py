@@ -212,7 +212,21 @@ def test_partners_of_one_name_have_their_scores_and_gap_shown(demo):  # noqa: F8
     at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
     gap = next(d.value for d in at.dataframe if "Gap" in d.value.columns)
     assert list(gap.columns) == ["Date", "Li Lei (1)", "Li Lei (2)", "Gap"]
-    assert list(gap["Gap"]) == [4]
+    assert list(gap["Gap"]) == ["4"]
+
+
+def test_the_gap_before_both_partners_have_a_score_is_a_dash_not_none(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Sam O")
+    first = case.clients[0]
+    csi4 = next(i for i, d in measures.current_measures(demo).items() if d.key == "csi4")
+    answers = {"happiness": 3, "warm": 3, "rewarding": 3, "satisfied": 3}
+    measures.record_score(
+        demo, actor(demo, "morgan"), first.id, csi4, answers, scored_on=case.opened_on
+    )
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    gap = next(d.value for d in at.dataframe if "Gap" in d.value.columns)
+    assert not gap.isna().any().any()
+    assert gap.iloc[0].tolist() == [f"{case.opened_on:%d %b %Y}", "12", "—", "—"]
 
 
 def test_each_version_of_a_measure_is_charted_and_compared_apart(demo):  # noqa: F811
