@@ -142,14 +142,20 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
                 hide_index=True,
                 width="stretch",
             )
-    # Every score with its answers item by item, as recorded.
+    # Every score with its answers item by item, as recorded. An item called "client", "date"
+    # or "total" is named as an item, or its answers would take that column's place.
+    fixed = ("Client", "Date", "Total", "Reliably different from the first")
+    titles = {
+        item.id: (f"Item {item.id}" if item.id.capitalize() in fixed else item.id.capitalize())
+        for item in m.items
+    }
     as_table(
         pd.DataFrame(
             [
                 {
                     "Client": names[s.client_id],
                     "Date": s.scored_on,
-                    **{item.id.capitalize(): s.answers.get(item.id) for item in m.items},
+                    **{titles[item.id]: s.answers.get(item.id) for item in m.items},
                     "Total": s.total,
                     "Reliably different from the first": "yes" if reliable else "",
                 }

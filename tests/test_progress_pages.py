@@ -42,6 +42,29 @@ def test_every_score_is_tabled_with_its_answers_item_by_item(demo):  # noqa: F81
     assert set(table["Reliably different from the first"]) <= {"yes", ""}
 
 
+def test_items_called_client_date_or_total_keep_the_table_whole(demo):  # noqa: F811
+    # An item "client" put its answers in place of the clients' names.
+    from datetime import date
+
+    from tests.test_measures import CUSTOM
+
+    text = CUSTOM.replace('id = "low"', 'id = "client"').replace('id = "calm"', 'id = "total"')
+    mood = measures.save_custom(demo, actor(demo, "admin"), text)
+    case = _case(demo, "morgan", "Mei Lin")
+    answers = {"client": 4, "total": 1}
+    measures.record_score(
+        demo, actor(demo, "morgan"), case.clients[0].id, mood, answers, scored_on=date.today()
+    )
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    table = next(d.value for d in at.dataframe if "Item client" in d.value.columns)
+    assert table.iloc[0][["Client", "Item client", "Item total", "Total"]].tolist() == [
+        "Mei Lin",
+        4,
+        1,
+        8,
+    ]
+
+
 def test_recording_a_score_on_the_progress_page(demo):  # noqa: F811
     case = _case(demo, "morgan", "Mei Lin")
     morgan = actor(demo, "morgan")
