@@ -440,7 +440,16 @@ def _score_table(measure: Measure, names: list[str], st: Styles, width: float) -
     for name, unsorted in zip(names, measure.scores, strict=True):
         scores = sorted(unsorted, key=lambda s: s[0])
         if not scores:
-            rows.append([para(name, st.cell), para("No scores yet", st.cell), "", "", ""])
+            # In the wide column: in "Scores" it broke over three lines.
+            rows.append(
+                [
+                    para(name, st.cell),
+                    Paragraph("0", st.cell),
+                    para("No scores yet", st.cell),
+                    "",
+                    "",
+                ]
+            )
             continue
         (first_on, first), (last_on, last) = scores[0], scores[-1]
         change = last - first

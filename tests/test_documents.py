@@ -199,6 +199,7 @@ def test_partners_on_different_versions_of_a_measure_both_show_in_the_report(db,
     ]
     text = " ".join(text_of(documents.progress(db, morgan, couple.id).pdf).split())
     assert "Weekly mood (version 1)" in text and "Weekly mood (version 2)" in text
+    assert "Ben 0 No scores yet" in text  # on one line, not broken down the narrow column
 
 
 def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
