@@ -319,7 +319,6 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
             MeasureDefinitionRow.key,
             func.count().label("n"),
             func.max(MeasureScore.scored_on).label("last_on"),
-            func.max(MeasureScore.id).label("last_id"),
         )
         .join(MeasureDefinitionRow, MeasureDefinitionRow.id == MeasureScore.measure_id)
         .join(Client, Client.id == MeasureScore.client_id)
@@ -329,10 +328,10 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
         .subquery()
     )
 
-    def end(order):  # type: ignore[no-untyped-def]
+    def end(order, column="total"):  # type: ignore[no-untyped-def]
         score = aliased(MeasureScore)
         return (
-            select(score.total)
+            select(getattr(score, column))
             .where(score.client_id == groups.c.client_id, score.measure_id == groups.c.measure_id)
             .order_by(*order(score))
             .limit(1)
@@ -341,6 +340,9 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
 
     first = end(lambda score: (score.scored_on, score.id))
     latest = end(lambda score: (score.scored_on.desc(), score.id.desc()))
+    # Which score is the latest, by date and then the order recorded (as everywhere else):
+    # not the highest id of the version, which may be a score typed in later for an earlier day.
+    latest_id = end(lambda score: (score.scored_on.desc(), score.id.desc()), "id")
     with db.read() as s:
         rows = s.execute(
             select(
@@ -353,7 +355,7 @@ def caseload_changes(db: Database, actor: Actor) -> list[ScoreChange]:
                 groups.c.n,
                 groups.c.key,
                 groups.c.last_on,
-                groups.c.last_id,
+                latest_id.label("last_id"),
             )
             .join(Client, Client.id == groups.c.client_id)
             .order_by(Client.case_id, Client.position, groups.c.measure_id)

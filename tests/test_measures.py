@@ -245,6 +245,24 @@ def test_caseload_changes_take_each_clients_first_and_latest_score(db, people):
     assert list(worse["client_name"]) == ["Ana"]
 
 
+def test_the_latest_version_is_that_of_the_latest_score_by_date_not_the_last_typed(
+    db, people, client
+):
+    # A version 1 score typed in later for an earlier day made version 1 the "latest" on the
+    # dashboard, while the progress report and the session page took version 2.
+    v1 = measures.save_custom(db, people["admin"], CUSTOM)
+    v2 = measures.save_custom(db, people["admin"], CUSTOM.replace("version = 1", "version = 2"))
+    morgan = people["morgan"]
+    same = {"low": 1, "calm": 4}
+    measures.record_score(db, morgan, client.id, v1, same, scored_on=TODAY)
+    measures.record_score(db, morgan, client.id, v2, same, scored_on=TODAY)
+    measures.record_score(
+        db, morgan, client.id, v1, same, scored_on=TODAY - timedelta(days=30)
+    )  # from paper
+    [change] = [c for c in measures.caseload_changes(db, morgan) if c.measure_id in (v1, v2)]
+    assert change.measure_id == v2
+
+
 def test_change_is_measured_within_the_version_of_the_latest_score(db, people, client):
     # Version 2 asks three more questions: its totals run higher for the same answers.
     more = "".join(
