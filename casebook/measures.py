@@ -7,7 +7,7 @@ import logging
 import tomllib
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import Row, func, select
@@ -24,7 +24,15 @@ from casebook.access import (
 )
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
-from casebook.models import Case, Client, MeasureDefinitionRow, MeasureScore, SessionNote
+from casebook.models import (
+    Case,
+    Client,
+    MeasureDefinitionRow,
+    MeasureScore,
+    SessionNote,
+    StruckScore,
+    User,
+)
 from worksheets.measure_files import (
     MeasureDefinition,
     MeasureError,
@@ -289,6 +297,76 @@ def scores_for_case(db: Database, actor: Actor, case_id: int) -> list[ScoreView]
             )
             for r, key in rows
         ]
+
+
+@dataclass(frozen=True)
+class StruckView:
+    """A score struck out as recorded in error, with who struck it out, when and why."""
+
+    score: ScoreView
+    struck_at: datetime
+    struck_by: str
+    reason: str
+
+
+def strike_score(db: Database, actor: Actor, score_id: int, reason: str) -> StruckView:
+    """The case's counsellor strikes out a score recorded in error (the wrong client, a slip):
+    it leaves every chart, change and report, and is kept apart with the reason.
+
+    Raises ValidationError (no reason), NotFound, or AccessDenied (not their case, or archived).
+    """
+    reason = validation.text(reason, "Why it is struck out", max_len=500, required=True)
+    with db.write() as s:
+        score = s.get(MeasureScore, score_id)
+        if score is None:
+            raise NotFound(f"There is no score #{score_id}.")
+        case = case_for_writing(s, actor, _client(s, score.client_id).case_id)
+        key = s.get(MeasureDefinitionRow, score.measure_id).key
+        struck = StruckScore(
+            **{c.name: getattr(score, c.name) for c in MeasureScore.__table__.columns},
+            struck_by=actor.id,
+            reason=reason,
+        )
+        s.delete(score)
+        s.add(struck)
+        s.flush()
+        audit.record(
+            s,
+            actor,
+            "score_strike",
+            case_id=case.id,
+            client_id=struck.client_id,
+            detail=f"{key} #{struck.id}",
+        )
+        return _struck_view(struck, key, actor.display_name)
+
+
+def _struck_view(row: StruckScore, key: str, by: str) -> StruckView:
+    score = ScoreView(
+        row.id,
+        row.client_id,
+        key,
+        row.measure_id,
+        row.scored_on,
+        row.total,
+        json.loads(row.answers),
+        row.note_id,
+    )
+    return StruckView(score, row.struck_at, by, row.reason)
+
+
+def struck_for_case(db: Database, actor: Actor, case_id: int) -> list[StruckView]:
+    """The scores of a case's clients struck out as recorded in error, oldest first."""
+    with db.read() as s:
+        case = case_for_reading(s, actor, case_id)
+        rows = s.execute(
+            select(StruckScore, MeasureDefinitionRow.key, User.display_name)
+            .join(MeasureDefinitionRow, MeasureDefinitionRow.id == StruckScore.measure_id)
+            .join(User, User.id == StruckScore.struck_by)
+            .where(StruckScore.client_id.in_([c.id for c in case.clients]))
+            .order_by(StruckScore.scored_on, StruckScore.id)
+        ).all()
+        return [_struck_view(row, key, by) for row, key, by in rows]
 
 
 @dataclass(frozen=True)

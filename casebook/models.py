@@ -336,3 +336,24 @@ class MeasureScore(Base):
             "ix_measure_scores_client_order", "client_id", "scored_on", "id", "measure_id", "total"
         ),
     )
+
+
+class StruckScore(Base):
+    """A score struck out as recorded in error (the wrong client, a slip of the pen): moved here
+    whole, under its own id, so that it leaves every chart, change and report, yet is kept with
+    who struck it out, when and why."""
+
+    __tablename__ = "struck_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the score's id
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
+    scored_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[str] = mapped_column(EncryptedText)
+    total: Mapped[int] = mapped_column(Integer)
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("session_notes.id"))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    struck_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    struck_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(EncryptedText)

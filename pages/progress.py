@@ -32,7 +32,7 @@ common.show_flash()
 
 def as_table(frame: pd.DataFrame) -> None:
     with st.expander("As a table"):
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(frame, hide_index=True, width="stretch", placeholder="—")  # not "None"
 
 
 # --- stages ----------------------------------------------------------------------------------
@@ -53,7 +53,7 @@ as_table(
             "Client": stays["client_id"].map(names),
             "Stage": stays["stage"].map(common.stage_label),
             "Entered": stays["entered"],
-            "Left": stays["left"].map(lambda d: "—" if d is None else d),  # not "None"
+            "Left": stays["left"],  # none yet for the stage a client is at: a dash
             "Days": stays["days"],
             "Moved back": stays["moved_back"].map({True: "yes", False: ""}),
         }
@@ -224,6 +224,60 @@ if can_write and case.status == "open":
                     )
                     common.flash(f"Recorded: total {made.total}.")
                     st.rerun()
+
+
+def score_label(s: measures.ScoreView) -> str:
+    return (
+        f"{s.scored_on:%d %b %Y} · {names[s.client_id]} · {every[s.measure_id].measure.name} · "
+        f"total {s.total}"
+    )
+
+
+if can_write and case.status != "archived" and scores:
+    with st.expander("Strike out a score recorded in error"):
+        st.caption(
+            "A score recorded for the wrong client, on the wrong day or with a slip leaves every "
+            "chart, change and report; it is kept below, with your reason."
+        )
+        by_id = {s.id: s for s in reversed(scores)}  # newest first
+        chosen = st.selectbox(
+            "Score",
+            list(by_id),
+            key=f"strike_which_{case.id}",
+            format_func=lambda i: score_label(by_id[i]),
+        )
+        why = st.text_input(
+            "Why it is struck out",
+            key=f"strike_why_{case.id}",
+            max_chars=500,
+            placeholder="e.g. the partner's answers, recorded for the wrong client",
+        )
+        if common.confirmed(
+            f"strike_{case.id}",
+            "Strike out",
+            f"Strike out {common.md(score_label(by_id[chosen]))}? It leaves every chart, change "
+            "and report for good; it stays listed as struck out, with your reason.",
+            yes="Yes, strike out",
+        ):
+            if common.attempt(lambda: measures.strike_score(db, user, chosen, why)):
+                common.reset_widgets({f"strike_why_{case.id}": ""})
+                common.flash(f"Struck out: {common.md(score_label(by_id[chosen]))}.")
+                st.rerun()
+struck = [s for s in measures.struck_for_case(db, user, case.id) if s.score.measure_id in every]
+if struck:
+    with st.expander(f"Struck out as recorded in error ({len(struck)})"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Score": [score_label(s.score) for s in struck],
+                    "Struck out": [f"{s.struck_at:%d %b %Y}" for s in struck],
+                    "By": [s.struck_by for s in struck],
+                    "Why": [s.reason for s in struck],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 # --- homework --------------------------------------------------------------------------------
 st.subheader("Homework", anchor=False)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 
 from analysis.measures import min_reliable_change
-from casebook import attention, cases, measures, practice
+from casebook import attention, audit, cases, measures, practice
 from casebook.cases import ClientInput
-from casebook.errors import AccessDenied, ValidationError
+from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import MeasureDefinitionRow
 from worksheets.measure_files import MeasureError, parse_measure_text, shipped_measures
 
@@ -285,3 +285,59 @@ def test_change_is_measured_within_the_version_of_the_latest_score(db, people, c
     assert (change.measure_id, change.baseline, change.latest, change.scores) == (v2, 8, 8, 1)
     needs = attention.for_actor(db, morgan)
     assert "reliable deterioration" not in set(needs["kind"])
+
+
+def test_a_score_recorded_in_error_is_struck_out_of_every_change_and_kept_with_its_reason(
+    db, people
+):
+    morgan = people["morgan"]
+    couple = cases.create_case(
+        db, morgan, [ClientInput("Ana"), ClientInput("Ben")], opened_on=TODAY - timedelta(days=90)
+    )
+    ana = couple.clients[0]
+    low = {"happiness": 1, "warm": 1, "rewarding": 1, "satisfied": 1}  # 4
+    high = {"happiness": 5, "warm": 4, "rewarding": 4, "satisfied": 4}  # 17
+    measures.record_score(db, morgan, ana.id, csi4_id(db), high, scored_on=TODAY - timedelta(30))
+    # Ben's answers, recorded for Ana by a slip: Ana now reads as reliably deteriorated.
+    slip = measures.record_score(db, morgan, ana.id, csi4_id(db), low, scored_on=TODAY)
+    needs = attention.for_actor(db, morgan)
+    assert "reliable deterioration" in set(needs["kind"])
+
+    struck = measures.strike_score(db, morgan, slip.id, "  Ben's answers, recorded for Ana  ")
+
+    assert (struck.score, struck.reason, struck.struck_by) == (
+        slip,
+        "Ben's answers, recorded for Ana",
+        "Morgan",
+    )
+    assert [s.id for s in measures.scores_for_case(db, morgan, couple.id)] == [slip.id - 1]
+    [change] = measures.caseload_changes(db, morgan)
+    assert (change.client_name, change.baseline, change.latest, change.scores) == ("Ana", 17, 17, 1)
+    needs = attention.for_actor(db, morgan)
+    assert "reliable deterioration" not in set(needs["kind"])
+    # Kept, and read by whoever may read the case.
+    for reader in (morgan, people["casey"]):
+        assert measures.struck_for_case(db, reader, couple.id) == [struck]
+    with pytest.raises(AccessDenied):
+        measures.struck_for_case(db, people["riley"], couple.id)
+    [entry] = [e for e in audit.entries(db, people["admin"]) if e.action == "score_strike"]
+    assert (entry.case_id, entry.client_id, entry.detail) == (couple.id, ana.id, f"csi4 #{slip.id}")
+    assert "Ben" not in entry.detail  # the reason is clinical text: never in the trail
+    # A score is struck out once.
+    with pytest.raises(NotFound):
+        measures.strike_score(db, morgan, slip.id, "again")
+
+
+def test_striking_out_a_score_needs_a_reason_and_the_cases_own_counsellor(db, people, client):
+    made = measures.record_score(db, people["morgan"], client.id, csi4_id(db), CSI, scored_on=TODAY)
+    with pytest.raises(ValidationError, match="required"):
+        measures.strike_score(db, people["morgan"], made.id, "   ")
+    for who in ("riley", "casey", "admin"):
+        with pytest.raises(AccessDenied):
+            measures.strike_score(db, people[who], made.id, "not mine to strike")
+    [case] = cases.list_cases(db, people["morgan"])
+    cases.set_archived(db, people["morgan"], case.id, case.version, True)
+    with pytest.raises(ValidationError, match="archived"):
+        measures.strike_score(db, people["morgan"], made.id, "archived: restore it first")
+    assert [s.id for s in measures.scores_for_case(db, people["morgan"], case.id)] == [made.id]
+    assert measures.struck_for_case(db, people["morgan"], case.id) == []

@@ -75,14 +75,43 @@ def test_recording_a_score_on_the_progress_page(demo):  # noqa: F811
     [score] = measures.scores_for_case(demo, morgan, case.id)
     assert score.total == 6
     # A first score has no change to measure yet; the current stage has not been left.
-    for table in at.dataframe:
-        assert not table.value.isna().any().any(), table.value  # shown as "None"
+    for table in at.dataframe:  # a missing value shows as "None" but for a placeholder
+        assert table.proto.placeholder or not table.value.isna().any().any(), table.value
     summary = next(d.value for d in at.dataframe if "RCI" in d.value.columns)
     assert list(summary["RCI"]) == ["—"]
     assert list(summary["Category"]) == ["First score only"]  # not "Unchanged"
     at = open_as(demo, "morgan", "pages/session_prep.py", case=case.id)
     assert "The first score: no change to measure yet." in shown(at)
     assert "unchanged" not in shown(at)
+
+
+def test_a_score_recorded_in_error_is_struck_out_on_the_progress_page(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Sam O")
+    morgan = actor(demo, "morgan")
+    before = measures.scores_for_case(demo, morgan, case.id)
+    slip = before[-1]
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    assert at.selectbox(key=f"strike_which_{case.id}").value == slip.id  # the newest first
+    at.button(key=f"strike_{case.id}").click().run()
+    assert at.button(key=f"strike_{case.id}_yes")  # asked first
+    at.button(key=f"strike_{case.id}_yes").click().run()
+    assert "struck out is required" in " ".join(e.value for e in at.error)
+    assert len(measures.scores_for_case(demo, morgan, case.id)) == len(before)
+    at.text_input(key=f"strike_why_{case.id}").input("Taylor's answers, recorded for Sam")
+    at.button(key=f"strike_{case.id}").click().run()
+    at.button(key=f"strike_{case.id}_yes").click().run()
+    assert [s.id for s in measures.scores_for_case(demo, morgan, case.id)] == [
+        s.id for s in before[:-1]
+    ]
+    assert "Struck out:" in shown(at)
+    assert at.text_input(key=f"strike_why_{case.id}").value == ""  # a fresh form
+    table = next(d.value for d in at.dataframe if "Why" in d.value.columns)
+    assert list(table["Why"]) == ["Taylor's answers, recorded for Sam"]
+    assert list(table["By"]) == ["Morgan Ellis"]
+    # A supervisor reads the struck-out list too, and strikes nothing out.
+    at = open_as(demo, "casey", "pages/progress.py", case=case.id)
+    assert any("Why" in d.value.columns for d in at.dataframe)
+    assert not [b for b in at.button if b.key == f"strike_{case.id}"]
 
 
 def test_a_score_is_tied_to_a_recent_session_without_reading_the_notes(demo):  # noqa: F811
