@@ -7,14 +7,16 @@ PostgreSQL practices back up with pg_dump (see the README).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import secrets
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import closing, suppress
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from alembic.config import Config
@@ -93,9 +95,11 @@ def backup_to(db: Database, settings: Settings, target: Path) -> Path:
     return target
 
 
-def restore_from(settings: Settings, source: Path) -> None:
+def restore_from(settings: Settings, source: Path) -> Path | None:
     """Replace every record with the backup `source`, after checking it; all or nothing.
 
+    The records as they were are first copied to the backups folder (a wrong backup restored
+    can be undone by restoring that copy); returns the copy, or None when there were none.
     Raises RestoreRefused (nothing changed) when the file is missing, not a SQLite database,
     damaged, not Casebook's, from a newer Casebook, or made with another encryption key.
     """
@@ -121,6 +125,7 @@ def restore_from(settings: Settings, source: Path) -> None:
     staging = live.with_name(f".{live.name}.restore-{secrets.token_hex(4)}")
     try:
         _stage(source, staging, cipher)
+        kept = copy_aside(settings, "before-restore")
         _restore_into(staging, live)
     finally:
         for path in _with_companions(staging):
@@ -130,6 +135,71 @@ def restore_from(settings: Settings, source: Path) -> None:
         audit.log(db, None, "restore", detail=source.name)
     finally:
         db.dispose()
+    return kept
+
+
+def copy_aside(settings: Settings, why: str) -> Path | None:
+    """Copy the live SQLite records to `backups/casebook-<why>-<now>.db` before they are all
+    replaced (a restore, a demo reset), so that the step can be undone; never rotated away.
+
+    Returns the copy, or None for PostgreSQL or a database not created yet. Raises
+    RestoreFailed, having changed nothing, when the copy cannot be written.
+    """
+    live = settings.sqlite_path
+    if not settings.is_sqlite or live is None or not live.exists() or not live.stat().st_size:
+        return None
+    folder = settings.home / BACKUP_FOLDER
+    stamp = f"casebook-{why}-{datetime.now():%Y-%m-%d-%H%M%S}"
+    target = next(
+        path
+        for n in itertools.count(1)
+        if not (path := folder / (f"{stamp}.db" if n == 1 else f"{stamp}-{n}.db")).exists()
+    )
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        _backups_folder(settings)
+        _create_private(tmp)
+        try:
+            with (
+                closing(sqlite3.connect(live, timeout=SQLITE_BUSY_MS / 1000)) as src,
+                closing(sqlite3.connect(tmp, isolation_level=None)) as copy,
+            ):
+                src.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError:
+            raise  # busy or unreadable: no copy, and so no restore
+        except sqlite3.DatabaseError:
+            # A damaged database (often the reason to restore) is kept as it lies on disk.
+            shutil.copyfile(live, tmp)
+        _fsync(tmp)
+        _publish(tmp, target)
+    except (OSError, sqlite3.Error, BackupRefused) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else _reason(exc)
+        raise RestoreFailed(
+            f"Nothing was changed: the records as they are could not be copied to {folder} "
+            f"first ({reason})."
+        ) from exc
+    finally:
+        _remove(tmp)
+    return target
+
+
+def newest_entry(path: Path) -> datetime | None:
+    """When the newest audit entry of a Casebook database file was made (UTC): roughly how
+    recent its records are. None when the file cannot tell."""
+    try:
+        with closing(sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)) as c:
+            at = c.execute("SELECT max(at) FROM audit_events").fetchone()[0]
+        return datetime.fromisoformat(at) if at else None
+    except (sqlite3.Error, OSError, ValueError, TypeError):
+        return None
+
+
+def _backups_folder(settings: Settings) -> Path:
+    folder = settings.home / BACKUP_FOLDER
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return folder
 
 
 def daily_backup(db: Database, settings: Settings, keep: int) -> Path | None:
@@ -143,10 +213,7 @@ def daily_backup(db: Database, settings: Settings, keep: int) -> Path | None:
         return None
     assert settings.sqlite_path is not None
     _sweep_stale_restores(settings.sqlite_path)
-    folder = settings.home / BACKUP_FOLDER
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    target = folder / f"casebook-{date.today():%Y-%m-%d}.db"
+    target = _backups_folder(settings) / f"casebook-{date.today():%Y-%m-%d}.db"
     made: Path | None = None
     if not target.exists():
         try:

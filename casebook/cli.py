@@ -114,7 +114,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             answer = input("This deletes every record in the database. Type 'reset' to go on: ")
             if answer.strip() != "reset":
                 raise CommandError("Nothing was changed.")
+        kept = backup.copy_aside(settings, "before-reset")
         db.reset()
+        if kept:
+            print(f"The records as they were before are kept in {kept}.")
     _load_demo(db)
     _print_demo_login()
     return 0
@@ -200,12 +203,27 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise CommandError("Restoring replaces every record: add --yes to confirm.")
-        answer = input("This replaces every record with the backup. Type 'restore' to go on: ")
+        print(_how_recent("The backup", Path(args.file)))
+        if settings.sqlite_path is not None and settings.sqlite_path.exists():
+            print(_how_recent("The records now", settings.sqlite_path))
+        answer = input(
+            "This replaces every record with the backup (the records as they are now are "
+            "copied to the backups folder first). Type 'restore' to go on: "
+        )
         if answer.strip() != "restore":
             raise CommandError("Nothing was changed.")
-    backup.restore_from(settings, Path(args.file))
+    kept = backup.restore_from(settings, Path(args.file))
     print(f"Restored from {args.file}.")
+    if kept:
+        print(f"The records as they were before are kept in {kept}.")
     return 0
+
+
+def _how_recent(what: str, path: Path) -> str:
+    newest = backup.newest_entry(path)
+    if newest is None:
+        return f"{what}: no date of its newest entry."
+    return f"{what}: newest entry {newest:%d %b %Y, %H:%M} UTC."
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,7 +6,7 @@ import stat
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -184,8 +184,44 @@ def test_restore_returns_every_record_to_the_moment_of_the_backup(settings, db, 
     assert audit.verify(db).ok
     assert cases.list_cases(db, morgan) == listed
     assert files_in(tmp_path) == sorted(
-        ["b.db", "casebook.db", "casebook.db-shm", "casebook.db-wal", "casebook.key"]
+        ["b.db", "backups", "casebook.db", "casebook.db-shm", "casebook.db-wal", "casebook.key"]
     )
+
+
+@SQLITE
+def test_restore_keeps_the_records_it_replaces_so_a_wrong_restore_can_be_undone(
+    settings, db, people, tmp_path
+):
+    morgan = people["morgan"]
+    open_cases(db, morgan, 2)
+    path = backup.backup_to(db, settings, tmp_path / "old.db")
+    open_cases(db, morgan, 3, prefix="Written since")
+    since_backup = cases.list_cases(db, morgan)
+
+    kept = backup.restore_from(settings, path)
+
+    assert len(cases.list_cases(db, morgan)) == 2
+    assert kept.parent == tmp_path / "backups"
+    assert kept.name.startswith("casebook-before-restore-")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert kept not in backup.automatic_backups(settings)  # never rotated away
+    backup.restore_from(settings, kept)
+    assert cases.list_cases(db, morgan) == since_backup
+
+
+@SQLITE
+def test_restore_that_cannot_keep_the_records_it_replaces_changes_nothing(
+    settings, db, people, tmp_path
+):
+    path = _real_backup(settings, db, people, tmp_path)
+    open_cases(db, people["morgan"], 2, prefix="Live")
+    before = snapshot(db)
+    (tmp_path / "backups").write_text("a file where the backups folder goes")
+
+    with pytest.raises(backup.RestoreFailed, match="^Nothing was changed: the records as they"):
+        backup.restore_from(settings, path)
+
+    assert snapshot(db) == before
 
 
 @SQLITE
@@ -545,8 +581,35 @@ def test_cli_backup_then_restore_with_yes(settings, db, people, tmp_path, capsys
     open_cases(db, people["morgan"], 2, prefix="Later")
 
     assert main(["restore", str(path), "--yes"], settings=settings) == 0
-    assert capsys.readouterr().out.strip() == f"Restored from {path}."
+    [kept] = (tmp_path / "backups").iterdir()
+    assert capsys.readouterr().out.strip().splitlines() == [
+        f"Restored from {path}.",
+        f"The records as they were before are kept in {kept}.",
+    ]
     assert cases.list_cases(db, people["morgan"]) == at_backup
+
+
+@SQLITE
+def test_cli_restore_asks_saying_how_recent_the_backup_and_the_records_are(
+    settings, db, people, tmp_path, capsys, monkeypatch
+):
+    path = _real_backup(settings, db, people, tmp_path)
+    open_cases(db, people["morgan"], 1, prefix="After")
+    with db.read() as s:
+        newest_live = s.execute(text("SELECT max(at) FROM audit_events")).scalar()
+    backup_newest = backup.newest_entry(path)
+    assert backup_newest is not None and backup_newest < datetime.fromisoformat(str(newest_live))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("no\n"))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    before = snapshot(db)
+
+    assert main(["restore", str(path)], settings=settings) == 2
+
+    out = capsys.readouterr().out
+    assert f"The backup: newest entry {backup_newest:%d %b %Y, %H:%M} UTC." in out
+    assert "The records now: newest entry " in out
+    assert "copied to the backups folder first" in out
+    assert snapshot(db) == before
 
 
 @SQLITE

@@ -9,6 +9,7 @@ import pytest
 from casebook import accounts, cases
 from casebook.cli import main
 from casebook.db import Database
+from casebook.settings import Settings
 from sample_data.demo import DEMO_CASES, DEMO_PASSWORD, DEMO_USERS
 
 
@@ -78,6 +79,25 @@ def test_demo_reset_needs_confirmation_and_then_replaces_everything(settings, mo
     ]
     assert sorted(names) == sorted(u for u, _, _ in DEMO_USERS)
     db.dispose()
+
+
+def test_demo_reset_keeps_a_copy_of_the_records_it_deletes(tmp_path, monkeypatch, capsys):
+    settings = Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}")
+    run(settings, "demo")
+    add = ["user", "add", "extra", "--role", "admin", "--password-stdin"]
+    run(settings, *add, stdin="a long passphrase\n", monkeypatch=monkeypatch)
+    capsys.readouterr()
+
+    assert run(settings, "demo", "--reset", "--yes") == 0
+
+    [kept] = (tmp_path / "backups").iterdir()
+    assert kept.name.startswith("casebook-before-reset-")
+    assert f"The records as they were before are kept in {kept}." in capsys.readouterr().out
+    old = Database.open(Settings(tmp_path, f"sqlite:///{kept}"))
+    try:
+        assert accounts.authenticate(old, "extra", "a long passphrase").role == "admin"
+    finally:
+        old.dispose()
 
 
 def test_user_add_reads_the_password_from_stdin(settings, monkeypatch, capsys):
