@@ -286,11 +286,37 @@ def _restore_into(staging: Path, live: Path) -> None:
             # One step holds the live database's write lock throughout and commits once:
             # a reader sees the old records or the restored ones, never a mixture.
             src.backup(dst)
-    except (sqlite3.Error, OSError) as exc:
-        reason = _reason(exc) if isinstance(exc, sqlite3.Error) else exc.strerror
+    except sqlite3.OperationalError as exc:
         raise RestoreFailed(
-            f"Restoring stopped and the records were left as they were: {reason}."
+            f"Restoring stopped and the records were left as they were: {_reason(exc)}."
         ) from exc
+    except sqlite3.DatabaseError:
+        # The live file is too damaged for SQLite to write into (cut short, overwritten):
+        # it was copied aside, so the checked copy takes its place whole.
+        _replace_damaged(staging, live)
+    except OSError as exc:
+        raise RestoreFailed(
+            f"Restoring stopped and the records were left as they were: {exc.strerror}."
+        ) from exc
+
+
+def _replace_damaged(staging: Path, live: Path) -> None:
+    tmp = live.with_name(f".{live.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        _create_private(tmp)
+        shutil.copyfile(staging, tmp)
+        _fsync(tmp)
+        # A -wal left beside the damaged file would be replayed into the restored one.
+        for companion in list(_with_companions(live))[1:]:
+            companion.unlink(missing_ok=True)
+        os.replace(tmp, live)
+        _fsync_folder(live.parent)
+    except OSError as exc:
+        raise RestoreFailed(
+            f"Restoring stopped and the damaged records were left as they were: {exc.strerror}."
+        ) from exc
+    finally:
+        _remove(tmp)
 
 
 def _check_is_casebook(src: sqlite3.Connection, name: str) -> None:

@@ -210,6 +210,38 @@ def test_restore_keeps_the_records_it_replaces_so_a_wrong_restore_can_be_undone(
 
 
 @SQLITE
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: data[: len(data) // 2], lambda data: b"not a database " * 500],
+    ids=["cut-short", "overwritten"],
+)
+def test_restore_over_a_live_database_too_damaged_to_open_replaces_it(
+    settings, db, people, tmp_path, damage
+):
+    path = _real_backup(settings, db, people, tmp_path)
+    listed = cases.list_cases(db, people["morgan"])
+    home = tmp_path / "damaged"
+    home.mkdir()
+    (home / "casebook.key").write_bytes((tmp_path / "casebook.key").read_bytes())
+    damaged = damage(path.read_bytes())
+    (home / "casebook.db").write_bytes(damaged)
+    (home / "casebook.db-wal").write_bytes(b"a stale log of the damaged file")
+    damaged_settings = Settings(home, f"sqlite:///{home / 'casebook.db'}")
+
+    kept = backup.restore_from(damaged_settings, path)
+
+    assert kept.read_bytes() == damaged
+    assert not (home / "casebook.db-wal").exists()
+    assert stat.S_IMODE((home / "casebook.db").stat().st_mode) == 0o600
+    restored = Database.open(damaged_settings)
+    try:
+        assert cases.list_cases(restored, people["morgan"]) == listed
+        assert audit.verify(restored).ok
+    finally:
+        restored.dispose()
+
+
+@SQLITE
 def test_restore_that_cannot_keep_the_records_it_replaces_changes_nothing(
     settings, db, people, tmp_path
 ):
