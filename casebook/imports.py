@@ -1,8 +1,9 @@
 """Bringing clients over from another system: a CSV file opens one case per row, all or none.
 
 The file is UTF-8 text (with or without the byte-order mark that spreadsheets write when
-saving "CSV UTF-8"). Its first line is a header naming the columns, in any order and in
-any letter case; only these columns are read:
+saving "CSV UTF-8"), its values separated by commas, or by the semicolons or tabs that
+spreadsheets write in some countries. Its first line is a header naming the columns, in
+any order and in any letter case; only these columns are read:
 
     name                 required: the client's name
     pronouns             the client's pronouns
@@ -62,6 +63,8 @@ COLUMNS = (
 )
 PARTNER_COLUMNS = ("partner_name", "partner_pronouns", "partner_email", "partner_phone")
 MAX_ROWS = 10_000
+SEPARATORS = (",", ";", "\t")
+HEADER_LOOK = 64 * 1024  # characters of the first line read to find its separator
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
@@ -109,7 +112,9 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     rows: list[tuple[int, list[str]]] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f, strict=True)
+            delimiter = _delimiter(f.readline(HEADER_LOOK))
+            f.seek(0)
+            reader = csv.reader(f, delimiter=delimiter, strict=True)
             while True:
                 start = reader.line_num + 1
                 try:
@@ -137,6 +142,16 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if header is None:
         raise ImportRefused(f"{path.name} is empty: there is nothing to import.")
     return header, rows
+
+
+def _delimiter(first_line: str) -> str:
+    """The comma, or the semicolon or tab that a spreadsheet set for a comma-decimal locale
+    (Excel in much of Europe) writes between values instead: whichever finds the name column."""
+    for delimiter in SEPARATORS:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        if "name" in (cell.strip().lower() for cell in cells):
+            return delimiter
+    return ","
 
 
 def _columns(header: list[str]) -> list[str]:

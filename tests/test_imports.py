@@ -80,6 +80,37 @@ def test_a_byte_order_mark_is_accepted(db, people, tmp_path):
     assert case.clients[0].name == "Σοφία Дмитрий"
 
 
+@pytest.mark.parametrize("separator", [";", "\t"], ids=["semicolons", "tabs"])
+def test_a_spreadsheet_file_separated_by_semicolons_or_tabs_is_read(
+    db, people, tmp_path, separator
+):
+    # Excel in a comma-decimal locale (much of Europe) saves "CSV UTF-8" with semicolons.
+    lines = [
+        ["Name", "Email", "Phone", "Presenting_concern"],
+        ["Anna Berg", "anna@example.org", "030 1234", "Money, and time apart"],
+        ["Jörg Weiß", "", "", '"Two lines;\r\nthe second"'],
+    ]
+    text = "".join(separator.join(cells) + "\r\n" for cells in lines)
+    path = write(tmp_path, b"\xef\xbb\xbf" + text.encode())
+
+    created = imports.import_clients(db, people["morgan"], path)
+
+    assert [(c.clients[0].name, c.clients[0].email) for c in created] == [
+        ("Anna Berg", "anna@example.org"),
+        ("Jörg Weiß", ""),
+    ]
+    assert [c.presenting_concern for c in created] == [
+        "Money, and time apart",
+        "Two lines;\r\nthe second",
+    ]
+
+
+def test_a_semicolon_in_a_comma_separated_file_stays_in_its_value(db, people, tmp_path):
+    path = write(tmp_path, "name,presenting_concern\nAnna Berg;Jo,Money; time\n")
+    [case] = imports.import_clients(db, people["morgan"], path)
+    assert (case.clients[0].name, case.presenting_concern) == ("Anna Berg;Jo", "Money; time")
+
+
 def test_windows_line_ends_blank_rows_and_multiline_values_are_read(db, people, tmp_path):
     path = write(
         tmp_path,
