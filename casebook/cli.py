@@ -513,6 +513,11 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of the output stopped reading (`| head`, a pager closed): no traceback,
+        # and none again when Python flushes the output on its way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

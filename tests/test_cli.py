@@ -1,4 +1,5 @@
 import io
+import os
 import socket
 import subprocess
 import sys
@@ -214,6 +215,25 @@ def test_the_console_script_is_installed(tmp_path, command):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "casebook.db").exists()
+
+
+def test_output_cut_short_by_its_reader_is_no_traceback(tmp_path):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `casebook worksheets list | head -1` once head has its line
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "casebook", "worksheets", "list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "CASEBOOK_HOME": str(tmp_path)},
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert result.stderr == ""
 
 
 def test_an_unreachable_database_is_a_plain_line(tmp_path, capsys):
