@@ -518,6 +518,12 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         # and none again when Python flushes the output on its way out.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        # A path the commands could not even look at (a folder this account may not open,
+        # a name too long): the operating system's reason, in one line.
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"casebook: Cannot use{where}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

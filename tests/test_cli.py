@@ -12,6 +12,7 @@ from casebook.cli import main
 from casebook.db import Database
 from casebook.settings import Settings
 from sample_data.demo import DEMO_CASES, DEMO_PASSWORD, DEMO_USERS
+from tests.conftest import PASSWORD
 
 
 def run(settings, *argv, stdin="", monkeypatch=None):
@@ -234,6 +235,34 @@ def test_output_cut_short_by_its_reader_is_no_traceback(tmp_path):
         os.close(write_end)
     assert result.returncode == 141
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["backup", "{path}.db"],
+        ["restore", "{path}.db", "--yes"],
+        ["export", "--cases", "--out", "{path}.csv", "--user", "morgan", "--password-stdin"],
+        ["handout", "--progress", "1", "--out", "{path}.pdf", "--user", "morgan",
+         "--password-stdin"],
+        ["import-clients", "{path}.csv", "--user", "morgan", "--password-stdin"],
+    ],
+    ids=lambda argv: argv[0],
+)  # fmt: skip
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_a_path_the_system_cannot_look_at_is_a_plain_line(
+    settings, db, people, tmp_path, monkeypatch, capsys, argv
+):
+    # As a folder this account may not open (PermissionError) would be; as root, a name too
+    # long for the file system.
+    cases.create_case(db, people["morgan"], [cases.ClientInput("Ana Lima")])
+    path = str(tmp_path / ("x" * 300))
+    argv = [arg.format(path=path) for arg in argv]
+
+    assert run(settings, *argv, stdin=f"{PASSWORD}\n", monkeypatch=monkeypatch) == 2
+
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"casebook: Cannot use {path}.") and "File name too long" in line
 
 
 def test_an_unreachable_database_is_a_plain_line(tmp_path, capsys):
