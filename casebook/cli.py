@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from casebook import accounts, audit, backup, crypto, keys, practice, validation
 from casebook.access import Actor
 from casebook.db import Database
@@ -513,6 +515,14 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return 2
     except KeyboardInterrupt:
         return 130
+    except OperationalError as exc:  # the database stopped answering part way (locked, down)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        print(
+            f"casebook: The database did not answer ({reason}), so this step may not have "
+            "been done. Try again in a moment.",
+            file=sys.stderr,
+        )
+        return 2
     except BrokenPipeError:
         # The reader of the output stopped reading (`| head`, a pager closed): no traceback,
         # and none again when Python flushes the output on its way out.

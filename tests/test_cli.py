@@ -265,6 +265,31 @@ def test_a_path_the_system_cannot_look_at_is_a_plain_line(
     assert line.startswith(f"casebook: Cannot use {path}.") and "File name too long" in line
 
 
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_a_database_that_stops_answering_part_way_is_a_plain_line(
+    settings, db, people, tmp_path, monkeypatch, capsys
+):
+    from sqlalchemy.exc import OperationalError
+
+    from casebook import exports
+
+    def locked(*args, **kwargs):
+        raise OperationalError("INSERT INTO audit_events", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(exports, "export_practice_csv", locked)
+    argv = ["export", "--cases", "--out", str(tmp_path / "c.csv"), "--user", "morgan"]
+
+    assert (
+        run(settings, *argv, "--password-stdin", stdin=f"{PASSWORD}\n", monkeypatch=monkeypatch)
+        == 2
+    )
+
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "casebook: The database did not answer (database is locked), so this step may not "
+        "have been done. Try again in a moment."
+    ]
+
+
 def test_an_unreachable_database_is_a_plain_line(tmp_path, capsys):
     from casebook.settings import Settings
 
