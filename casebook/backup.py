@@ -22,7 +22,7 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from casebook import audit, crypto
+from casebook import audit, crypto, keys
 from casebook.crypto import Cipher, KeyProblem
 from casebook.db import KEY_CHECK, MIGRATIONS, SQLITE_BUSY_MS, Database
 from casebook.errors import CasebookError, ValidationError
@@ -120,11 +120,12 @@ def restore_from(settings: Settings, source: Path) -> Path | None:
     if not _has_sqlite_header(source):
         raise RestoreRefused(f"{source.name} is not a Casebook backup: it is not a SQLite file.")
     cipher = _current_cipher(settings)
+    retired = _retired_ciphers(settings)
     live.parent.mkdir(parents=True, exist_ok=True)
     _sweep_stale_restores(live)
     staging = live.with_name(f".{live.name}.restore-{secrets.token_hex(4)}")
     try:
-        _stage(source, staging, cipher)
+        _stage(source, staging, cipher, retired)
         kept = copy_aside(settings, "before-restore")
         _restore_into(staging, live)
     finally:
@@ -234,8 +235,9 @@ def automatic_backups(settings: Settings) -> list[Path]:
     return sorted(p for p in folder.iterdir() if DAILY_NAME.fullmatch(p.name) and p.is_file())
 
 
-def _stage(source: Path, staging: Path, cipher: Cipher) -> None:
-    """Check `source`, copy it to `staging` and bring the copy up to this Casebook's schema."""
+def _stage(source: Path, staging: Path, cipher: Cipher, retired: list[Cipher]) -> None:
+    """Check `source`, copy it to `staging` and bring the copy up to this Casebook's schema,
+    encrypted with `cipher` (the current key) even when one of the `retired` keys made it."""
     name = source.name
     try:
         with closing(sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)) as src:
@@ -243,7 +245,7 @@ def _stage(source: Path, staging: Path, cipher: Cipher) -> None:
             if problem:
                 raise RestoreRefused(f"{name} is damaged ({problem}): restore from another backup.")
             _check_is_casebook(src, name)
-            _check_key(src, name, cipher)
+            made_with = _opening_cipher(src, name, [cipher, *retired])
             _create_private(staging)
             with closing(sqlite3.connect(staging, isolation_level=None)) as copy:
                 src.backup(copy)
@@ -259,14 +261,23 @@ def _stage(source: Path, staging: Path, cipher: Cipher) -> None:
         ) from exc
     # The migrations run on the copy, so the live database changes once, to the final state.
     try:
-        staged = Database.open(Settings(staging.parent, f"sqlite:///{staging}", key=cipher.key))
+        staged = Database.open(Settings(staging.parent, f"sqlite:///{staging}", key=made_with.key))
     except CasebookError as exc:
         raise RestoreRefused(f"{name} cannot be restored: {exc}") from exc
     except Exception as exc:
         raise RestoreRefused(
             f"{name} cannot be brought up to date for this version of Casebook: {_reason(exc)}."
         ) from exc
-    staged.dispose()
+    try:
+        if made_with is not cipher:  # made before a key rotation: it takes the current key
+            with staged.write() as s:
+                keys.reencrypt(s, made_with, cipher)
+    except KeyProblem as exc:
+        raise RestoreRefused(
+            f"{name} holds text that its own key does not open: restore from another backup."
+        ) from exc
+    finally:
+        staged.dispose()
     with closing(sqlite3.connect(staging)) as copy:
         problem = _integrity_problem(copy)
     if problem:
@@ -336,10 +347,11 @@ def _check_is_casebook(src: sqlite3.Connection, name: str) -> None:
         )
 
 
-def _check_key(src: sqlite3.Connection, name: str, cipher: Cipher) -> None:
+def _opening_cipher(src: sqlite3.Connection, name: str, ciphers: list[Cipher]) -> Cipher:
+    """The first of `ciphers` (the current key, then the retired ones) that made `src`."""
     tables = {row[0] for row in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "practice_settings" not in tables:
-        return  # from before encryption: upgrading the copy encrypts it with the current key
+        return ciphers[0]  # from before encryption: upgrading the copy encrypts it
     row = src.execute("SELECT value FROM practice_settings WHERE key = 'key_check'").fetchone()
     if row is not None:
         tokens = [row[0]]
@@ -347,16 +359,31 @@ def _check_key(src: sqlite3.Connection, name: str, cipher: Cipher) -> None:
     else:
         tokens = _sample_encrypted(src, tables)
         expected = None
-    for token in tokens:
-        try:
-            text = cipher.decrypt(token)
-        except (KeyProblem, AttributeError):
-            text = None
-        if text is None or (expected is not None and text != expected):
-            raise RestoreRefused(
-                f"{name} was made with a different encryption key: put that key's file "
-                f"({crypto.KEY_FILE}) in the data folder or set {crypto.KEY_ENV}, then restore."
-            )
+    for cipher in ciphers:
+        if all(_opens(cipher, token, expected) for token in tokens):
+            return cipher
+    raise RestoreRefused(
+        f"{name} was made with a different encryption key, which neither {crypto.KEY_FILE} "
+        f"nor a retired key beside it opens: copy that key's file into the data folder as "
+        f"{crypto.KEY_FILE}.retired-<any name> (leave {crypto.KEY_FILE} as it is), then restore."
+    )
+
+
+def _opens(cipher: Cipher, token: object, expected: str | None) -> bool:
+    try:
+        text = cipher.decrypt(token)  # type: ignore[arg-type]
+    except (KeyProblem, AttributeError):
+        return False
+    return expected is None or text == expected
+
+
+def _retired_ciphers(settings: Settings) -> list[Cipher]:
+    """The keys that rotations replaced (casebook.key.retired-*), newest first."""
+    found = []
+    for path in sorted(crypto.key_path(settings.home).parent.glob(f"{crypto.KEY_FILE}.retired-*")):
+        with suppress(KeyProblem, OSError):
+            found.append(Cipher(crypto.read_key_file(path)))
+    return found[::-1]
 
 
 def _sample_encrypted(src: sqlite3.Connection, tables: set[str]) -> list[str]:

@@ -184,7 +184,8 @@ def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Re-encrypted {count} values under a new key, kept in {crypto.key_path(settings.home)}.")
     print(
         "Copy the new key file to where you keep the key's backup. The old key is kept beside "
-        "it (casebook.key.retired-<date>): backups made before now open only with that one. "
+        "it (casebook.key.retired-<date>): backups made before now open only with that one, "
+        "which 'casebook restore' finds there. "
         "Restart every other Casebook process on this database with the new key: until then "
         "they refuse to save."
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from casebook import audit, crypto
 from casebook.crypto import Cipher
@@ -37,25 +38,30 @@ def rotate(db: Database, settings: Settings) -> int:
     old, new = db.cipher, Cipher(Cipher.new_key())
     crypto.write_key_file(pending, new.key)
     crypto.write_key_file(retired_key_path(settings, datetime.now()), old.key)
-    count = 0
     with db.write() as s:
-        # The key check first: its row lock holds back every other process's write (they
-        # check it) until this commits, and then they refuse, holding the old key.
-        s.execute(
-            text("UPDATE practice_settings SET value = :v WHERE key = 'key_check'"),
-            {"v": new.encrypt(KEY_CHECK)},
-        )
-        for table, column in encrypted_columns():
-            rows = s.execute(
-                text(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")
-            ).all()
-            for row_id, token in rows:
-                s.execute(
-                    text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
-                    {"v": new.encrypt(old.decrypt(token)), "id": row_id},
-                )
-            count += len(rows)
+        count = reencrypt(s, old, new)
         audit.record(s, None, "key_rotate", detail=f"{count} values")
     pending.replace(path)
     db.cipher = new
+    return count
+
+
+def reencrypt(s: Session, old: Cipher, new: Cipher) -> int:
+    """Re-encrypt the key check and every encrypted value from `old` to `new`, in the
+    session's transaction; returns how many values were re-encrypted."""
+    # The key check first: its row lock holds back every other process's write (they
+    # check it) until this commits, and then they refuse, holding the old key.
+    s.execute(
+        text("UPDATE practice_settings SET value = :v WHERE key = 'key_check'"),
+        {"v": new.encrypt(KEY_CHECK)},
+    )
+    count = 0
+    for table, column in encrypted_columns():
+        rows = s.execute(text(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")).all()
+        for row_id, token in rows:
+            s.execute(
+                text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
+                {"v": new.encrypt(old.decrypt(token)), "id": row_id},
+            )
+        count += len(rows)
     return count

@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from casebook import audit, backup, cases, stage_history
+from casebook import audit, backup, cases, keys, stage_history
 from casebook.access import Actor
 from casebook.backup import BackupRefused, RestoreRefused
 from casebook.cases import ClientInput
@@ -425,7 +425,7 @@ def _the_live_database(settings, db, people, tmp_path):
             r"^good\.db was made by a newer version of Casebook \(schema zzzz\): "
             r"update Casebook, then restore it\.$",
         ),
-        (_other_key, r"^other-key\.db was made with a different encryption key: "),
+        (_other_key, r"^other-key\.db was made with a different encryption key, which neither "),
         (_other_key_without_key_check, r"^other-key\.db was made with a different encryption key"),
         (_the_live_database, r"casebook\.db is the live database itself: choose a backup file\.$"),
     ],
@@ -449,6 +449,30 @@ def test_restore_refuses_a_bad_file_plainly_and_changes_nothing(
     assert files_in(tmp_path) == listing  # no staging copy left behind
     if source_bytes is not None:
         assert source.read_bytes() == source_bytes
+
+
+@SQLITE
+def test_restore_of_a_backup_from_before_a_key_rotation_takes_the_current_key(
+    settings, db, people, tmp_path
+):
+    morgan = people["morgan"]
+    cases.create_case(db, morgan, [ClientInput("Ana Lima")], presenting_concern="Old words")
+    path = backup.backup_to(db, settings, tmp_path / "before-rotation.db")
+    listed = cases.list_cases(db, morgan)
+    keys.rotate(db, settings)
+    keys.rotate(db, settings)  # two rotations: the backup's key is the older retired one
+    current = (tmp_path / "casebook.key").read_bytes()
+
+    backup.restore_from(settings, path)
+
+    assert (tmp_path / "casebook.key").read_bytes() == current
+    restored = Database.open(settings)  # opens with the current key: everything re-encrypted
+    try:
+        assert cases.list_cases(restored, morgan) == listed
+        assert listed[0].presenting_concern == "Old words"
+        assert audit.verify(restored).ok
+    finally:
+        restored.dispose()
 
 
 @SQLITE
