@@ -276,7 +276,7 @@ def cmd_worksheets_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
-    from casebook import documents
+    from casebook import documents, exports
 
     start = _date(args.day or args.week) if args.day or args.week else None  # before logging in
 
@@ -327,14 +327,8 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
     else:
         raise CommandError("Say which handout: see 'casebook handout --help'.")
     out = Path(args.out or doc.file_name)
-    try:  # owner-only, and never over an existing file
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise CommandError(f"{out} already exists: Casebook does not overwrite files.") from None
-    except OSError as exc:
-        raise CommandError(f"Cannot write {out}: {exc.strerror}.") from None
-    with os.fdopen(fd, "wb") as f:
-        f.write(doc.pdf)
+    # Owner-only, never over an existing file, and no cut-short PDF left if the disk fills.
+    exports.write_new_files({out: doc.pdf})
     print(f"Wrote {out}")
     return 0
 

@@ -205,7 +205,7 @@ def _refuse_existing(paths: list[Path]) -> None:
             )
 
 
-def _write_new_files(files: Mapping[Path, bytes]) -> None:
+def write_new_files(files: Mapping[Path, bytes]) -> None:
     """Create every file, owner-readable only; on any failure remove those already written."""
     written: list[Path] = []
     try:
@@ -244,7 +244,7 @@ def _write_audited(
     try:
         with db.write() as s:
             audit.record(s, actor, "export", case_id=case_id, client_id=client_id, detail=detail)
-            _write_new_files(files)
+            write_new_files(files)
             written = True
     except BaseException:
         if written:  # the audit entry did not commit: take the files back

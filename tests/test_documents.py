@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import sys
 from datetime import date, datetime, timedelta
 
@@ -390,6 +392,37 @@ def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monk
     assert run("import-pdf", str(bad), "--yes") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == "casebook: This file is not a PDF."
+
+
+def test_cli_handout_cut_short_by_a_full_disk_leaves_no_file(
+    settings, db, people, couple, tmp_path, monkeypatch, capsys
+):
+    [a] = assign(db, people["morgan"], [couple.clients[0].id])
+    out = tmp_path / "ws.pdf"
+    real_fdopen = os.fdopen
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, fd, mode):
+            self.file = real_fdopen(fd, mode)
+
+        def write(self, data):
+            self.file.write(data[:100])
+            self.file.flush()
+            raise OSError(errno.ENOSPC, "No space left on device", str(out))
+
+        def close(self):
+            self.file.close()
+
+    monkeypatch.setattr(os, "fdopen", FullDisk)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    argv = ["handout", "--assignment", str(a.id), "--out", str(out), "--user", "morgan"]
+
+    assert main([*argv, "--password-stdin"], settings=settings) == 2
+
+    assert not out.exists()
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"casebook: Cannot write {out}: No space left on device."
+    )
 
 
 @pytest.mark.parametrize(
