@@ -103,22 +103,9 @@ def restore_from(settings: Settings, source: Path) -> Path | None:
     Raises RestoreRefused (nothing changed) when the file is missing, not a SQLite database,
     damaged, not Casebook's, from a newer Casebook, or made with another encryption key.
     """
-    if not settings.is_sqlite:
-        raise RestoreRefused(
-            "This practice's database is on PostgreSQL: restore it with pg_restore or psql "
-            "(see the README), not with casebook restore."
-        )
+    source = first_look(settings, source)
     live = settings.sqlite_path
     assert live is not None
-    source = Path(source).expanduser().absolute()
-    if not source.exists():
-        raise RestoreRefused(f"There is no file {source}.")
-    if not source.is_file():
-        raise RestoreRefused(f"{source} is a folder, not a backup file.")
-    if live.exists() and source.resolve() == live.resolve():
-        raise RestoreRefused(f"{source} is the live database itself: choose a backup file.")
-    if not _has_sqlite_header(source):
-        raise RestoreRefused(f"{source.name} is not a Casebook backup: it is not a SQLite file.")
     cipher = _current_cipher(settings)
     retired = _retired_ciphers(settings)
     live.parent.mkdir(parents=True, exist_ok=True)
@@ -137,6 +124,29 @@ def restore_from(settings: Settings, source: Path) -> Path | None:
     finally:
         db.dispose()
     return kept
+
+
+def first_look(settings: Settings, source: Path) -> Path:
+    """The backup file's full path, after the quick checks a restore starts with (before it
+    asks to go on); raises RestoreRefused for PostgreSQL, a missing or non-SQLite file, or
+    the live database itself."""
+    if not settings.is_sqlite:
+        raise RestoreRefused(
+            "This practice's database is on PostgreSQL: restore it with pg_restore or psql "
+            "(see the README), not with casebook restore."
+        )
+    live = settings.sqlite_path
+    assert live is not None
+    source = Path(source).expanduser().absolute()
+    if not source.exists():
+        raise RestoreRefused(f"There is no file {source}.")
+    if not source.is_file():
+        raise RestoreRefused(f"{source} is a folder, not a backup file.")
+    if live.exists() and source.resolve() == live.resolve():
+        raise RestoreRefused(f"{source} is the live database itself: choose a backup file.")
+    if not _has_sqlite_header(source):
+        raise RestoreRefused(f"{source.name} is not a Casebook backup: it is not a SQLite file.")
+    return source
 
 
 def copy_aside(settings: Settings, why: str) -> Path | None:

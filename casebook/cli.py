@@ -204,6 +204,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes:
+        backup.first_look(settings, Path(args.file))  # a file that cannot be one: say so now
         if not sys.stdin.isatty():
             raise CommandError("Restoring replaces every record: add --yes to confirm.")
         print(_how_recent("The backup", Path(args.file)))

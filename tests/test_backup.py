@@ -669,6 +669,23 @@ def test_cli_restore_asks_saying_how_recent_the_backup_and_the_records_are(
 
 
 @SQLITE
+def test_cli_restore_of_a_file_that_is_no_backup_says_so_before_asking(
+    settings, db, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # Ctrl-D, were it asked
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    (tmp_path / "notes.txt").write_text("hello")
+
+    assert main(["restore", str(tmp_path / "notes.txt")], settings=settings) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no question
+    assert captured.err.strip() == (
+        "casebook: notes.txt is not a Casebook backup: it is not a SQLite file."
+    )
+
+
+@SQLITE
 def test_cli_backup_to_an_existing_file_is_one_line_and_exit_2(settings, db, tmp_path, capsys):
     (tmp_path / "taken.db").write_text("keep me")
     assert main(["backup", str(tmp_path / "taken.db")], settings=settings) == 2
