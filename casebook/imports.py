@@ -18,13 +18,14 @@ any order and in any letter case; only these columns are read:
     stage                the stage (1-8) where the client, and partner, start; blank means 1
     presenting_concern   free text; may span lines inside a quoted value
 
-Rows whose cells are all blank are skipped. Every row is checked first, by the same rules
-as opening a case by hand; if any row has a problem, nothing is imported and the message
-lists every bad line with its line number. A client already in the counsellor's cases, or
-twice in the file (the same name, and the same email or else phone), is refused the same
-way unless repeats are allowed: a file imported twice would open every case twice.
-Otherwise every case is opened in a single transaction, and each belongs to the counsellor
-who imports it.
+Rows whose cells are all blank are skipped, and so are columns the header leaves unnamed
+while every value in them is blank (spreadsheets add such columns). Every row is checked
+first, by the same rules as opening a case by hand; if any row has a problem, nothing is
+imported and the message lists every bad line with its line number. A client already in
+the counsellor's cases, or twice in the file (the same name, and the same email or else
+phone), is refused the same way unless repeats are allowed: a file imported twice would
+open every case twice. Otherwise every case is opened in a single transaction, and each
+belongs to the counsellor who imports it.
 """
 
 from __future__ import annotations
@@ -169,12 +170,7 @@ def _columns(header: list[str]) -> list[str]:
             f"Unknown column{'s' if len(unknown) > 1 else ''} {listed}: "
             f"the columns Casebook reads are {', '.join(COLUMNS)}."
         )
-    if "" in names:
-        raise ImportRefused(
-            f"Column {names.index('') + 1} of the header has no name: "
-            "name it, or delete the column."
-        )
-    twice = sorted({n for n in names if names.count(n) > 1})
+    twice = sorted({n for n in names if n and names.count(n) > 1})
     if twice:
         raise ImportRefused(f"The header names the column '{twice[0]}' more than once.")
     return names
@@ -250,7 +246,18 @@ def checked_rows(path: Path, *, today: date | None = None) -> list[ImportRow]:
                 f"line {line}: has {len(record)} values but the header names {len(names)} columns."
             )
             continue
-        checked = _check_row(line, dict(zip(names, record, strict=True)), today)
+        # A column without a name (a spreadsheet writes the blank ones it once touched) is
+        # fine while it stays blank; a value there is a column nobody named.
+        pairs = enumerate(zip(names, record, strict=True), 1)
+        stray = [n for n, (name, value) in pairs if not name and value.strip()]
+        if stray:
+            bad.append(
+                f"line {line}: column {stray[0]} holds '{_shown(record[stray[0] - 1])}' but the "
+                "header gives that column no name: name it (or delete the column)."
+            )
+            continue
+        cells = {name: value for name, value in zip(names, record, strict=True) if name}
+        checked = _check_row(line, cells, today)
         if isinstance(checked, ImportRow):
             rows.append(checked)
         else:

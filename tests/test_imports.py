@@ -121,6 +121,15 @@ def test_windows_line_ends_blank_rows_and_multiline_values_are_read(db, people, 
     assert created[0].presenting_concern == "Line one\r\nline two"
 
 
+def test_blank_columns_without_a_name_that_a_spreadsheet_adds_are_ignored(db, people, tmp_path):
+    path = write(tmp_path, "name,email,,\r\nAnna Berg,anna@example.org,,\r\nBo Lind,,,\r\n")
+    created = imports.import_clients(db, people["morgan"], path)
+    assert [(c.clients[0].name, c.clients[0].email) for c in created] == [
+        ("Anna Berg", "anna@example.org"),
+        ("Bo Lind", ""),
+    ]
+
+
 def test_the_import_is_audited_with_its_row_count(db, people, tmp_path):
     imports.import_clients(db, people["morgan"], write(tmp_path, "name\nA One\nB Two\n"))
     [entry] = audit.entries(db, people["admin"], action="import_clients")
@@ -270,7 +279,10 @@ def test_a_row_the_case_rules_refuse_at_insert_time_names_its_line(
         ("email,phone\nana@example.org,555\n", "no 'name' column"),
         ("name,notes\nAna,x\n", "Unknown column 'notes': the columns Casebook reads are name,"),
         ("name,notes,age\nAna,x,3\n", "Unknown columns 'notes', 'age'"),
-        ("name,,email\nAna,,a@b.org\n", "Column 2 of the header has no name"),
+        (
+            "name,,email\nAna,Lima,a@b.org\n",
+            "line 2: column 2 holds 'Lima' but the header gives that column no name",
+        ),
         ("name,Email,EMAIL\nAna,a@b.org,a@b.org\n", "names the column 'email' more than once"),
         ("Zoë".encode("latin-1").join([b"name\n", b"\n"]), "is not UTF-8 text"),
         ("name\nAna".encode("utf-16"), "is not UTF-8 text"),
