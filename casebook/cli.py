@@ -287,6 +287,9 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
             raise CommandError(
                 f"{args.out or file_name} already exists: Casebook does not overwrite files."
             )
+        folder = Path(args.out or file_name).absolute().parent
+        if not folder.is_dir():
+            raise CommandError(f"The folder {folder} does not exist: create it first.")
 
     db = _open(settings)
     actor = _acting_user(args, db)

@@ -394,6 +394,21 @@ def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monk
     assert err[-1] == "casebook: This file is not a PDF."
 
 
+def test_cli_handout_into_a_missing_folder_is_refused_before_it_is_audited(
+    settings, db, people, couple, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "no-such-folder" / "progress.pdf"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    argv = ["handout", "--progress", str(couple.id), "--out", str(out), "--user", "morgan"]
+
+    assert main([*argv, "--password-stdin"], settings=settings) == 2
+
+    assert capsys.readouterr().err.strip() == (
+        f"casebook: The folder {out.parent} does not exist: create it first."
+    )
+    assert audit.entries(db, people["admin"], action="handout") == []  # nothing was printed
+
+
 def test_cli_handout_cut_short_by_a_full_disk_leaves_no_file(
     settings, db, people, couple, tmp_path, monkeypatch, capsys
 ):
