@@ -48,25 +48,42 @@ def open_cases(actor: Actor) -> ColumnElement[bool]:
     return visible_cases(actor) & Case.closed_on.is_(None) & Case.archived_at.is_(None)
 
 
-def case_for_reading(session: Session, actor: Actor, case_id: int) -> Case:
-    """The case if the actor may read it; raises NotFound or AccessDenied."""
+def unseen(what: str, number: int) -> str:
+    """The one answer both for a record that does not exist and for one the actor may not
+    see, so that a number tried in an address cannot tell another counsellor's case (note,
+    client, worksheet) from none."""
+    return f"There is no {what} #{number} that you can open."
+
+
+def case_for_reading(
+    session: Session, actor: Actor, case_id: int, *, asked: tuple[str, int] | None = None
+) -> Case:
+    """The case if the actor may read it; raises NotFound or AccessDenied, saying the same
+    for both. `asked` is the record reached through this case (("note", 12)): a refusal
+    names that record, never the number of its case."""
     require_role(actor, "counsellor", "supervisor")
     case = session.get(Case, case_id)
+    refusal = unseen(*(asked or ("case", case_id)))
     if case is None:
-        raise NotFound(f"There is no case #{case_id}.")
+        raise NotFound(refusal)
     if actor.role == "counsellor" and case.counsellor_id != actor.id:
-        raise AccessDenied("This case belongs to another counsellor.")
+        raise AccessDenied(refusal)
     return case
 
 
 def case_for_writing(
-    session: Session, actor: Actor, case_id: int, *, archived_ok: bool = False
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    archived_ok: bool = False,
+    asked: tuple[str, int] | None = None,
 ) -> Case:
     """The case if the actor may change it: its own counsellor only, and not while it is
     archived (an archived case is read-only until restored, which `archived_ok` allows)."""
     if actor.role != "counsellor":
         raise AccessDenied("Only the case's counsellor can change it.")
-    case = case_for_reading(session, actor, case_id)
+    case = case_for_reading(session, actor, case_id, asked=asked)
     if case.archived_at is not None and not archived_ok:
         raise ValidationError("This case is archived: restore it before changing it.")
     return case

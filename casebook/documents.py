@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from analysis import homework_stats
 from casebook import audit, cases, homework, measures, notes, practice, validation
-from casebook.access import Actor, visible_cases
+from casebook.access import Actor, case_for_reading, unseen, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import Case, SessionNote
@@ -206,8 +206,9 @@ def _case_of_client(db: Database, actor: Actor, client_id: int):  # type: ignore
 
     with db.read() as s:
         case_id = s.scalar(select(Client.case_id).where(Client.id == client_id))
-    if case_id is None:
-        raise NotFound(f"There is no client #{client_id}.")
+        if case_id is None:
+            raise NotFound(unseen("client", client_id))
+        case_for_reading(s, actor, case_id, asked=("client", client_id))
     case = cases.get_case(db, actor, case_id)
     return case, next(c for c in case.clients if c.id == client_id)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from casebook import audit, cases, notes, practice
-from casebook.access import Actor, case_for_reading, require_role
+from casebook.access import Actor, case_for_reading, require_role, unseen
 from casebook.cases import CaseView
 from casebook.db import Database
 from casebook.documents import laid_out
@@ -113,8 +113,8 @@ def client_record(db: Database, actor: Actor, client_id: int) -> ClientRecord:
     with db.read() as s:
         case_id = s.scalar(select(Client.case_id).where(Client.id == client_id))
         if case_id is None:
-            raise NotFound(f"There is no client #{client_id}.")
-        case_for_reading(s, actor, case_id)
+            raise NotFound(unseen("client", client_id))
+        case_for_reading(s, actor, case_id, asked=("client", client_id))
     case = cases.get_case(db, actor, case_id)
     record = record_of_client(case, client_id, exported_by=actor.display_name)
     return replace(record, notes=tuple(notes.signed_notes_of_client(db, actor, case, client_id)))

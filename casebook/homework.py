@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, safety, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, open_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, unseen
 from casebook.db import Database
 from casebook.errors import Conflict, NotFound, ValidationError
 from casebook.models import Assignment, Case, Client, Response, WorksheetTemplate, utcnow
@@ -150,7 +150,7 @@ def assign(
         case_ids = {c.case_id for c in clients}
         if len(case_ids) != 1:
             raise ValidationError("Both assignments must be in the same case.")
-        case = case_for_writing(s, actor, case_ids.pop())
+        case = case_for_writing(s, actor, case_ids.pop(), asked=("client", client_ids[0]))
         if case.closed_on is not None:
             raise ValidationError("This case is closed: reopen it to assign work.")
         if template.contact and not override_reason:
@@ -213,7 +213,7 @@ def assign(
 def _client(s: Session, client_id: int) -> Client:
     client = s.get(Client, client_id)
     if client is None:
-        raise NotFound(f"There is no client #{client_id}.")
+        raise NotFound(unseen("client", client_id))
     return client
 
 
@@ -234,9 +234,11 @@ def for_case(db: Database, actor: Actor, case_id: int) -> list[AssignmentView]:
 def _load(s: Session, actor: Actor, assignment_id: int, *, write: bool):  # type: ignore[no-untyped-def]
     row = s.execute(_joined().where(Assignment.id == assignment_id)).first()
     if row is None:
-        raise NotFound(f"There is no assignment #{assignment_id}.")
+        raise NotFound(unseen("assignment", assignment_id))
     a, client, template = row
-    (case_for_writing if write else case_for_reading)(s, actor, client.case_id)
+    (case_for_writing if write else case_for_reading)(
+        s, actor, client.case_id, asked=("assignment", assignment_id)
+    )
     return a, client, template
 
 

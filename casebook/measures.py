@@ -21,6 +21,7 @@ from casebook.access import (
     case_for_writing,
     open_cases,
     require_role,
+    unseen,
 )
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
@@ -214,7 +215,7 @@ def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure
 def _client(s: Session, client_id: int) -> Client:
     client = s.get(Client, client_id)
     if client is None:
-        raise NotFound(f"There is no client #{client_id}.")
+        raise NotFound(unseen("client", client_id))
     return client
 
 
@@ -243,7 +244,7 @@ def record_score(
     scored_on = validation.past_date(scored_on, "Date of the score", today=date.today())
     with db.write() as s:
         client = _client(s, client_id)
-        case = case_for_writing(s, actor, client.case_id)
+        case = case_for_writing(s, actor, client.case_id, asked=("client", client.id))
         validation.not_before_opening(scored_on, "Date of the score", opened_on=case.opened_on)
         if note_id is not None:
             note = s.get(SessionNote, note_id)

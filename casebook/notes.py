@@ -12,7 +12,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, visible_cases
+from casebook.access import (
+    Actor,
+    case_for_reading,
+    case_for_writing,
+    open_cases,
+    unseen,
+    visible_cases,
+)
 from casebook.cases import CaseView
 from casebook.db import Database
 from casebook.errors import Conflict, NotFound, ValidationError
@@ -213,7 +220,7 @@ def create_draft(
 def _note(s: Session, note_id: int) -> SessionNote:
     note = s.get(SessionNote, note_id)
     if note is None:
-        raise NotFound(f"There is no note #{note_id}.")
+        raise NotFound(unseen("note", note_id))
     return note
 
 
@@ -221,7 +228,7 @@ def _draft_for_writing(
     s: Session, actor: Actor, note_id: int, expected_version: int
 ) -> SessionNote:
     note = _note(s, note_id)
-    case_for_writing(s, actor, note.case_id)
+    case_for_writing(s, actor, note.case_id, asked=("note", note.id))
     if note.status == "signed":
         raise ValidationError(
             "This note is signed and locked: add a dated addendum to correct or add to it."
@@ -312,7 +319,7 @@ def add_addendum(db: Database, actor: Actor, note_id: int, text: str) -> NoteVie
     text = validation.text(text, "Addendum", max_len=SECTION_MAX, required=True, multiline=True)
     with db.write() as s:
         note = _note(s, note_id)
-        case_for_writing(s, actor, note.case_id)
+        case_for_writing(s, actor, note.case_id, asked=("note", note.id))
         if note.status != "signed":
             raise ValidationError("Addenda are for signed notes; edit the draft instead.")
         s.add(NoteAddendum(note_id=note.id, author_id=actor.id, text=text))
@@ -331,7 +338,7 @@ def save_psychotherapy_note(
     text = validation.text(text, "Psychotherapy note", max_len=SECTION_MAX, multiline=True)
     with db.write() as s:
         note = _note(s, note_id)
-        case_for_writing(s, actor, note.case_id)
+        case_for_writing(s, actor, note.case_id, asked=("note", note.id))
         if note.author_id != actor.id:
             raise ValidationError("Only the note's author keeps its psychotherapy note.")
         row = s.scalar(select(PsychotherapyNote).where(PsychotherapyNote.note_id == note.id))
@@ -355,7 +362,7 @@ def get_note(db: Database, actor: Actor, note_id: int) -> NoteView:
     """One note with its addenda (and, for its author only, the psychotherapy note)."""
     with db.write() as s:
         note = _note(s, note_id)
-        case_for_reading(s, actor, note.case_id)
+        case_for_reading(s, actor, note.case_id, asked=("note", note.id))
         audit.record(s, actor, "note_view", case_id=note.case_id, detail=f"#{note.id}")
         return _view(s, note, actor, full=True)
 

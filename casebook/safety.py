@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, open_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, unseen
 from casebook.cases import current_stage_rows
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
@@ -40,7 +40,7 @@ class SafetyStatus:
 def _client(s: Session, client_id: int) -> Client:
     client = s.get(Client, client_id)
     if client is None:
-        raise NotFound(f"There is no client #{client_id}.")
+        raise NotFound(unseen("client", client_id))
     return client
 
 
@@ -56,7 +56,7 @@ def record_screen(
     flagged = screen().flags(checked)
     with db.write() as s:
         client = _client(s, client_id)
-        case = case_for_writing(s, actor, client.case_id)
+        case = case_for_writing(s, actor, client.case_id, asked=("client", client.id))
         validation.not_before_opening(screened_on, "Screening date", opened_on=case.opened_on)
         row = SafetyScreen(
             client_id=client_id,
@@ -81,7 +81,7 @@ def screens(db: Database, actor: Actor, client_id: int) -> list[ScreenView]:
     """One client's screens, newest first; the view is audited."""
     with db.write() as s:
         client = _client(s, client_id)
-        case_for_reading(s, actor, client.case_id)
+        case_for_reading(s, actor, client.case_id, asked=("client", client.id))
         audit.record(s, actor, "safety_view", case_id=client.case_id, client_id=client_id)
         rows = s.execute(
             select(SafetyScreen, User.display_name)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from casebook import cases, exports, homework, notes, stage_history
+from casebook import cases, documents, exports, homework, notes, safety, stage_history
 from casebook.cli import main
-from casebook.errors import AccessDenied
+from casebook.errors import AccessDenied, CasebookError
 from pages.common import USER_KEY
 from sample_data.demo import DEMO_PASSWORD
 from tests.test_pages import APP, actor, shown
@@ -196,3 +196,63 @@ def test_no_command_exports_anothers_client(demo, tmp_path, monkeypatch, capsys,
     written = csv_path.read_text(encoding="utf-8-sig") if csv_path.exists() else ""
     assert secrets_in(said + written, secrets) == set()
     assert code == (2 if viewer == "admin" else 0)
+
+
+def _refusal(at: AppTest) -> str:
+    [error] = [e.value for e in at.error]
+    return error.replace("\\", "")
+
+
+@pytest.mark.parametrize(
+    ("page", "param"),
+    [
+        ("pages/case.py", "case"),
+        ("pages/progress.py", "case"),
+        ("pages/session_prep.py", "case"),
+        ("pages/note.py", "note"),
+        ("pages/assignment.py", "assignment"),
+    ],
+)
+def test_anothers_record_and_a_missing_one_are_refused_alike(demo, page, param):  # noqa: F811
+    """A number tried in the address does not tell another counsellor's record from none."""
+    riley = actor(demo, "riley")
+    case = next(
+        c
+        for c in cases.list_cases(demo, riley, status=None)
+        if notes.notes_for_case(demo, riley, c.id) and homework.for_case(demo, riley, c.id)
+    )
+    theirs = {
+        "case": case.id,
+        "note": notes.notes_for_case(demo, riley, case.id)[0].id,
+        "assignment": homework.for_case(demo, riley, case.id)[0].id,
+    }[param]
+    missing = 987654
+    said = _refusal(open_page(demo, "morgan", page, **{param: theirs}))
+    said_missing = _refusal(open_page(demo, "morgan", page, **{param: missing}))
+    assert said.replace(f"#{theirs}", "#N") == said_missing.replace(f"#{missing}", "#N")
+    assert f"#{theirs}" in said  # names what was asked for, never the case it belongs to
+    assert not any(ch.isdigit() for ch in said.replace(f"#{theirs}", ""))
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        stage_history.history,
+        safety.screens,
+        exports.client_record,
+        lambda db, user, client_id: documents.guide(db, user, client_id, 1),
+    ],
+    ids=["stage history", "safety screens", "client record", "stage guide"],
+)
+def test_a_client_number_of_anothers_case_is_refused_as_a_missing_one(demo, read):  # noqa: F811
+    morgan, riley = actor(demo, "morgan"), actor(demo, "riley")
+    case = cases.list_cases(demo, riley, status=None)[0]
+    client_id, missing = case.clients[0].id, 987654
+    with pytest.raises(CasebookError) as theirs:
+        read(demo, morgan, client_id)
+    with pytest.raises(CasebookError) as none:
+        read(demo, morgan, missing)
+    assert str(theirs.value).replace(str(client_id), "N") == str(none.value).replace(
+        str(missing), "N"
+    )
+    assert not any(ch.isdigit() for ch in str(theirs.value).replace(f"#{client_id}", ""))

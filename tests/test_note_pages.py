@@ -186,7 +186,7 @@ def test_another_counsellor_is_denied_a_note_by_url(demo):  # noqa: F811
     case = _case(demo, "morgan", "Sam O")
     note = notes.notes_for_case(demo, actor(demo, "morgan"), case.id)[0]
     at = open_as(demo, "riley", "pages/note.py", note=note.id)
-    assert [e.value for e in at.error] == [md("This case belongs to another counsellor.")]
+    assert [e.value for e in at.error] == [md(f"There is no note #{note.id} that you can open.")]
     assert "Sam" not in shown(at)
 
 

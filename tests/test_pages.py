@@ -521,7 +521,7 @@ def test_a_yes_to_archive_never_restores_a_case_archived_meanwhile(demo):
 def test_another_counsellors_case_is_denied_by_url(demo):
     theirs = _case(demo, "riley", "Noah Kim")
     at = app_as(demo, "morgan", "pages/case.py", case=theirs.id)
-    assert [e.value for e in at.error] == [md("This case belongs to another counsellor.")]
+    assert [e.value for e in at.error] == [md(f"There is no case #{theirs.id} that you can open.")]
     assert "Noah" not in shown(at).replace("Noah Kim", "") and len(at.table) == 0
 
 
