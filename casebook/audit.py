@@ -1,17 +1,30 @@
-"""The audit trail: append-only, each entry chained to the one before by its hash."""
+"""The audit trail: append-only, each entry chained to the one before by its hash.
+
+The hash is keyed (HMAC-SHA256, with a key derived from the practice's encryption key), so
+that someone who can write to the database but has no key cannot rewrite an entry and then
+recompute the chain after it. Entries written before the chain was keyed carry a plain
+SHA-256; they are accepted only before the first keyed entry, which seals them: its keyed
+hash covers the plain hash of the last of them.
+"""
 
 from __future__ import annotations
 
+import base64
 import getpass
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casebook.access import Actor, require_role
+from casebook.crypto import Cipher, KeyProblem
 from casebook.db import Database
 from casebook.models import AuditEvent, utcnow
 
@@ -37,13 +50,18 @@ class Verification:
     entries: int
     first_broken: int | None = None
     problem: str = ""
+    # The entries at the start of the trail written before its hashes were keyed, and the
+    # time of the last of them: a span reaching past the upgrade that keyed them is a sign
+    # that the whole trail was rewritten.
+    unkeyed: int = 0
+    unkeyed_until: datetime | None = None
 
     @property
     def ok(self) -> bool:
         return self.first_broken is None
 
 
-def _digest(prev_hash: str, e: AuditEvent) -> str:
+def _payload(prev_hash: str, e: AuditEvent) -> bytes:
     payload = [
         prev_hash,
         e.at.isoformat(timespec="microseconds"),
@@ -54,8 +72,30 @@ def _digest(prev_hash: str, e: AuditEvent) -> str:
         e.client_id,
         e.detail,
     ]
-    body = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode("ascii")).hexdigest()
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+@lru_cache(maxsize=8)
+def _chain_key(key: bytes) -> bytes:
+    """The key of the chain's HMAC, derived from the encryption key (never the key itself)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"casebook audit chain")
+    return hkdf.derive(base64.urlsafe_b64decode(key))
+
+
+def _digest(cipher: Cipher, prev_hash: str, e: AuditEvent) -> str:
+    return hmac.new(_chain_key(cipher.key), _payload(prev_hash, e), hashlib.sha256).hexdigest()
+
+
+def _unkeyed_digest(prev_hash: str, e: AuditEvent) -> str:
+    """The hash of an entry written before the chain was keyed."""
+    return hashlib.sha256(_payload(prev_hash, e)).hexdigest()
+
+
+def _cipher_of(s: Session) -> Cipher:
+    cipher = getattr(s.get_bind().dialect, "casebook_cipher", None)
+    if cipher is None:
+        raise KeyProblem("No encryption key is loaded for this database.")
+    return cipher
 
 
 def _system() -> str:
@@ -76,10 +116,12 @@ def record(
     client_id: int | None = None,
     detail: str = "",
     username: str | None = None,
+    cipher: Cipher | None = None,
 ) -> None:
     """Append an entry inside the caller's write transaction, so it commits with the change.
 
-    `detail` names what changed (fields, counts), never clinical text.
+    `detail` names what changed (fields, counts), never clinical text. The hash is keyed
+    with `cipher`, by default the database's.
     """
     # One writer of the trail at a time, however many processes share the database: the
     # caller's Database.write holds the writers' lock (SQLite's, or PostgreSQL's advisory one).
@@ -96,7 +138,7 @@ def record(
         detail=detail,
         prev_hash=prev,
     )
-    event.hash = _digest(prev, event)
+    event.hash = _digest(cipher or _cipher_of(s), prev, event)
     s.add(event)
     s.flush()
 
@@ -107,25 +149,64 @@ def log(db: Database, actor: Actor | None, action: str, **where: object) -> None
         record(s, actor, action, **where)  # type: ignore[arg-type]
 
 
+def _walk(s: Session, batch: int):  # type: ignore[no-untyped-def]
+    last_id = 0
+    while True:
+        rows = s.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+
+
+def _check(cipher: Cipher, prev: str, e: AuditEvent, keyed_seen: bool) -> str | None:
+    """Whether the entry holds: None if it does with a keyed hash, "unkeyed" if it does with
+    a plain one (only before any keyed entry), else what is wrong."""
+    if e.prev_hash != prev:
+        return "does not link to the entry before it"
+    if hmac.compare_digest(_digest(cipher, prev, e), e.hash):
+        return None
+    if not keyed_seen and hmac.compare_digest(_unkeyed_digest(prev, e), e.hash):
+        return "unkeyed"
+    return "was altered after it was written"
+
+
 def verify(db: Database, *, batch: int = 5000) -> Verification:
     """Walk the whole chain; name the first entry whose hash or link does not hold."""
-    prev, count, last_id = GENESIS, 0, 0
+    prev, count, keyed_seen = GENESIS, 0, False
+    unkeyed, unkeyed_until = 0, None
     with db.read() as s:
-        while True:
-            rows = s.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.id > last_id)
-                .order_by(AuditEvent.id)
-                .limit(batch)
-            ).all()
-            if not rows:
-                return Verification(count)
-            for e in rows:
-                if e.prev_hash != prev:
-                    return Verification(count, e.id, "does not link to the entry before it")
-                if _digest(prev, e) != e.hash:
-                    return Verification(count, e.id, "was altered after it was written")
-                prev, count, last_id = e.hash, count + 1, e.id
+        for e in _walk(s, batch):
+            problem = _check(db.cipher, prev, e, keyed_seen)
+            if problem == "unkeyed":
+                unkeyed, unkeyed_until = unkeyed + 1, e.at
+            elif problem is not None:
+                return Verification(count, e.id, problem, unkeyed, unkeyed_until)
+            keyed_seen = keyed_seen or problem is None
+            prev, count = e.hash, count + 1
+    return Verification(count, None, "", unkeyed, unkeyed_until)
+
+
+def rekey(s: Session, old: Cipher, new: Cipher, *, batch: int = 5000) -> int:
+    """Recompute the keyed hashes under a new key, inside the caller's transaction (a key
+    rotation); returns how many. Only the intact part of the chain is rehashed: from the
+    first entry that does not hold, nothing changes, so the break stays where it was."""
+    prev, new_prev, keyed_seen, count = GENESIS, GENESIS, False, 0
+    for e in _walk(s, batch):
+        problem = _check(old, prev, e, keyed_seen)
+        if problem not in (None, "unkeyed"):
+            break
+        prev = e.hash
+        if problem is None:
+            keyed_seen = True
+            e.prev_hash = new_prev
+            e.hash = _digest(new, new_prev, e)
+            count += 1
+        new_prev = e.hash
+    s.flush()
+    return count
 
 
 def entries(

@@ -175,6 +175,12 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
             f"({result.entries} entries before it are intact)."
         )
     print(f"The audit trail is intact: {result.entries} entries.")
+    if result.unkeyed and result.unkeyed_until is not None:
+        print(
+            f"Its first {result.unkeyed} entries, to {result.unkeyed_until:%d %b %Y %H:%M} UTC, "
+            "were written before this version of Casebook keyed its hashes. Every entry since "
+            "is keyed: if that date is later than your upgrade, the trail was rewritten."
+        )
     return 0
 
 

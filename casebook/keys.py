@@ -40,15 +40,16 @@ def rotate(db: Database, settings: Settings) -> int:
     crypto.write_key_file(retired_key_path(settings, datetime.now()), old.key)
     with db.write() as s:
         count = reencrypt(s, old, new)
-        audit.record(s, None, "key_rotate", detail=f"{count} values")
+        audit.record(s, None, "key_rotate", detail=f"{count} values", cipher=new)
     pending.replace(path)
     db.cipher = new
     return count
 
 
 def reencrypt(s: Session, old: Cipher, new: Cipher) -> int:
-    """Re-encrypt the key check and every encrypted value from `old` to `new`, in the
-    session's transaction; returns how many values were re-encrypted."""
+    """Re-encrypt the key check and every encrypted value from `old` to `new`, and rehash the
+    audit trail's keyed chain, in the session's transaction; returns how many values were
+    re-encrypted."""
     # The key check first: its row lock holds back every other process's write (they
     # check it) until this commits, and then they refuse, holding the old key.
     s.execute(
@@ -64,4 +65,6 @@ def reencrypt(s: Session, old: Cipher, new: Cipher) -> int:
                 {"v": new.encrypt(old.decrypt(token)), "id": row_id},
             )
         count += len(rows)
+    # The trail's keyed hashes follow the key, or no entry would hold under the new one.
+    audit.rekey(s, old, new)
     return count
