@@ -256,3 +256,19 @@ def test_a_client_number_of_anothers_case_is_refused_as_a_missing_one(demo, read
         str(missing), "N"
     )
     assert not any(ch.isdigit() for ch in str(theirs.value).replace(f"#{client_id}", ""))
+
+
+def test_an_unexpected_error_shows_none_of_its_text(monkeypatch):
+    """An error no page foresaw may quote a record (a name in a database error): the browser
+    gets a generic message, the server's log the details."""
+    from streamlit import config
+
+    monkeypatch.chdir(Path(APP).parent)  # where `casebook run` starts Streamlit
+    config.get_config_options(force_reparse=True)
+
+    def page():
+        raise ValueError("Mei Lin disclosed the affair")
+
+    at = AppTest.from_function(page).run()
+    [error] = at.exception
+    assert "Mei Lin" not in error.message + "".join(error.stack_trace)
