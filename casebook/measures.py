@@ -320,8 +320,9 @@ def strike_score(db: Database, actor: Actor, score_id: int, reason: str) -> Stru
     with db.write() as s:
         score = s.get(MeasureScore, score_id)
         if score is None:
-            raise NotFound(f"There is no score #{score_id}.")
-        case = case_for_writing(s, actor, _client(s, score.client_id).case_id)
+            raise NotFound(unseen("score", score_id))
+        case_id = _client(s, score.client_id).case_id
+        case = case_for_writing(s, actor, case_id, asked=("score", score_id))
         key = s.get(MeasureDefinitionRow, score.measure_id).key
         struck = StruckScore(
             **{c.name: getattr(score, c.name) for c in MeasureScore.__table__.columns},
