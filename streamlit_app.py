@@ -58,11 +58,14 @@ user = common.current_user()
 if user is None:
     # Every page's address shows the login form, then that page: a reload or an idle log-off
     # comes back to where it was (with no "Page not found" in the way of the form).
-    form = [st.Page(login.show, title="Log in", default=True)]
-    form += [st.Page(login.show, title="Log in", url_path=name) for name in PAGES]
+    at = {name: st.Page(login.show, title="Log in", url_path=name) for name in PAGES}
+    form = [st.Page(login.show, title="Log in", default=True), *at.values()]
     page = st.navigation(form, position="hidden")
     if st.session_state.pop(common.FRONT_KEY, False):  # logged out by choice: start afresh
         st.switch_page(form[0])
+    wanted, query = st.session_state.pop(common.WANTED_KEY, (None, {}))
+    if wanted in at:  # an address a new server met before the router had run: back to it
+        st.switch_page(at[wanted], query_params=query)
 else:
     names = ["my_account"] if user.must_change_password else ROLES[user.role]
     page = st.navigation([_page(name) for name in names])

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -27,6 +28,7 @@ ACTIVE_KEY = "casebook_last_active"
 LOGGED_OUT_KEY = "casebook_logged_out_because"
 FRONT_KEY = "casebook_logged_out_by_choice"
 ROUTED_KEY = "casebook_routed"  # set by the router on each run, before the page runs
+WANTED_KEY = "casebook_wanted"  # a page's address and query, met before the router ran
 T = TypeVar("T")
 
 
@@ -153,7 +155,10 @@ def require_user(*roles: str) -> Actor:
         if not st.session_state.get(ROUTED_KEY):
             # Run without the router: until a session has run it once, a new server serves
             # a page's address (a tab the browser restores) straight from pages/, as a blank
-            # page under a list of this folder's files. The router starts again at the front.
+            # page under a list of this folder's files. The router starts again at the front,
+            # then comes back to this address, so that the login leads to this page.
+            path = urlparse(st.context.url or "").path
+            st.session_state[WANTED_KEY] = (path.rsplit("/", 1)[-1], st.query_params.to_dict())
             with suppress(StreamlitAPIException):  # no router here to go to (AppTest)
                 st.switch_page("streamlit_app.py")
         st.stop()

@@ -131,6 +131,18 @@ def test_wrong_password_then_visitor_urls_show_only_login(app, page):
     playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
 
 
+def test_a_new_servers_first_request_at_a_page_logs_in_to_that_page(app, page):
+    # Served from pages/ before the router had run, it went to the front: the login then led
+    # to the dashboard, not to the case in the address (a tab the browser restores).
+    url, _ = app
+    page.goto(f"{url}/case?case=1")
+    page.get_by_label("User name").fill("morgan")
+    page.get_by_label("Password", exact=True).fill("rekindle-demo")
+    page.get_by_role("button", name="Log in").click()
+    playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
+    assert page.url == f"{url}/case?case=1"
+
+
 def test_a_reload_asks_for_the_login_then_opens_the_same_page(app, page):
     # A reload starts a new session. It used to show "Page not found" over the login form
     # (which it made inert), then the dashboard: the case open before was lost.
