@@ -116,6 +116,9 @@ def create_user(
         return _account(user)
 
 
+UNKNOWN_NAME = "(unknown name)"  # the audit trail's user for a login as no account
+
+
 def authenticate(db: Database, username: str, password: str) -> Actor:
     """The actor for a correct user name and password; raises LoginFailed otherwise.
 
@@ -125,13 +128,18 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
     rules = practice.load(db)
     name = (username or "").strip().lower()
     # A name with a control character is no account's: not looked up (PostgreSQL refuses a
-    # NUL even to compare it), and recorded with each one shown as \ufffd.
-    typed = "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in name)
+    # NUL even to compare it).
+    plain = not any(unicodedata.category(c) == "Cc" for c in name)
     with db.write() as s:
-        user = s.scalar(select(User).where(User.username == name)) if typed == name else None
+        user = s.scalar(select(User).where(User.username == name)) if plain else None
         now = utcnow()
-        if user is None or not user.active:
-            audit.record(s, None, "login_failed", username=typed, detail="unknown or inactive")
+        if user is None:
+            # What was typed is not kept: a name that is no account's is often a password
+            # typed into the wrong box, which the trail would show to the admin.
+            audit.record(s, None, "login_failed", username=UNKNOWN_NAME, detail="no such account")
+            failure = "Wrong user name or password."
+        elif not user.active:
+            audit.record(s, None, "login_failed", username=user.username, detail="inactive")
             failure = "Wrong user name or password."
         elif user.locked_until is not None and user.locked_until > now:
             audit.record(s, _actor(user), "login_failed", detail="account locked")

@@ -34,7 +34,22 @@ def test_a_user_name_with_a_nul_is_a_failed_login_not_a_database_error(db, peopl
     with pytest.raises(LoginFailed, match="^Wrong user name or password.$"):
         accounts.authenticate(db, "mor\x00gan", PASSWORD)
     [entry] = audit.entries(db, people["admin"], action="login_failed")
-    assert entry.username == "mor\ufffdgan"
+    assert entry.username == accounts.UNKNOWN_NAME
+
+
+def test_a_login_as_no_account_does_not_keep_what_was_typed(db, people):
+    # Often a password typed into the user name box: the admin reads the trail.
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(db, "correct horse battery", "")
+    accounts.set_active(db, people["admin"], people["riley"].id, False)
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(db, "riley", PASSWORD)
+    entries = audit.entries(db, people["admin"], action="login_failed")
+    assert [(e.username, e.detail) for e in entries] == [
+        ("riley", "inactive"),
+        (accounts.UNKNOWN_NAME, "no such account"),
+    ]
+    assert "correct horse" not in str([vars(e) for e in audit.entries(db, people["admin"])])
 
 
 def test_deactivated_account_cannot_log_in(db, people):

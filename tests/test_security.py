@@ -73,7 +73,7 @@ def test_logins_and_failures_are_audited(db, people):
     fail(db, "nobody")
     rows = audit.entries(db, people["admin"], action=None)
     assert [(r.username, r.action) for r in rows[:3]] == [
-        ("nobody", "login_failed"),
+        (accounts.UNKNOWN_NAME, "login_failed"),
         ("morgan", "login_failed"),
         ("morgan", "login"),
     ]
