@@ -117,30 +117,25 @@ def log_in(page, url: str, username: str, password: str = "rekindle-demo") -> No
     page.get_by_role("button", name="Log in").click()
 
 
-def test_wrong_password_then_visitor_urls_show_only_login(app, page):
+def test_a_new_servers_first_request_logs_in_to_its_page_and_visitors_see_only_login(app, page):
     url, _ = app
     # The server's first request, at a page's address (a tab the browser restores): it was
     # served straight from pages/, a blank page under a list of that folder's files.
     page.goto(f"{url}/case?case=1")
     playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
     playwright_api.expect(page.get_by_text("widgets")).to_have_count(0)
-    log_in(page, url, "morgan", "not the password")
-    playwright_api.expect(page.get_by_text("Wrong user name or password.")).to_be_visible()
-    page.goto(f"{url}/case?case=1")
-    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
-    playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
-
-
-def test_a_new_servers_first_request_at_a_page_logs_in_to_that_page(app, page):
-    # Served from pages/ before the router had run, it went to the front: the login then led
-    # to the dashboard, not to the case in the address (a tab the browser restores).
-    url, _ = app
-    page.goto(f"{url}/case?case=1")
+    # The login then leads to that page (it led to the dashboard: the address was lost).
     page.get_by_label("User name").fill("morgan")
     page.get_by_label("Password", exact=True).fill("rekindle-demo")
     page.get_by_role("button", name="Log in").click()
     playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
     assert page.url == f"{url}/case?case=1"
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, url, "morgan", "not the password")
+    playwright_api.expect(page.get_by_text("Wrong user name or password.")).to_be_visible()
+    page.goto(f"{url}/case?case=1")
+    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
 
 
 def test_a_reload_asks_for_the_login_then_opens_the_same_page(app, page):
