@@ -404,7 +404,8 @@ def test_an_archived_case_is_read_only_until_restored(db, people, write):
     from datetime import datetime
 
     morgan = people["morgan"]
-    case = single(db, morgan)
+    # Opened yesterday: two hours ago is yesterday just after midnight.
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=1))
     client = case.clients[0].id
     at = datetime.now().replace(microsecond=0) - timedelta(hours=2)
     note = notes.create_draft(

@@ -372,7 +372,9 @@ def test_note_sections_risk_notes_addenda_and_private_notes(db, people, value):
     from casebook import notes
 
     morgan = people["morgan"]
-    case = cases.create_case(db, morgan, [ClientInput("Ana")])
+    # Opened yesterday: an hour ago is yesterday just after midnight.
+    opened = datetime.now().date() - timedelta(days=1)
+    case = cases.create_case(db, morgan, [ClientInput("Ana")], opened_on=opened)
     note = notes.create_draft(
         db,
         morgan,
