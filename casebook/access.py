@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, true
 from sqlalchemy.orm import Session
 
 from casebook.errors import AccessDenied, NotFound, ValidationError
-from casebook.models import Case
+from casebook.models import Case, Client
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,14 @@ def unseen(what: str, number: int) -> str:
     see, so that a number tried in an address cannot tell another counsellor's case (note,
     client, worksheet) from none."""
     return f"There is no {what} #{number} that you can open."
+
+
+def client_row(session: Session, client_id: int) -> Client:
+    """The client by number; NotFound, in the words used for one the actor may not see."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound(unseen("client", client_id))
+    return client
 
 
 def case_for_reading(

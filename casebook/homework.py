@@ -12,7 +12,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from casebook import audit, safety, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, unseen
+from casebook.access import (
+    Actor,
+    case_for_reading,
+    case_for_writing,
+    client_row,
+    open_cases,
+    unseen,
+)
 from casebook.db import Database
 from casebook.errors import Conflict, NotFound, ValidationError
 from casebook.models import Assignment, Case, Client, Response, WorksheetTemplate, utcnow
@@ -146,7 +153,7 @@ def assign(
         template = s.get(WorksheetTemplate, template_id)
         if template is None:
             raise NotFound(f"There is no worksheet #{template_id}.")
-        clients = [_client(s, i) for i in client_ids]
+        clients = [client_row(s, i) for i in client_ids]
         case_ids = {c.case_id for c in clients}
         if len(case_ids) != 1:
             raise ValidationError("Both assignments must be in the same case.")
@@ -208,13 +215,6 @@ def assign(
                 )
             views.append(_view(a, client, template))
         return views
-
-
-def _client(s: Session, client_id: int) -> Client:
-    client = s.get(Client, client_id)
-    if client is None:
-        raise NotFound(unseen("client", client_id))
-    return client
 
 
 def for_case(db: Database, actor: Actor, case_id: int) -> list[AssignmentView]:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from analysis.measures import total_score
 from casebook import audit, practice, validation
@@ -19,6 +19,7 @@ from casebook.access import (
     Actor,
     case_for_reading,
     case_for_writing,
+    client_row,
     open_cases,
     require_role,
     unseen,
@@ -212,13 +213,6 @@ def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure
         return row.id
 
 
-def _client(s: Session, client_id: int) -> Client:
-    client = s.get(Client, client_id)
-    if client is None:
-        raise NotFound(unseen("client", client_id))
-    return client
-
-
 def record_score(
     db: Database,
     actor: Actor,
@@ -243,7 +237,7 @@ def record_score(
         raise ValidationError(str(exc)) from None
     scored_on = validation.past_date(scored_on, "Date of the score", today=date.today())
     with db.write() as s:
-        client = _client(s, client_id)
+        client = client_row(s, client_id)
         case = case_for_writing(s, actor, client.case_id, asked=("client", client.id))
         validation.not_before_opening(scored_on, "Date of the score", opened_on=case.opened_on)
         if note_id is not None:
@@ -285,19 +279,21 @@ def scores_for_case(db: Database, actor: Actor, case_id: int) -> list[ScoreView]
             .where(MeasureScore.client_id.in_(ids))
             .order_by(MeasureScore.scored_on, MeasureScore.id)
         ).all()
-        return [
-            ScoreView(
-                r.id,
-                r.client_id,
-                key,
-                r.measure_id,
-                r.scored_on,
-                r.total,
-                json.loads(r.answers),
-                r.note_id,
-            )
-            for r, key in rows
-        ]
+        return [_score_view(r, key) for r, key in rows]
+
+
+def _score_view(row: MeasureScore | StruckScore, key: str) -> ScoreView:
+    """A stored score (or a struck-out one, which keeps the same columns) as pages see it."""
+    return ScoreView(
+        row.id,
+        row.client_id,
+        key,
+        row.measure_id,
+        row.scored_on,
+        row.total,
+        json.loads(row.answers),
+        row.note_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -321,7 +317,7 @@ def strike_score(db: Database, actor: Actor, score_id: int, reason: str) -> Stru
         score = s.get(MeasureScore, score_id)
         if score is None:
             raise NotFound(unseen("score", score_id))
-        case_id = _client(s, score.client_id).case_id
+        case_id = client_row(s, score.client_id).case_id
         case = case_for_writing(s, actor, case_id, asked=("score", score_id))
         key = s.get(MeasureDefinitionRow, score.measure_id).key
         struck = StruckScore(
@@ -344,17 +340,7 @@ def strike_score(db: Database, actor: Actor, score_id: int, reason: str) -> Stru
 
 
 def _struck_view(row: StruckScore, key: str, by: str) -> StruckView:
-    score = ScoreView(
-        row.id,
-        row.client_id,
-        key,
-        row.measure_id,
-        row.scored_on,
-        row.total,
-        json.loads(row.answers),
-        row.note_id,
-    )
-    return StruckView(score, row.struck_at, by, row.reason)
+    return StruckView(_score_view(row, key), row.struck_at, by, row.reason)
 
 
 def struck_for_case(db: Database, actor: Actor, case_id: int) -> list[StruckView]:

@@ -11,10 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from casebook import audit, validation
-from casebook.access import Actor, case_for_reading, case_for_writing, open_cases, unseen
+from casebook.access import (
+    Actor,
+    case_for_reading,
+    case_for_writing,
+    client_row,
+    open_cases,
+)
 from casebook.cases import current_stage_rows
 from casebook.db import Database
-from casebook.errors import NotFound, ValidationError
+from casebook.errors import ValidationError
 from casebook.models import Case, Client, SafetyScreen, User
 from worksheets.safety import screen
 
@@ -37,13 +43,6 @@ class SafetyStatus:
     last_screened: date | None
 
 
-def _client(s: Session, client_id: int) -> Client:
-    client = s.get(Client, client_id)
-    if client is None:
-        raise NotFound(unseen("client", client_id))
-    return client
-
-
 def record_screen(
     db: Database, actor: Actor, client_id: int, answers: dict[str, str], *, screened_on: date
 ) -> ScreenView:
@@ -55,7 +54,7 @@ def record_screen(
     screened_on = validation.past_date(screened_on, "Screening date", today=date.today())
     flagged = screen().flags(checked)
     with db.write() as s:
-        client = _client(s, client_id)
+        client = client_row(s, client_id)
         case = case_for_writing(s, actor, client.case_id, asked=("client", client.id))
         validation.not_before_opening(screened_on, "Screening date", opened_on=case.opened_on)
         row = SafetyScreen(
@@ -80,7 +79,7 @@ def record_screen(
 def screens(db: Database, actor: Actor, client_id: int) -> list[ScreenView]:
     """One client's screens, newest first; the view is audited."""
     with db.write() as s:
-        client = _client(s, client_id)
+        client = client_row(s, client_id)
         case_for_reading(s, actor, client.case_id, asked=("client", client.id))
         audit.record(s, actor, "safety_view", case_id=client.case_id, client_id=client_id)
         rows = s.execute(

@@ -6,20 +6,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from casebook import audit, validation
 from casebook.access import (
     Actor,
     case_for_reading,
     case_for_writing,
+    client_row,
     open_cases,
-    unseen,
     visible_cases,
 )
 from casebook.cases import Move, _histories, current_stage_rows, stage_number
 from casebook.db import Database
-from casebook.errors import NotFound, ValidationError
+from casebook.errors import ValidationError
 from casebook.models import Case, CaseClosure, Client, StageEvent
 
 
@@ -45,13 +45,6 @@ class RecentMove:
     moved_on: date
 
 
-def _client(s: Session, client_id: int) -> Client:
-    client = s.get(Client, client_id)
-    if client is None:
-        raise NotFound(unseen("client", client_id))
-    return client
-
-
 def move_client(
     db: Database,
     actor: Actor,
@@ -70,7 +63,7 @@ def move_client(
     today = date.today()
     moved_on = validation.past_date(moved_on or today, "Date of the move", today=today)
     with db.write() as s:
-        client = _client(s, client_id)
+        client = client_row(s, client_id)
         case = case_for_writing(s, actor, client.case_id, asked=("client", client.id))
         if case.closed_on is not None:
             raise ValidationError("This case is closed: reopen it to move a client.")
@@ -106,7 +99,7 @@ def move_client(
 def history(db: Database, actor: Actor, client_id: int) -> list[Move]:
     """A client's stage moves, oldest first; the view is audited. Raises NotFound, AccessDenied."""
     with db.write() as s:
-        client = _client(s, client_id)
+        client = client_row(s, client_id)
         case_for_reading(s, actor, client.case_id, asked=("client", client.id))
         audit.record(s, actor, "client_view", case_id=client.case_id, client_id=client_id)
         return list(_histories(s, [client_id])[client_id])
