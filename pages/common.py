@@ -124,6 +124,47 @@ def _idle_watch() -> None:
         st.button("Stay logged in", key="stay", on_click=_stay, type="primary")
 
 
+IDLE_GRACE = timedelta(minutes=1)  # the server's log-off comes first, when it can
+
+# The server's idle watch cannot run while the server or the network is down, and the page
+# would keep showing what it showed: this runs in the browser, and wipes the page once
+# nobody has touched it for the idle limit and a minute. Installed once per browser tab; it
+# does nothing while no page carries its marker (the login page carries none).
+_BROWSER_GUARD = """<span data-casebook-idle-ms="%d" hidden></span><script>
+(() => {
+  if (window.casebookIdleGuard) return;
+  window.casebookIdleGuard = true;
+  let last = Date.now();
+  const seen = () => { last = Date.now(); };
+  for (const kind of ["keydown", "pointerdown", "wheel", "touchstart", "input"]) {
+    window.addEventListener(kind, seen, { capture: true, passive: true });
+  }
+  setInterval(() => {
+    const marker = document.querySelector("[data-casebook-idle-ms]");
+    if (!marker) return seen();
+    if (Date.now() - last < Number(marker.dataset.casebookIdleMs)) return;
+    const note = document.createElement("main");
+    note.style.cssText = "font-family: sans-serif; max-width: 36rem; margin: 15vh auto; "
+      + "padding: 0 1rem; line-height: 1.5; color: #31333f";
+    const heading = document.createElement("h1");
+    heading.textContent = "Casebook hid this page";
+    const text = document.createElement("p");
+    text.textContent = "Nobody used it for a while, and Casebook could not log you off, "
+      + "so the page was cleared to keep clients' records private. Reload the page to log "
+      + "in again.";
+    note.append(heading, text);
+    document.title = "Casebook";
+    document.body.replaceChildren(note);
+  }, 10000);
+})();
+</script>"""
+
+
+def _browser_guard() -> None:
+    ms = (_idle_limit() + IDLE_GRACE).total_seconds() * 1000
+    st.html(_BROWSER_GUARD % ms, unsafe_allow_javascript=True)
+
+
 def current_user() -> Actor | None:
     return st.session_state.get(USER_KEY)
 
@@ -190,6 +231,7 @@ def require_user(*roles: str) -> Actor:
             log_out(by_choice=True)
             st.rerun()
         _idle_watch()
+        _browser_guard()
     if roles and user.role not in roles:
         st.error("Your account cannot open this page.", icon=":material/block:")
         st.stop()

@@ -161,6 +161,35 @@ def test_a_reload_asks_for_the_login_then_opens_the_same_page(app, page):
     assert page.url.rstrip("/") == url
 
 
+def test_a_page_left_idle_is_wiped_in_the_browser_when_the_server_cannot_log_it_off(app, page):
+    # The idle log-off runs on the server. With the network (or the server) down it cannot
+    # run, and a case stayed on screen for anyone passing by, however long it was left.
+    url, _ = app
+    page.clock.install()  # the browser's clock, moved on below; the demo's limit is 15 min
+    log_in(page, url, "morgan")
+    open_case(page, "Jordan Reyes")
+    playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
+    settled(page)
+    page.context.set_offline(True)
+    jordan = page.get_by_text("Jordan Reyes").first
+    page.clock.fast_forward("10:00")
+    page.keyboard.press("Shift")  # someone is there: the count starts again
+    page.clock.fast_forward("10:00")
+    playwright_api.expect(jordan).to_be_visible()
+    page.clock.fast_forward("07:00")  # 17 minutes untouched: the limit and its minute passed
+    playwright_api.expect(
+        page.get_by_role("heading", name="Casebook hid this page")
+    ).to_be_visible()
+    playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
+
+    # Back online, a reload asks for the login; the login page itself is never wiped.
+    page.context.set_offline(False)
+    page.reload()
+    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    page.clock.fast_forward("30:00")
+    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
 def test_counsellor_moves_a_client_to_the_next_stage(app, page):
     url, home = app
     assert len(list((home / "backups").glob("casebook-*.db"))) == 1  # made on start
