@@ -81,9 +81,9 @@ def _parsed(source: str, name: str) -> MeasureDefinition:
     return parse_measure_text(source, name)
 
 
-def _definition(row: Row, params: dict[str, dict[str, float]]) -> MeasureDefinition:
+def _definition(row: Row, params: dict[str, dict[str, dict[str, float]]]) -> MeasureDefinition:
     definition = _parsed(row.source, f"{row.key} v{row.version}")
-    override = params.get(row.key)
+    override = params.get(row.key, {}).get(str(row.version))
     if override:
         definition = replace(definition, measure=replace(definition.measure, **override))
     return definition
@@ -145,11 +145,12 @@ def current_measures(db: Database) -> dict[int, MeasureDefinition]:
 def save_params(
     db: Database, actor: Actor, chosen: dict[str, dict[str, float]]
 ) -> practice.PracticeSettings:
-    """An admin sets measures' SD and reliability for reliable change (by measure key).
+    """An admin sets the SD and reliability of measures' latest versions (by measure key).
 
-    A value the same as the measure's latest file gives is not stored, so that the measure
-    goes on following its file (a next version's new SD included); a setting of a measure not
-    in `chosen` is kept. Raises ValidationError naming the measure.
+    A value the same as the version's file gives is not stored, so that the version goes on
+    following its file. What was set for a measure not in `chosen`, or for an earlier version
+    (its scores are still compared with it), is kept. Raises ValidationError naming the
+    measure.
     """
     require_role(actor, "admin")
     files = {}
@@ -161,12 +162,20 @@ def save_params(
         ).all()
     for row in rows:  # the latest version of each measure last
         with suppress(MeasureError):
-            files[row.key] = _parsed(row.source, f"{row.key} v{row.version}").measure
-    params = {k: v for k, v in practice.load(db).measure_params.items() if k not in chosen}
+            files[row.key] = (str(row.version), _parsed(row.source, f"{row.key} v{row.version}"))
+    params = {k: dict(v) for k, v in practice.load(db).measure_params.items()}
     for key, value in chosen.items():
-        m = files.get(key)
-        if m is None or value != {"sd": m.sd, "reliability": m.reliability}:
-            params[key] = value
+        if key not in files:
+            raise ValidationError(f"There is no measure '{key}'.")
+        version, definition = files[key]
+        m = definition.measure
+        versions = params.setdefault(key, {})
+        if value == {"sd": m.sd, "reliability": m.reliability}:
+            versions.pop(version, None)
+        else:
+            versions[version] = value
+        if not versions:
+            del params[key]
     return practice.update(db, actor, measure_params=params)
 
 
@@ -187,7 +196,7 @@ def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure
         raise ValidationError(f"{name}: name is longer than {MEASURE_NAME_MAX} characters.")
     m = definition.measure
     try:  # what the settings page can show and change
-        practice.check_measure_params({m.key: {"sd": m.sd, "reliability": m.reliability}})
+        practice.check_sd_and_reliability(f"'{m.key}'", {"sd": m.sd, "reliability": m.reliability})
     except ValidationError as exc:
         raise ValidationError(f"{name}: {exc}") from None
     with db.write() as s:

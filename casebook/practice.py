@@ -22,9 +22,10 @@ class PracticeSettings:
     backups_kept: int = 14
     default_note_format: str = "SOAP"
     crisis_line: str = ""  # printed on every handout when set
-    # Per measure key, the SD and reliability for reliable change, where the practice set its
-    # own; otherwise the measure's data file gives them.
-    measure_params: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Per measure key and version, the SD and reliability for reliable change where the
+    # practice set its own ({"csi4": {"1": {"sd": 5.0, "reliability": 0.9}}}); otherwise the
+    # version's data file gives them. A measure's new version starts from its own file.
+    measure_params: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 # What a measure's SD and reliability may be, here and in a measure file alike, so that every
@@ -93,17 +94,26 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
 
 
 def check_measure_params(value: object) -> None:
-    """Per measure key, an SD and a reliability in range; raises ValidationError naming it."""
+    """Per measure key and version, an SD and a reliability in range; raises ValidationError
+    naming the measure."""
     if not isinstance(value, dict):
         raise ValidationError("Measure settings must name a measure.")
-    for key, params in value.items():
-        if not isinstance(params, dict) or set(params) != {"sd", "reliability"}:
-            raise ValidationError(f"Settings of '{key}' need an SD and a reliability.")
-        sd, r = params["sd"], params["reliability"]
-        (sd_low, sd_high), (r_low, r_high) = SD_RANGE, RELIABILITY_RANGE
-        if isinstance(sd, bool) or not isinstance(sd, int | float) or not sd_low <= sd <= sd_high:
-            raise ValidationError(f"The SD of '{key}' must be from {sd_low:g} to {sd_high:,g}.")
-        if isinstance(r, bool) or not isinstance(r, int | float) or not r_low <= r <= r_high:
-            raise ValidationError(
-                f"The reliability of '{key}' must be from {r_low:g} to {r_high:g}."
-            )
+    for key, versions in value.items():
+        if not isinstance(versions, dict) or not versions:
+            raise ValidationError(f"Settings of '{key}' must name a version.")
+        for version, params in versions.items():
+            if not (isinstance(version, str) and version.isascii() and version.isdigit()):
+                raise ValidationError(f"Settings of '{key}' name no version: {version!r}.")
+            check_sd_and_reliability(f"'{key}'", params)
+
+
+def check_sd_and_reliability(name: str, params: object) -> None:
+    """An SD and a reliability in range, as the settings page can hold them."""
+    if not isinstance(params, dict) or set(params) != {"sd", "reliability"}:
+        raise ValidationError(f"Settings of {name} need an SD and a reliability.")
+    sd, r = params["sd"], params["reliability"]
+    (sd_low, sd_high), (r_low, r_high) = SD_RANGE, RELIABILITY_RANGE
+    if isinstance(sd, bool) or not isinstance(sd, int | float) or not sd_low <= sd <= sd_high:
+        raise ValidationError(f"The SD of {name} must be from {sd_low:g} to {sd_high:,g}.")
+    if isinstance(r, bool) or not isinstance(r, int | float) or not r_low <= r <= r_high:
+        raise ValidationError(f"The reliability of {name} must be from {r_low:g} to {r_high:g}.")

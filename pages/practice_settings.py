@@ -59,7 +59,9 @@ with st.form("practice_settings"):
 st.subheader("Measures", anchor=False)
 st.caption(
     "Reliable change uses each measure's SD and reliability. The defaults come from the "
-    "measure's file; set your own from your practice's population."
+    "measure's file; set your own from your practice's population. They are kept per "
+    "version: a measure's next version starts from its own file, and scores on an earlier "
+    "version keep what was set for it."
 )
 current = measures.current_measures(db)
 params = dict(practice.load(db).measure_params)

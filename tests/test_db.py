@@ -1,17 +1,23 @@
+import json
 import subprocess
 import sys
 import threading
 import uuid
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from casebook import measures, practice
 from casebook.crypto import Cipher
-from casebook.db import Database
+from casebook.db import MIGRATIONS, Database, make_engine
 from casebook.models import Client
+from casebook.settings import Settings
 from tests.conftest import POSTGRES_URL
+from worksheets.measure_files import shipped_measures
 
 
 @pytest.fixture
@@ -196,3 +202,41 @@ def test_app_servers_started_together_on_an_empty_database_all_start(tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_an_upgrade_keeps_each_measure_setting_for_every_version_it_covered(tmp_path):
+    # Settings were per measure, for all its versions; they are now per version. The upgrade
+    # gives each the versions it covered, so that no score is compared differently after it.
+    [(_csi4, source)] = shipped_measures()
+    settings = Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}")
+    Database.open(settings).dispose()
+    engine = make_engine(settings.database_url)
+    with engine.connect() as conn, conn.begin():
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0009")  # as a practice upgrading from 0009 has it
+        conn.execute(  # a second version, as a practice's own measure would have
+            text(
+                "INSERT INTO measures (key, version, name, source, custom, created_at) "
+                "VALUES ('csi4', 2, 'CSI-4', :source, 0, '2026-01-02')"
+            ),
+            {"source": source.replace("version = 1", "version = 2")},
+        )
+        legacy = {"csi4": {"sd": 7.5, "reliability": 0.8}, "gone": {"sd": 1, "reliability": 0.5}}
+        conn.execute(
+            text("INSERT INTO practice_settings (key, value) VALUES ('measure_params', :v)"),
+            {"v": json.dumps(legacy)},
+        )
+    engine.dispose()
+
+    db = Database.open(settings)
+    try:
+        both = {"sd": 7.5, "reliability": 0.8}
+        assert practice.load(db).measure_params == {"csi4": {"1": both, "2": both}}
+        assert {d.version: d.measure.sd for d in measures.definitions(db).values()} == {
+            1: 7.5,
+            2: 7.5,
+        }
+    finally:
+        db.dispose()

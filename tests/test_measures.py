@@ -72,7 +72,9 @@ def test_future_scores_and_other_counsellors_are_refused(db, people, client):
 
 def test_the_practice_sets_sd_and_reliability(db, people):
     default = measures.current_measures(db)[csi4_id(db)].measure
-    practice.update(db, people["admin"], measure_params={"csi4": {"sd": 7.5, "reliability": 0.8}})
+    practice.update(
+        db, people["admin"], measure_params={"csi4": {"1": {"sd": 7.5, "reliability": 0.8}}}
+    )
     changed = measures.current_measures(db)[csi4_id(db)].measure
     assert (default.sd, default.reliability) == (4.5, 0.85)
     assert min_reliable_change(changed.sd, changed.reliability) == pytest.approx(9.30, abs=0.005)
@@ -172,9 +174,31 @@ def test_a_measure_file_is_refused_for_an_sd_or_reliability_the_settings_cannot_
             db,
             people["admin"],
             measure_params={
-                "weekly_mood": {"sd": 20000 if "SD" in message else 2, "reliability": 0.9995}
+                "weekly_mood": {"1": {"sd": 20000 if "SD" in message else 2, "reliability": 0.9995}}
             },
         )
+
+
+def test_what_the_practice_set_for_one_version_of_a_measure_stays_with_that_version(db, people):
+    # One setting covered every version: a version 2 with new items (and a new SD in its
+    # file) was compared with the SD the practice had measured for version 1.
+    admin = people["admin"]
+    v1 = measures.save_custom(db, admin, CUSTOM)  # SD 2, reliability 0.7
+    measures.save_params(db, admin, {"weekly_mood": {"sd": 5.0, "reliability": 0.8}})
+    newer = CUSTOM.replace("version = 1", "version = 2").replace("sd = 2", "sd = 3.5")
+    v2 = measures.save_custom(db, admin, newer)
+    every = measures.definitions(db)
+    assert (every[v1].measure.sd, every[v1].measure.reliability) == (5.0, 0.8)
+    assert (every[v2].measure.sd, every[v2].measure.reliability) == (3.5, 0.7)
+
+    # Setting version 2 leaves version 1's; setting it back to its file stores nothing for it.
+    measures.save_params(db, admin, {"weekly_mood": {"sd": 4.0, "reliability": 0.75}})
+    every = measures.definitions(db)
+    assert (every[v1].measure.sd, every[v2].measure.sd) == (5.0, 4.0)
+    measures.save_params(db, admin, {"weekly_mood": {"sd": 3.5, "reliability": 0.7}})
+    assert practice.load(db).measure_params["weekly_mood"] == {"1": {"sd": 5.0, "reliability": 0.8}}
+    with pytest.raises(ValidationError, match="no measure 'nonesuch'"):
+        measures.save_params(db, admin, {"nonesuch": {"sd": 3.5, "reliability": 0.7}})
 
 
 def test_a_measure_saved_before_these_checks_still_opens(db, people):

@@ -803,7 +803,7 @@ def test_admin_sets_a_measures_sd_and_reliability(demo):
     at.number_input(key="sd_csi4").set_value(7.5)
     at.number_input(key="r_csi4").set_value(0.8)
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
-    assert practice.load(demo).measure_params == {"csi4": {"sd": 7.5, "reliability": 0.8}}
+    assert practice.load(demo).measure_params == {"csi4": {"1": {"sd": 7.5, "reliability": 0.8}}}
 
 
 def test_a_measure_left_as_its_file_says_follows_its_next_version(demo):
@@ -817,7 +817,7 @@ def test_a_measure_left_as_its_file_says_follows_its_next_version(demo):
     at = app_as(demo, "admin", "pages/practice_settings.py")
     at.number_input(key="sd_csi4").set_value(7.5)
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
-    assert practice.load(demo).measure_params == {"csi4": {"sd": 7.5, "reliability": 0.85}}
+    assert practice.load(demo).measure_params == {"csi4": {"1": {"sd": 7.5, "reliability": 0.85}}}
     newer = CUSTOM.replace("version = 1", "version = 2").replace("sd = 2", "sd = 3.5")
     v2 = measures.save_custom(demo, admin, newer)
     assert measures.definitions(demo)[v2].measure.sd == 3.5
