@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from analysis import homework_stats
 from casebook import audit, cases, homework, measures, notes, practice, validation
-from casebook.access import Actor, case_for_reading, unseen, visible_cases
+from casebook.access import Actor, case_for_reading, case_for_writing, unseen, visible_cases
 from casebook.db import Database
 from casebook.errors import AccessDenied, NotFound, ValidationError
 from casebook.models import Case, SessionNote
@@ -405,7 +405,8 @@ class ImportPreview:
 def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
     """What a filled worksheet PDF would change; refuses (ValidationError) and changes nothing
     for a file that is not a PDF, not a Casebook worksheet, another worksheet or an old
-    version, or an assignment this user does not know."""
+    version, or an assignment this user does not know; and (AccessDenied, ValidationError)
+    when this user may not change its answers (a supervisor, an archived case)."""
     try:
         filled = read_filled(pdf)
     except NotAWorksheet as exc:
@@ -426,6 +427,8 @@ def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
         raise ValidationError(
             f"That worksheet is {detail.assignment.status}: its answers cannot change now."
         )
+    with db.read() as s:  # refused before its answers are shown and a save is asked for
+        case_for_writing(s, actor, detail.assignment.case_id)
     changes = [
         (f, detail.answers.get(f.id, (None, False))[0], answers[f.id])
         for f in detail.template.fields

@@ -221,6 +221,21 @@ def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
     assert homework.get(db, morgan, a.id).answers == {}
 
 
+def test_import_is_refused_before_the_preview_where_the_answers_cannot_be_saved(db, people, couple):
+    # A supervisor, or an archived case: the preview was shown and a save asked for, and only
+    # then was it refused.
+    morgan = people["morgan"]
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    good = fill(documents.worksheet(db, morgan, a.id).pdf, {"cb.hiding": "x"})
+    with pytest.raises(AccessDenied, match="Only the case's counsellor"):
+        documents.preview_import(db, people["casey"], good)
+    case = cases.get_case(db, morgan, couple.id)
+    cases.set_archived(db, morgan, couple.id, case.version, True)
+    with pytest.raises(ValidationError, match="archived"):
+        documents.preview_import(db, morgan, good)
+    assert homework.get(db, morgan, a.id).answers == {}
+
+
 def test_import_of_a_pdf_naming_a_number_no_database_holds_is_refused(db, people, couple):
     morgan = people["morgan"]
     [a] = assign(db, morgan, [couple.clients[0].id])
