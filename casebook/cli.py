@@ -366,6 +366,8 @@ def cmd_import_pdf(args: argparse.Namespace, settings: Settings) -> int:
     preview = documents.preview_import(db, actor, pdf)
     a = preview.assignment
     print(f"'{a.template_title}' for {a.client_name} (assignment {a.id}):")
+    if kept := preview.kept_in_words():
+        print(kept)
     if not preview.changes:
         print("Nothing would change.")
         return 0

@@ -393,6 +393,19 @@ class ImportPreview:
     template: Template
     answers: dict[str, Any]
     changes: list[tuple[Field, Any, Any]]  # (question, now, from the PDF)
+    kept: int  # saved answers to questions the PDF leaves empty: they stay as they are
+
+    def kept_in_words(self) -> str | None:
+        """A handout prints blank, so an empty box is a question not answered on paper, not
+        an answer to clear: say that such saved answers stay, where there are any."""
+        if not self.kept:
+            return None
+        many = self.kept > 1
+        return (
+            f"{self.kept} saved answer{'s' if many else ''} "
+            f"{'are' if many else 'is'} left empty in the PDF and "
+            f"{'stay' if many else 'stays'} as {'they are' if many else 'it is'}."
+        )
 
     def in_words(self) -> list[tuple[str, str, str]]:
         """The changes as the counsellor reads them: (question, answer now, answer from the
@@ -429,12 +442,14 @@ def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
         )
     with db.read() as s:  # refused before its answers are shown and a save is asked for
         case_for_writing(s, actor, detail.assignment.case_id)
+    saved = {k: v for k, (v, _shared) in detail.answers.items()}
     changes = [
-        (f, detail.answers.get(f.id, (None, False))[0], answers[f.id])
+        (f, saved.get(f.id), answers[f.id])
         for f in detail.template.fields
-        if f.id in answers and answers[f.id] != detail.answers.get(f.id, (None, False))[0]
+        if f.id in answers and answers[f.id] != saved.get(f.id)
     ]
-    return ImportPreview(detail.assignment, detail.template, answers, changes)
+    kept = sum(f.id not in answers and f.id in saved for f in detail.template.fields)
+    return ImportPreview(detail.assignment, detail.template, answers, changes, kept)
 
 
 def apply_import(db: Database, actor: Actor, preview: ImportPreview) -> homework.AssignmentView:

@@ -173,6 +173,8 @@ if editable:
             st.info(
                 "The PDF holds no answers that differ from the saved ones.", icon=":material/info:"
             )
+            if kept := preview.kept_in_words():
+                st.caption(kept)
         elif preview is not None:
             st.markdown(f"**{len(preview.changes)} answer(s) would change:**")
             st.dataframe(
@@ -183,6 +185,8 @@ if editable:
                 hide_index=True,
                 width="stretch",
             )
+            if kept := preview.kept_in_words():
+                st.caption(kept)
             if st.button("Save these answers", type="primary", key=f"upload_save_{a.id}"):
                 if common.attempt(lambda: documents.apply_import(db, user, preview)):
                     common.saved(version_key, "Answers from the PDF saved.")

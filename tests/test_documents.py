@@ -91,6 +91,34 @@ def test_fill_the_pdf_then_import_saves_the_answers(db, people, couple):
     assert answers["hiding"] == ("Nothing now", False)  # the private choice is kept
 
 
+def test_the_import_preview_says_that_saved_answers_left_empty_in_the_pdf_stay(
+    settings, db, people, couple, tmp_path, monkeypatch, capsys
+):
+    # The handout prints blank: an empty box is a question not answered on paper. The saved
+    # answer stays, which the preview did not say, so a cleared box looked like a lost edit.
+    morgan = people["morgan"]
+    [a] = assign(db, morgan, [couple.clients[0].id])
+    homework.save_answers(
+        db, morgan, a.id, a.version, {"hiding": "x", "actions": "y"}, {"hiding": False}
+    )
+    pdf = fill(documents.worksheet(db, morgan, a.id).pdf, {"cb.actions": "Cook on Sundays"})
+    preview = documents.preview_import(db, morgan, pdf)
+    assert preview.kept_in_words() == "1 saved answer is left empty in the PDF and stays as it is."
+    documents.apply_import(db, morgan, preview)
+    assert homework.get(db, morgan, a.id).answers["hiding"] == ("x", False)
+
+    blank = documents.worksheet(db, morgan, a.id).pdf
+    assert documents.preview_import(db, morgan, blank).kept_in_words() == (
+        "2 saved answers are left empty in the PDF and stay as they are."
+    )
+    path = tmp_path / "blank.pdf"
+    path.write_bytes(blank)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    argv = ["import-pdf", str(path), "--user", "morgan", "--password-stdin"]
+    assert main(argv, settings=settings) == 0
+    assert "2 saved answers are left empty" in capsys.readouterr().out
+
+
 def test_the_import_preview_shows_a_saved_0_or_no_as_such_and_rows_in_words(db, people, couple):
     morgan = people["morgan"]
     [a] = assign(db, morgan, [couple.clients[0].id])
