@@ -160,8 +160,8 @@ _BROWSER_GUARD = """<span data-casebook-idle-ms="%d" hidden></span><script>
 </script>"""
 
 
-def _browser_guard() -> None:
-    ms = (_idle_limit() + IDLE_GRACE).total_seconds() * 1000
+def _browser_guard(limit: timedelta) -> None:
+    ms = (limit + IDLE_GRACE).total_seconds() * 1000
     st.html(_BROWSER_GUARD % ms, unsafe_allow_javascript=True)
 
 
@@ -216,8 +216,9 @@ def require_user(*roles: str) -> Actor:
         st.session_state[USER_KEY] = user = fresh
     last = st.session_state.get(ACTIVE_KEY)
     now = datetime.now()
-    if last is not None and now - last > _idle_limit():
-        minutes = int(_idle_limit().total_seconds() // 60)
+    limit = _idle_limit()
+    if last is not None and now - last > limit:
+        minutes = int(limit.total_seconds() // 60)
         log_out()
         st.session_state[LOGGED_OUT_KEY] = (
             f"You were logged out after {minutes} minute{'s' if minutes > 1 else ''} "
@@ -231,7 +232,7 @@ def require_user(*roles: str) -> Actor:
             log_out(by_choice=True)
             st.rerun()
         _idle_watch()
-        _browser_guard()
+        _browser_guard(limit)
     if roles and user.role not in roles:
         st.error("Your account cannot open this page.", icon=":material/block:")
         st.stop()
