@@ -45,10 +45,9 @@ def _story(note: NotePrint, practice_name: str, st: Styles, width: float) -> lis
         ("Format", note.note_format),
         *((f"Stage in focus: {client}", stage) for client, stage in note.focus),
         ("Risk this session", note.risk_level.capitalize()),
+        ("Next session", day(note.next_session_on)),
+        ("Status", note.signed),
     ]
-    if note.risk_notes:
-        rows.append(("Risk notes", note.risk_notes))
-    rows += [("Next session", day(note.next_session_on)), ("Status", note.signed)]
     story: list[Flowable] = [
         Paragraph("Session note", st.title),
         para(note.clients, st.client),
@@ -57,6 +56,10 @@ def _story(note: NotePrint, practice_name: str, st: Styles, width: float) -> lis
         notice(CONFIDENTIAL, st, width),
         Together([Paragraph("Session", st.heading), details(rows, st, width)]),
     ]
+    # Under a heading of their own, not in the table: a table's row cannot break across
+    # pages, and risk notes as long as a page made a signed note unprintable.
+    if note.risk_notes:
+        story += [Paragraph("Risk notes", st.heading), para(note.risk_notes, st.body)]
     for title, text in note.sections:
         story += [Paragraph(title, st.heading), para(text, st.body)]
     if note.addenda:

@@ -87,6 +87,35 @@ def test_a_correction_is_a_dated_addendum(db, people, couple):
     assert after.sections == {"plan": "x"}
 
 
+def test_a_signed_note_with_long_risk_notes_still_prints(db, people, couple):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from casebook import documents
+
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    # A page and more of what was observed: as a row of the details table it could not
+    # break across pages, and the signed note (which cannot be shortened) never printed.
+    risk = "\n".join(f"Observation {i}: raised voices in the waiting room." for i in range(80))
+    note = notes.save_draft(
+        db,
+        morgan,
+        note.id,
+        note.version,
+        sections={"plan": "x"},
+        risk_level="high",
+        risk_notes=risk,
+    )
+    notes.sign(db, morgan, note.id, note.version)
+    pdf = documents.note(db, morgan, note.id).pdf
+    pages = PdfReader(BytesIO(pdf)).pages
+    text = " ".join(page.extract_text() for page in pages)
+    assert len(pages) > 1
+    assert "Observation 0:" in text and "Observation 79:" in text
+
+
 def test_a_second_save_from_a_stale_tab_is_refused(db, people, couple):
     morgan = people["morgan"]
     note = draft(db, morgan, couple)
