@@ -27,9 +27,11 @@ from casebook.models import (
     RISK_LEVELS,
     Case,
     Client,
+    MeasureScore,
     NoteAddendum,
     PsychotherapyNote,
     SessionNote,
+    StruckScore,
     User,
     utcnow,
 )
@@ -312,6 +314,25 @@ def sign(db: Database, actor: Actor, note_id: int, expected_version: int) -> Not
         note.status, note.signed_at, note.signed_by = "signed", utcnow(), actor.id
         audit.record(s, actor, "note_sign", case_id=note.case_id, detail=f"#{note.id}")
         return _view(s, note, actor, full=True)
+
+
+def discard_draft(db: Database, actor: Actor, note_id: int, expected_version: int) -> int:
+    """Delete a draft started by mistake (the wrong case, format or attendance, or a second
+    one by a double click), with its psychotherapy note; scores taken at the session stay,
+    no longer tied to it. A signed note is a record and is never deleted. Returns the case's
+    number; raises ValidationError (signed), Conflict (saved elsewhere since)."""
+    with db.write() as s:
+        note = _draft_for_writing(s, actor, note_id, expected_version)
+        for table in (MeasureScore, StruckScore):
+            for row in s.scalars(select(table).where(table.note_id == note.id)):
+                row.note_id = None
+        private = s.scalar(select(PsychotherapyNote).where(PsychotherapyNote.note_id == note.id))
+        if private is not None:
+            s.delete(private)
+        s.flush()
+        s.delete(note)
+        audit.record(s, actor, "note_discard", case_id=note.case_id, detail=f"#{note.id}")
+        return note.case_id
 
 
 def add_addendum(db: Database, actor: Actor, note_id: int, text: str) -> NoteView:

@@ -376,6 +376,22 @@ elif editing:
                 del st.session_state[key]
             common.flash("Note signed and locked.")
             st.rerun()
+    # A draft started by mistake (the wrong case, format or attendance; a double click) would
+    # otherwise stay for good, and an empty one cannot even be signed.
+    if common.confirmed(
+        f"{K}_discard",
+        "Discard this draft",
+        "Discard this draft? Its text, and your psychotherapy note on it, are deleted: this "
+        "cannot be undone.",
+        yes="Yes, discard it",
+        icon=":material/delete:",
+    ):
+        if common.attempt(lambda: notes.discard_draft(db, user, note.id, draft["version"])):
+            for key in [k for k in st.session_state if str(k).startswith(K)]:
+                del st.session_state[key]
+            common.flash(f"Draft of {note.session_at:%d %b %Y, %H:%M} discarded.")
+            st.session_state[f"case_tab_{case.id}"] = "Notes"  # back where notes are listed
+            st.switch_page("pages/case.py", query_params={"case": case.id})
 
 st.divider()
 widgets.pdf_download(

@@ -93,6 +93,32 @@ def test_sign_locks_the_note_and_an_addendum_follows(demo):  # noqa: F811
     ]
 
 
+def test_a_draft_started_by_mistake_is_discarded_once_confirmed(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Mei Lin")
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Notes")
+    before = {n.id for n in notes.notes_for_case(demo, morgan, case.id)}
+    at.button(key=f"note_new_{case.id}").click().run()
+    [made] = [n for n in notes.notes_for_case(demo, morgan, case.id) if n.id not in before]
+    at = open_as(demo, "morgan", "pages/note.py", note=made.id)
+    at.button(key=f"note_{made.id}_g0_discard").click().run()
+    assert made.id in {n.id for n in notes.notes_for_case(demo, morgan, case.id)}
+    at.button(key=f"note_{made.id}_g0_discard_yes").click().run()
+    assert {n.id for n in notes.notes_for_case(demo, morgan, case.id)} == before
+    assert [s.value for s in at.success] == [
+        f"Draft of {made.session_at:%d %b %Y, %H:%M} discarded."
+    ]
+    assert at.title[0].value.startswith(f"Case #{case.id}")
+    assert at.session_state[f"case_tab_{case.id}"] == "Notes"
+
+
+def test_a_signed_note_offers_no_discard(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Jordan")
+    signed = next(n for n in notes.notes_for_case(demo, actor(demo, "morgan"), case.id) if n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=signed.id)
+    assert not [b for b in at.button if str(b.key).endswith("_discard")]
+
+
 def _in_order(node, found=None) -> list:
     """The page's elements as the user meets them, top to bottom."""
     found = [] if found is None else found

@@ -116,6 +116,39 @@ def test_a_signed_note_with_long_risk_notes_still_prints(db, people, couple):
     assert "Observation 0:" in text and "Observation 79:" in text
 
 
+def test_a_draft_started_by_mistake_is_discarded_and_a_signed_note_never(db, people, couple):
+    from casebook import measures
+
+    morgan = people["morgan"]
+    kept = draft(db, morgan, couple)
+    mistake = draft(db, morgan, couple, note_format="DAP")
+    mistake = notes.save_draft(db, morgan, mistake.id, mistake.version, sections={"data": "x"})
+    notes.save_psychotherapy_note(db, morgan, mistake.id, "A private thought")
+    csi4 = next(i for i, d in measures.current_measures(db).items() if d.key == "csi4")
+    answers = {"happiness": 3, "warm": 3, "rewarding": 3, "satisfied": 2}
+    score = measures.record_score(
+        db, morgan, couple.clients[0].id, csi4, answers, scored_on=date.today(), note_id=mistake.id
+    )
+    with pytest.raises(AccessDenied):
+        notes.discard_draft(db, people["casey"], mistake.id, mistake.version)
+    with pytest.raises(Conflict):
+        notes.discard_draft(db, morgan, mistake.id, mistake.version - 1)
+
+    assert notes.discard_draft(db, morgan, mistake.id, mistake.version) == couple.id
+    assert [n.id for n in notes.notes_for_case(db, morgan, couple.id)] == [kept.id]
+    [still] = measures.scores_for_case(db, morgan, couple.id)
+    assert (still.id, still.note_id) == (score.id, None)
+    assert ("note_discard", f"#{mistake.id}") in [
+        (e.action, e.detail) for e in audit.entries(db, people["admin"], username="morgan")
+    ]
+
+    kept = notes.save_draft(db, morgan, kept.id, kept.version, sections={"plan": "x"})
+    kept = notes.sign(db, morgan, kept.id, kept.version)
+    with pytest.raises(ValidationError, match="signed and locked"):
+        notes.discard_draft(db, morgan, kept.id, kept.version)
+    assert notes.get_note(db, morgan, kept.id).signed
+
+
 def test_a_second_save_from_a_stale_tab_is_refused(db, people, couple):
     morgan = people["morgan"]
     note = draft(db, morgan, couple)
