@@ -397,7 +397,8 @@ def notes_for_case(
     stage: int | None = None,
     text: str = "",
 ) -> list[NoteView]:
-    """A case's notes, newest first, filtered by attending client, stage in focus and text."""
+    """A case's notes, newest first, filtered by attending client, stage in focus and text
+    (of the sections, the risk notes and the addenda)."""
     term = validation.folded(validation.text(text, "Search", max_len=200))
     with db.write() as s:
         case_for_reading(s, actor, case_id)
@@ -408,6 +409,15 @@ def notes_for_case(
             .order_by(SessionNote.session_at.desc(), SessionNote.id.desc())
         ).all()
         views = _views(s, rows, actor)
+        # A correction to a signed note is an addendum: a search finds the note by it too.
+        added: dict[int, list[str]] = {}
+        if term:
+            for note_id, added_text in s.execute(
+                select(NoteAddendum.note_id, NoteAddendum.text)
+                .join(SessionNote, SessionNote.id == NoteAddendum.note_id)
+                .where(SessionNote.case_id == case_id)
+            ):
+                added.setdefault(note_id, []).append(added_text)
     if client_id is not None:
         views = [v for v in views if client_id in v.attendees]
     if stage is not None:
@@ -416,7 +426,10 @@ def notes_for_case(
         views = [
             v
             for v in views
-            if any(term in validation.folded(t) for t in (*v.sections.values(), v.risk_notes))
+            if any(
+                term in validation.folded(t)
+                for t in (*v.sections.values(), v.risk_notes, *added.get(v.id, ()))
+            )
         ]
     return views
 

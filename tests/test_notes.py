@@ -284,6 +284,20 @@ def test_history_is_newest_first_and_filters(db, people, couple):
     assert ids(text="cafe") == [older.id]  # typed without its accent
 
 
+def test_a_search_finds_a_signed_note_by_its_addendum(db, people, couple):
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    note = notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "x"})
+    notes.sign(db, morgan, note.id, note.version)
+    other = draft(db, morgan, couple)
+    notes.add_addendum(db, morgan, note.id, "Ana disclosed the affair by phone on Tuesday")
+    found = lambda text: [n.id for n in notes.notes_for_case(db, morgan, couple.id, text=text)]  # noqa: E731
+    assert found("AFFAIR") == [note.id]
+    assert found("x") == [note.id]
+    assert found("nowhere") == []
+    assert other.id in found("")
+
+
 def test_recent_sessions_name_the_latest_notes_by_date_alone(db, people, couple):
     morgan = people["morgan"]
     made = [draft(db, morgan, couple, session_at=NOW - timedelta(days=d)) for d in (9, 2, 30, 5)]
