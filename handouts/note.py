@@ -66,7 +66,8 @@ def _story(note: NotePrint, practice_name: str, st: Styles, width: float) -> lis
         story.append(Paragraph("Addenda", st.heading))
         for when, author, text in note.addenda:
             story += [
-                para(f"{when:%d %b %Y, %H:%M} \u00b7 {author}", st.meta),
+                # In UTC, as it was stored and as the page and the signing line say.
+                para(f"{when:%d %b %Y, %H:%M} UTC \u00b7 {author}", st.meta),
                 para(text, st.body),
                 Spacer(1, 6),
             ]

@@ -116,6 +116,23 @@ def test_a_signed_note_with_long_risk_notes_still_prints(db, people, couple):
     assert "Observation 0:" in text and "Observation 79:" in text
 
 
+def test_a_printed_addendum_says_its_time_is_utc_as_the_signing_does(db, people, couple):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from casebook import documents
+
+    morgan = people["morgan"]
+    note = draft(db, morgan, couple)
+    note = notes.save_draft(db, morgan, note.id, note.version, sections={"plan": "x"})
+    notes.sign(db, morgan, note.id, note.version)
+    [added] = notes.add_addendum(db, morgan, note.id, "Moved to Mondays").addenda
+    pdf = documents.note(db, morgan, note.id).pdf
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(BytesIO(pdf)).pages)
+    assert f"{added.written_at:%d %b %Y, %H:%M} UTC \u00b7 Morgan" in text
+
+
 def test_a_draft_started_by_mistake_is_discarded_and_a_signed_note_never(db, people, couple):
     from casebook import measures
 
