@@ -348,6 +348,8 @@ if note.author_id == user.id:
 
 if note.signed:
     st.subheader("Addenda", anchor=False)
+    if not note.addenda:  # not a heading over nothing, as a supervisor reading saw it
+        st.caption("None: the note stands as signed.")
     for ad in note.addenda:
         st.caption(f"{ad.written_at:%d %b %Y %H:%M} UTC · {common.md(ad.author)}")
         st.text(ad.text)

@@ -119,6 +119,18 @@ def test_a_signed_note_offers_no_discard(demo):  # noqa: F811
     assert not [b for b in at.button if str(b.key).endswith("_discard")]
 
 
+def test_a_supervisor_reading_a_signed_note_is_told_it_has_no_addenda(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Jordan")
+    signed = next(n for n in notes.notes_for_case(demo, morgan, case.id) if n.signed)
+    at = open_as(demo, "casey", "pages/note.py", note=signed.id)
+    assert "None: the note stands as signed." in [c.value for c in at.caption]
+    notes.add_addendum(demo, morgan, signed.id, "Alex rang to cancel the next session")
+    at = open_as(demo, "casey", "pages/note.py", note=signed.id)
+    assert "None: the note stands as signed." not in [c.value for c in at.caption]
+    assert "Alex rang to cancel the next session" in [t.value for t in at.text]
+
+
 def _in_order(node, found=None) -> list:
     """The page's elements as the user meets them, top to bottom."""
     found = [] if found is None else found
