@@ -95,6 +95,7 @@ class CaseView:
     archived: bool
     version: int
     earlier_closings: tuple[Closing, ...] = ()  # filled by get_case only, oldest first
+    next_session_on: date | None = None
 
     @property
     def label(self) -> str:
@@ -190,6 +191,7 @@ def _views(session: Session, cases: Sequence[Case], *, history: bool = False) ->
             archived=case.archived_at is not None,
             version=case.version,
             earlier_closings=tuple(closings.get(case.id, ())),
+            next_session_on=case.next_session_on,
         )
         for case in cases
     ]

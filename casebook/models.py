@@ -61,6 +61,9 @@ class Case(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     closing_note: Mapped[str | None] = mapped_column(EncryptedText)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The session booked next: set from a note, and moved on the case page when a client
+    # reschedules (a signed note, which booked it, cannot change).
+    next_session_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -300,6 +300,8 @@ def save_draft(
             note.duration_minutes = duration_minutes or note.duration_minutes
         note.sections = json.dumps(cleaned, ensure_ascii=False)
         note.risk_level, note.risk_notes, note.rescreen = risk_level, risk_notes, rescreen
+        if next_session_on != note.next_session_on:  # booked (or cleared) here: the case's too
+            s.get(Case, note.case_id).next_session_on = next_session_on
         note.next_session_on = next_session_on
         audit.record(s, actor, "note_save", case_id=note.case_id, detail=f"#{note.id}")
         return _view(s, note, actor, full=True)
@@ -481,17 +483,33 @@ def _open_cases_with(actor: Actor, latest):  # type: ignore[no-untyped-def]
 
 
 def upcoming_sessions(db: Database, actor: Actor, *, days: int = 14) -> list[CaseDate]:
-    """Next sessions booked in notes, from today, for the actor's open cases."""
+    """Next sessions booked, from today, for the actor's open cases."""
     today = date.today()
-    booked = _open_cases_with(actor, SessionNote.next_session_on)
     with db.read() as s:
         rows = s.execute(
-            select(booked.c.id, booked.c.last)
-            .where(booked.c.last >= today, booked.c.last <= today + timedelta(days=days))
-            .order_by(booked.c.last, booked.c.id)
+            select(Case.id, Case.next_session_on)
+            .where(open_cases(actor))
+            .where(Case.next_session_on.between(today, today + timedelta(days=days)))
+            .order_by(Case.next_session_on, Case.id)
         ).all()
         labels = _case_labels(s, {r[0] for r in rows})
     return [CaseDate(case_id, labels.get(case_id, ""), on) for case_id, on in rows]
+
+
+def book_next_session(db: Database, actor: Actor, case_id: int, on: date | None) -> int:
+    """Move the case's next session (a client rescheduled), or clear it (None); the note
+    that booked it keeps what was booked then. Returns the case's number; raises
+    ValidationError, AccessDenied."""
+    today = date.today()
+    if on is not None and not today <= on <= today + timedelta(days=366):
+        raise ValidationError("The next session is from today to a year ahead.")
+    with db.write() as s:
+        case = case_for_writing(s, actor, case_id)
+        if case.closed_on is not None:
+            raise ValidationError("This case is closed: reopen it to book a session.")
+        case.next_session_on = on
+        audit.record(s, actor, "booking_change", case_id=case.id)
+        return case.id
 
 
 def cases_without_session(db: Database, actor: Actor, *, days: int = 30) -> list[CaseDate]:

@@ -55,10 +55,12 @@ st.page_link("pages/cases.py", label="Cases", icon=":material/arrow_back:")
 st.title(f"Case #{case.id} · {common.md(case.label)}")
 badge = {"open": "green", "closed": "blue", "archived": "gray"}[case.status]
 st.badge(case.status.capitalize(), color=badge)
+booked = case.next_session_on if case.next_session_on and case.next_session_on >= today else None
 st.caption(
     f"{case.kind.capitalize()} · opened {case.opened_on:%d %b %Y} · counsellor "
     f"{common.md(case.counsellor_name)}"
     + (f" · closed {case.closed_on:%d %b %Y} as **{case.outcome}**" if case.closed_on else "")
+    + (f" · next session {booked:%a %d %b %Y}" if booked and not editable else "")
 )
 # Side by side at their own width (in fixed columns "Before the session" was cut short).
 links = st.container(horizontal=True)
@@ -74,6 +76,30 @@ links.page_link(
     icon=":material/monitoring:",
     query_params={"case": case.id},
 )
+if editable:  # a note books the next session; here it moves when a client reschedules
+    with links.popover(
+        f"Next session {booked:%a %d %b}" if booked else "Book the next session",
+        icon=":material/event:",
+    ):
+        on = st.date_input(
+            "Next session",
+            value=booked,
+            min_value=today,
+            max_value=today + timedelta(days=366),
+            format="DD/MM/YYYY",
+            key=f"booking_{case.id}_{booked}",  # afresh when the booking changes
+        )
+        book = st.container(horizontal=True)
+        if book.button("Book it", key=f"booking_save_{case.id}", type="primary"):
+            if on is None:
+                st.error("Choose the day of the next session.", icon=":material/error:")
+            elif common.attempt(lambda: notes.book_next_session(db, user, case.id, on)):
+                common.flash(f"Next session booked for {on:%a %d %b %Y}.")
+                st.rerun()
+        if booked and book.button("Clear the booking", key=f"booking_clear_{case.id}"):
+            if common.attempt(lambda: notes.book_next_session(db, user, case.id, None)):
+                common.flash("The next session is no longer booked.")
+                st.rerun()
 common.show_flash()
 common.stale_banner(
     expected_version,

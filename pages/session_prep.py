@@ -25,6 +25,8 @@ st.page_link(
     query_params={"case": case.id},
 )
 st.title(f"Before the session · {common.md(case.label)}")
+if case.next_session_on and case.next_session_on >= today:
+    st.caption(f"Booked for {case.next_session_on:%A %d %B %Y}")
 
 status = safety.case_status(db, user, case.id)
 for client in case.clients:
@@ -83,7 +85,11 @@ if latest:
     st.caption(
         f"{last.session_at:%d %b %Y} · {last.note_format} · "
         f"{'signed' if last.signed else 'draft'}"
-        + (f" · next session {last.next_session_on:%d %b %Y}" if last.next_session_on else "")
+        + (
+            f" · booked the next for {last.next_session_on:%d %b %Y}"
+            if last.next_session_on
+            else ""
+        )
     )
     st.markdown(f"**{titles.get('plan', 'Plan')}**")
     st.text(plan or "No plan written.")

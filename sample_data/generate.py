@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from casebook import accounts
@@ -711,6 +711,12 @@ def generate(
         )
         notes = _note_rows(rng, cases, plan["session_notes"], ids[SessionNote], today)
         counts["session_notes"] = _put(s, SessionNote, notes)
+        booked: dict[int, date] = {}  # each case's booking: the latest its notes made
+        for n in notes:
+            if n["next_session_on"] and n["next_session_on"] > booked.get(n["case_id"], date.min):
+                booked[n["case_id"]] = n["next_session_on"]
+        if booked:
+            s.execute(update(Case), [{"id": c, "next_session_on": d} for c, d in booked.items()])
         del notes
         work, answers = _assignment_rows(rng, cases, templates, plan["assignments"], ids, today)
         counts["assignments"] = _put(s, Assignment, work)

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from datetime import date, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -11,7 +12,9 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from casebook import measures, practice
+from casebook import accounts, cases, measures, notes, practice
+from casebook.access import Actor
+from casebook.cases import ClientInput
 from casebook.crypto import Cipher
 from casebook.db import MIGRATIONS, Database, make_engine
 from casebook.models import Client
@@ -238,5 +241,45 @@ def test_an_upgrade_keeps_each_measure_setting_for_every_version_it_covered(tmp_
             1: 7.5,
             2: 7.5,
         }
+    finally:
+        db.dispose()
+
+
+def test_an_upgrade_books_each_case_on_the_latest_session_its_notes_booked(tmp_path):
+    settings = Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}")
+    db = Database.open(settings)
+    account = accounts.create_user(db, None, "morgan", "counsellor", "a long passphrase")
+    morgan = Actor(account.id, "morgan", "Morgan", "counsellor")
+    opened = date.today() - timedelta(days=30)
+    booked, unbooked = (
+        cases.create_case(db, morgan, [ClientInput(name)], opened_on=opened) for name in "AB"
+    )
+    soon = date.today() + timedelta(days=5)
+    for days_ago, on in ((20, soon + timedelta(days=2)), (10, soon)):
+        note = notes.create_draft(
+            db,
+            morgan,
+            booked.id,
+            session_at=datetime.now() - timedelta(days=days_ago),
+            attendance="one",
+            attendees=[booked.clients[0].id],
+            note_format="SOAP",
+        )
+        notes.save_draft(
+            db, morgan, note.id, note.version, sections={"plan": "x"}, next_session_on=on
+        )
+    db.dispose()
+    engine = make_engine(settings.database_url)
+    with engine.connect() as conn, conn.begin():
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")  # as a practice upgrading from 0010 has it
+    engine.dispose()
+
+    db = Database.open(settings)
+    try:
+        assert cases.get_case(db, morgan, booked.id).next_session_on == soon + timedelta(days=2)
+        assert cases.get_case(db, morgan, unbooked.id).next_session_on is None
     finally:
         db.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -91,6 +91,33 @@ def test_sign_locks_the_note_and_an_addendum_follows(demo):  # noqa: F811
     assert [a.text for a in notes.get_note(demo, morgan, draft.id).addenda] == [
         "Taylor arrived 10 minutes late"
     ]
+
+
+def test_a_rescheduled_session_is_booked_from_the_case_page(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Mei Lin")
+    sooner = date.today() + timedelta(days=1)
+    at = open_as(demo, "morgan", "pages/case.py", case=case.id)
+    [day] = [d for d in at.date_input if str(d.key).startswith(f"booking_{case.id}_")]
+    day.set_value(sooner)
+    at.button(key=f"booking_save_{case.id}").click().run()
+    assert cases.get_case(demo, morgan, case.id).next_session_on == sooner
+    assert [s.value for s in at.success] == [f"Next session booked for {sooner:%a %d %b %Y}."]
+    assert (case.id, sooner) in [(u.case_id, u.on) for u in notes.upcoming_sessions(demo, morgan)]
+
+    at = open_as(demo, "morgan", "pages/session_prep.py", case=case.id)
+    assert f"Booked for {sooner:%A %d %B %Y}" in [c.value for c in at.caption]
+
+    # A supervisor reads the booking; there is nothing for them to change.
+    at = open_as(demo, "casey", "pages/case.py", case=case.id)
+    assert f"next session {sooner:%a %d %b %Y}" in at.caption[0].value
+    assert not [d for d in at.date_input if str(d.key).startswith("booking_")]
+
+    # Cleared: nothing is booked, and the dashboard lists no session for the case.
+    at = open_as(demo, "morgan", "pages/case.py", case=case.id)
+    at.button(key=f"booking_clear_{case.id}").click().run()
+    assert cases.get_case(demo, morgan, case.id).next_session_on is None
+    assert [s.value for s in at.success] == ["The next session is no longer booked."]
 
 
 def test_a_draft_started_by_mistake_is_discarded_once_confirmed(demo):  # noqa: F811

@@ -166,6 +166,44 @@ def test_a_draft_started_by_mistake_is_discarded_and_a_signed_note_never(db, peo
     assert notes.get_note(db, morgan, kept.id).signed
 
 
+def test_a_client_reschedules_and_the_case_books_the_new_day(db, people, couple):
+    # The booking lived only in notes, and a signed note is locked: a session the client
+    # moved could not be moved, and one moved earlier never showed as upcoming.
+    morgan = people["morgan"]
+    later, sooner = date.today() + timedelta(days=10), date.today() + timedelta(days=3)
+    note = draft(db, morgan, couple)
+    note = notes.save_draft(
+        db, morgan, note.id, note.version, sections={"plan": "x"}, next_session_on=later
+    )
+    notes.sign(db, morgan, note.id, note.version)
+
+    def upcoming():
+        return [(u.case_id, u.on) for u in notes.upcoming_sessions(db, morgan)]
+
+    assert upcoming() == [(couple.id, later)]
+    notes.book_next_session(db, morgan, couple.id, sooner)
+    assert upcoming() == [(couple.id, sooner)]
+    assert cases.get_case(db, morgan, couple.id).next_session_on == sooner
+    assert notes.get_note(db, morgan, note.id).next_session_on == later  # what it booked then
+    assert ("booking_change", couple.id) in [
+        (e.action, e.case_id) for e in audit.entries(db, people["admin"], username="morgan")
+    ]
+
+    with pytest.raises(AccessDenied):
+        notes.book_next_session(db, people["casey"], couple.id, later)
+    with pytest.raises(ValidationError, match="a year ahead"):
+        notes.book_next_session(db, morgan, couple.id, date.today() - timedelta(days=1))
+    notes.book_next_session(db, morgan, couple.id, None)
+    assert upcoming() == []
+
+    # The next note's booking is the case's again.
+    second = draft(db, morgan, couple)
+    notes.save_draft(
+        db, morgan, second.id, second.version, sections={"plan": "y"}, next_session_on=later
+    )
+    assert upcoming() == [(couple.id, later)]
+
+
 def test_a_second_save_from_a_stale_tab_is_refused(db, people, couple):
     morgan = people["morgan"]
     note = draft(db, morgan, couple)
