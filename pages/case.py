@@ -119,10 +119,15 @@ common.stale_banner(
 )
 if user.role == "supervisor":
     st.info("Supervisor view: read-only.", icon=":material/visibility:")
-elif case.status != "open":
+elif case.status == "closed":  # a last session's note may come after the closing
     st.info(
-        "This case is " + case.status + ": reopen or restore it under **Close or archive** "
-        "to change it.",
+        "This case is closed: notes can still be written and signed; reopen it under "
+        "**Close or archive** to change anything else.",
+        icon=":material/lock:",
+    )
+elif case.status == "archived":
+    st.info(
+        "This case is archived: restore it under **Close or archive** to change it.",
         icon=":material/lock:",
     )
 if case.presenting_concern:

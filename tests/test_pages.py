@@ -475,10 +475,15 @@ def test_closing_and_archiving_a_case(demo):
         "referred on",
         date.today(),
     )
+    # Closed, its last session's note can still be written: the banner says so.
+    assert any("notes can still be written" in i.value for i in at.info)
     at.button(key=f"archive_{case.id}").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"  # not until confirmed
     at.button(key=f"archive_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "archived"
+    assert [i.value for i in at.info if "archived" in i.value] == [
+        "This case is archived: restore it under **Close or archive** to change it."
+    ]
     at.button(key=f"restore_{case.id}").click().run()
     at.button(key=f"restore_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"
