@@ -554,6 +554,17 @@ def unsigned_notes(db: Database, actor: Actor, *, older_than_days: int = 7) -> l
     return [Unsigned(*row, labels.get(row.case_id, "")) for row in rows]
 
 
+def drafts_in_case(db: Database, actor: Actor, case_id: int) -> int:
+    """How many of the case's notes are unsigned drafts (none read or decrypted)."""
+    with db.read() as s:
+        case_for_reading(s, actor, case_id)
+        return s.scalar(
+            select(func.count())
+            .select_from(SessionNote)
+            .where(SessionNote.case_id == case_id, SessionNote.status == "draft")
+        )
+
+
 ATTENDANCE_WORDS = {"together": "Both partners, together", "separately": "Each partner, separately"}
 
 

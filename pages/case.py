@@ -623,6 +623,12 @@ if close_tab.open:
                 else "Archive this case? It leaves the working list; nothing is deleted and it "
                 "can be restored at any time."
             )
+            if not archived and (drafts := notes.drafts_in_case(db, user, case.id)):
+                question += (
+                    f" Its {drafts} unsigned note{'s' if drafts > 1 else ''} cannot be signed "
+                    "while it is archived: sign or discard "
+                    f"{'them' if drafts > 1 else 'it'} first, or restore the case later."
+                )
             # Each its own key: a "yes" asked of one never answers the other, should the case
             # be archived or restored elsewhere while the question is open.
             key = f"{'restore' if archived else 'archive'}_{case.id}"

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from streamlit.testing.v1 import AppTest
 
-from casebook import accounts, cases, homework, keys, library, stage_history
+from casebook import accounts, cases, homework, keys, library, notes, stage_history
 from casebook import db as db_module
 from casebook.access import Actor
 from casebook.db import Database
@@ -479,6 +479,11 @@ def test_closing_and_archiving_a_case(demo):
     assert any("notes can still be written" in i.value for i in at.info)
     at.button(key=f"archive_{case.id}").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"  # not until confirmed
+    drafts = notes.drafts_in_case(demo, morgan, case.id)
+    assert drafts and any(
+        f"Its {drafts} unsigned note" in w.value and "cannot be signed" in w.value
+        for w in at.warning
+    )
     at.button(key=f"archive_{case.id}_yes").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "archived"
     assert [i.value for i in at.info if "archived" in i.value] == [
