@@ -75,11 +75,19 @@ for column, client in zip(columns, case.clients, strict=True):
         if not mine:
             st.caption("No measure scores yet.")
 
-# The last note alone is read (and recorded as viewed), not every note of the case.
-latest = notes.recent_sessions(db, user, case.id, limit=1)
+# The last note alone is read (and recorded as viewed), not every note of the case; the one
+# before only when the last is a draft with nothing in it yet (started ahead of a session),
+# which would hide the plan made last time.
+latest = notes.recent_sessions(db, user, case.id, limit=2)
 st.subheader("Last session", anchor=False)
 if latest:
     last = notes.get_note(db, user, latest[0][0])
+    if len(latest) > 1 and not last.signed and not any(t.strip() for t in last.sections.values()):
+        st.caption(
+            f"The note of {last.session_at:%d %b %Y, %H:%M} is a draft with nothing written "
+            "yet: here is the one before it."
+        )
+        last = notes.get_note(db, user, latest[1][0])
     titles = {sec.id: sec.title for sec in formats()[last.note_format].sections}
     plan = last.sections.get("plan", "")
     st.caption(

@@ -120,6 +120,27 @@ def test_a_rescheduled_session_is_booked_from_the_case_page(demo):  # noqa: F811
     assert [s.value for s in at.success] == ["The next session is no longer booked."]
 
 
+def test_a_draft_started_ahead_of_a_session_does_not_hide_the_last_plan(demo):  # noqa: F811
+    # "Before the session" showed the newest note: a draft opened for today's session, with
+    # nothing in it yet, put "No plan written" where last time's plan belonged.
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Jordan")
+    [(last_id, _)] = notes.recent_sessions(demo, morgan, case.id, limit=1)
+    plan = notes.get_note(demo, morgan, last_id).sections["plan"]
+    notes.create_draft(
+        demo,
+        morgan,
+        case.id,
+        session_at=datetime.now().replace(second=0, microsecond=0),
+        attendance="together",
+        attendees=[c.id for c in case.clients],
+        note_format="SOAP",
+    )
+    at = open_as(demo, "morgan", "pages/session_prep.py", case=case.id)
+    assert plan in [t.value for t in at.text]
+    assert any("a draft with nothing written yet" in c.value for c in at.caption)
+
+
 def test_a_draft_started_by_mistake_is_discarded_once_confirmed(demo):  # noqa: F811
     morgan = actor(demo, "morgan")
     case = _case(demo, "morgan", "Mei Lin")
