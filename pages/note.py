@@ -117,6 +117,8 @@ st.caption(
     )
 )
 common.show_flash()
+if user.role == "supervisor":
+    st.info("Supervisor view: read-only.", icon=":material/visibility:")
 
 
 def problem_here(where: str) -> None:
@@ -251,12 +253,9 @@ if note.rescreen or st.session_state.get(f"{K}_rescreen"):
     st.warning(
         "Rescreen each partner privately: open the case's Safety tab.", icon=":material/shield:"
     )
-st.page_link(
-    "pages/case.py",
-    label="The case's safety screens",
-    icon=":material/shield:",
-    query_params={"case": case.id},
-)
+if st.button("The case's safety screens", icon=":material/shield:", type="tertiary"):
+    st.session_state[f"case_tab_{case.id}"] = "Safety"  # the tab they are on, not the first
+    st.switch_page("pages/case.py", query_params={"case": case.id})
 
 st.subheader("Next session", anchor=False)
 if editing:

@@ -141,6 +141,16 @@ def test_a_draft_started_ahead_of_a_session_does_not_hide_the_last_plan(demo):  
     assert any("a draft with nothing written yet" in c.value for c in at.caption)
 
 
+def test_the_safety_link_of_a_note_opens_the_cases_safety_tab(demo):  # noqa: F811
+    case = _case(demo, "morgan", "Jordan")
+    signed = next(n for n in notes.notes_for_case(demo, actor(demo, "morgan"), case.id))
+    at = open_as(demo, "morgan", "pages/note.py", note=signed.id)
+    [button] = [b for b in at.button if b.label == "The case's safety screens"]
+    button.click().run()
+    assert at.title[0].value.startswith(f"Case #{case.id}")
+    assert at.session_state[f"case_tab_{case.id}"] == "Safety"  # it opened on Stages
+
+
 def test_a_draft_started_by_mistake_is_discarded_once_confirmed(demo):  # noqa: F811
     morgan = actor(demo, "morgan")
     case = _case(demo, "morgan", "Mei Lin")
@@ -173,6 +183,7 @@ def test_a_supervisor_reading_a_signed_note_is_told_it_has_no_addenda(demo):  # 
     signed = next(n for n in notes.notes_for_case(demo, morgan, case.id) if n.signed)
     at = open_as(demo, "casey", "pages/note.py", note=signed.id)
     assert "None: the note stands as signed." in [c.value for c in at.caption]
+    assert [i.value for i in at.info] == ["Supervisor view: read-only."]  # as on the case page
     notes.add_addendum(demo, morgan, signed.id, "Alex rang to cancel the next session")
     at = open_as(demo, "casey", "pages/note.py", note=signed.id)
     assert "None: the note stands as signed." not in [c.value for c in at.caption]
