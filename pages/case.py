@@ -63,7 +63,7 @@ st.caption(
     + (f" · next session {booked:%a %d %b %Y}" if booked and not editable else "")
 )
 # Side by side at their own width (in fixed columns "Before the session" was cut short).
-links = st.container(horizontal=True)
+links = st.container(horizontal=True, vertical_alignment="center")
 links.page_link(
     "pages/session_prep.py",
     label="Before the session",
