@@ -64,6 +64,8 @@ def _column_config(c: Field) -> Any:
         )
     if c.kind == "choice":
         return st.column_config.SelectboxColumn(label, options=list(c.options))
+    if c.kind == "checklist":  # the ticked options of the row, chosen from the list
+        return st.column_config.MultiselectColumn(label, options=list(c.options))
     return st.column_config.TextColumn(label)
 
 
@@ -101,8 +103,8 @@ def _rows(f: Field, value: Any, key: str, disabled: bool) -> list[dict[str, Any]
                 clean[c.id] = int(v)
             if c.kind == "yes_no" and v is not None:
                 clean[c.id] = bool(v)
-            if c.kind == "checklist":
-                clean[c.id] = None
+            if c.kind == "checklist" and v is not None:
+                clean[c.id] = [str(option) for option in v]
         result.append(clean)
     return result
 

@@ -254,3 +254,44 @@ def test_a_scale_is_named_by_its_prompt_as_typed(demo, prompt, name):  # noqa: F
     assert scale.label == name  # the slider's accessible name
     assert scale.proto.label_visibility.value == LabelVisibility.LabelVisibilityOptions.COLLAPSED
     assert f":small[{md(prompt)}]" in [m.value for m in at.markdown]  # shown as typed above
+
+
+CHECKLIST_IN_A_TABLE = """key = "weekly_plans"
+version = 1
+stage = 6
+title = "Weekly plans"
+intro = "Plan the week together."
+
+[[field]]
+id = "plans"
+kind = "rows"
+prompt = "What will you do, and who will be there?"
+
+  [[field.columns]]
+  id = "what"
+  kind = "short_text"
+  prompt = "What?"
+
+  [[field.columns]]
+  id = "who"
+  kind = "checklist"
+  prompt = "Who?"
+  options = ["Me", "My partner", "The children"]
+"""
+
+
+def test_a_ticked_list_in_a_table_survives_a_save_on_screen(demo):  # noqa: F811
+    # A custom worksheet may have a checklist column; its ticks (typed on screen or read
+    # from a PDF) were dropped by the next save of the form.
+    morgan = actor(demo, "morgan")
+    made = library.save_custom(demo, morgan, CHECKLIST_IN_A_TABLE)
+    client = case_named(demo, "morgan", "Priya").clients[0]
+    [a] = homework.assign(demo, morgan, [client.id], made.id, due_on=date.today())
+    plans = [{"what": "Walk", "who": ["Me", "My partner"]}, {"what": "Cook", "who": None}]
+    a = homework.save_answers(demo, morgan, a.id, a.version, {"plans": plans}, {})
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    at.button(key=f"FormSubmitter:answers_{a.id}-Save draft").click().run()
+    assert not at.exception, at.exception
+    saved = homework.get(demo, morgan, a.id)
+    assert saved.assignment.version == a.version + 1  # saved, not refused
+    assert saved.answers["plans"][0] == plans
