@@ -121,6 +121,13 @@ def _listed():  # type: ignore[no-untyped-def]
     )
 
 
+def _check_due(due_on: date | None, today: date) -> None:
+    if due_on is None or not today - timedelta(days=366) <= due_on <= today + timedelta(
+        days=5 * 366
+    ):
+        raise ValidationError("The due date must be within a year ago and five years ahead.")
+
+
 def assign(
     db: Database,
     actor: Actor,
@@ -145,10 +152,7 @@ def assign(
         override_reason, "Override reason", max_len=2000, multiline=True
     )
     today = date.today()
-    if due_on is None or not today - timedelta(days=366) <= due_on <= today + timedelta(
-        days=5 * 366
-    ):
-        raise ValidationError("The due date must be within a year ago and five years ahead.")
+    _check_due(due_on, today)
     with db.write() as s:
         template = s.get(WorksheetTemplate, template_id)
         if template is None:
@@ -353,6 +357,47 @@ def review(
         a.status, a.reviewed_on, a.review_comment = "reviewed", date.today(), comment
         audit.record(
             s, actor, "review", case_id=client.case_id, client_id=client.id, detail=f"#{a.id}"
+        )
+        return _view(a, client, t)
+
+
+def reschedule(
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    expected_version: int,
+    *,
+    due_on: date,
+    instructions: str,
+) -> AssignmentView:
+    """Change the due date and the instructions of a worksheet not yet completed (more time
+    agreed in a session, a clearer instruction); its answers are untouched.
+
+    Raises ValidationError (a finished worksheet, a due date out of range), Conflict.
+    """
+    instructions = validation.text(instructions, "Instructions", max_len=5000, multiline=True)
+    _check_due(due_on, date.today())
+    with db.write() as s:
+        a, client, t = _editable(s, actor, assignment_id, expected_version, *OPEN)
+        changed = [
+            what
+            for what, old, new in (
+                ("due date", a.due_on, due_on),
+                ("instructions", a.instructions, instructions),
+            )
+            if old != new
+        ]
+        if not changed:
+            raise ValidationError("The due date and the instructions are as they were.")
+        a.due_on, a.instructions = due_on, instructions
+        a.updated_at = utcnow()
+        audit.record(
+            s,
+            actor,
+            "assignment_change",
+            case_id=client.case_id,
+            client_id=client.id,
+            detail=f"#{a.id} " + " and ".join(changed),
         )
         return _view(a, client, t)
 

@@ -52,7 +52,11 @@ common.stale_banner(
     what="worksheet",
     key="assignment_reload",
     forget=lambda k: k == version_key or k.startswith(f"ws_{a.id}_"),
-    typed=[f"review_comment_{a.id}", *(k for k in st.session_state if k.startswith(ws_key + "_"))],
+    typed=[
+        f"review_comment_{a.id}",
+        f"schedule_instr_{a.id}_v{expected}",
+        *(k for k in st.session_state if k.startswith(ws_key + "_")),
+    ],
 )
 if detail.safety_override:
     st.warning(
@@ -113,6 +117,38 @@ if can_write and a.status == "completed":
 if detail.review_comment:
     st.markdown("**Review**")
     st.text(detail.review_comment)
+
+if can_write and a.status in ("assigned", "in_progress"):
+    with (
+        st.expander("Change the due date or the instructions", icon=":material/edit_calendar:"),
+        st.form(f"schedule_{a.id}", enter_to_submit=False, border=False),
+    ):
+        # Keyed by the version: after a save the fields show the record afresh.
+        new_due = st.date_input(
+            "Due",
+            value=a.due_on,
+            min_value=min(a.due_on, date.today()),
+            key=f"schedule_due_{a.id}_v{expected}",
+            format="DD/MM/YYYY",
+        )
+        new_instructions = st.text_area(
+            "Instructions (optional)",
+            value=detail.instructions,
+            key=f"schedule_instr_{a.id}_v{expected}",
+            height=80,
+        )
+        if st.form_submit_button("Save the due date and instructions"):
+            if common.attempt(
+                lambda: homework.reschedule(
+                    db,
+                    user,
+                    a.id,
+                    expected,
+                    due_on=new_due,
+                    instructions=new_instructions,
+                )
+            ):
+                common.saved(version_key, f"Now due {new_due:%d %b %Y}.")
 
 if can_write and a.status in ("assigned", "in_progress", "completed"):
     if common.confirmed(

@@ -225,6 +225,72 @@ def test_cancel_keeps_the_answers(db, people, couple):
     assert homework.get(db, morgan, a.id).answers == {"hiding": ("kept", False)}
 
 
+def test_more_time_and_new_instructions_keep_the_answers(db, people, couple):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db,
+        morgan,
+        [couple.clients[0].id],
+        template_id(db, morgan, "trust_plan"),
+        due_on=TODAY - timedelta(days=2),
+        instructions="Before Thursday",
+    )
+    a = homework.save_answers(db, morgan, a.id, a.version, {"hiding": "kept"}, {})
+    assert a.overdue(TODAY)
+    moved = homework.reschedule(
+        db, morgan, a.id, a.version, due_on=TODAY + timedelta(days=7), instructions="By Monday"
+    )
+    detail = homework.get(db, morgan, a.id)
+    assert (moved.due_on, moved.status, moved.overdue(TODAY)) == (
+        TODAY + timedelta(days=7),
+        "in_progress",
+        False,
+    )
+    assert (detail.instructions, detail.answers) == ("By Monday", {"hiding": ("kept", False)})
+    assert audit.entries(db, people["admin"], action="assignment_change")[0].detail == (
+        f"#{a.id} due date and instructions"
+    )
+    with pytest.raises(Conflict):  # the version read before the change
+        homework.reschedule(db, morgan, a.id, a.version, due_on=TODAY, instructions="")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"due_on": TODAY + timedelta(days=7 * 366)}, "five years ahead"),
+        ({"instructions": "x" * 5001}, "Instructions"),
+        ({}, "as they were"),
+    ],
+)
+def test_a_bad_or_empty_change_of_due_date_changes_nothing(db, people, couple, change, message):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    with pytest.raises(ValidationError, match=message):
+        homework.reschedule(
+            db, morgan, a.id, a.version, **({"due_on": TODAY, "instructions": ""} | change)
+        )
+    assert homework.get(db, morgan, a.id).assignment == a
+
+
+def test_a_completed_worksheet_keeps_its_due_date_and_others_cannot_change_it(db, people, couple):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    later = TODAY + timedelta(days=3)
+    for someone in ("riley", "casey"):
+        with pytest.raises(AccessDenied):
+            homework.reschedule(db, people[someone], a.id, a.version, due_on=later, instructions="")
+    done = homework.save_answers(
+        db, morgan, a.id, a.version, {"actions": "Cook"}, {}, complete=True
+    )
+    with pytest.raises(ValidationError, match="completed"):
+        homework.reschedule(db, morgan, a.id, done.version, due_on=later, instructions="")
+    assert homework.get(db, morgan, a.id).assignment.due_on == TODAY
+
+
 def test_private_answers_never_reach_the_partner():
     answers = {"a": ("shared text", True), "b": ("private text", False)}
     assert visible_to_partner(answers) == {"a": "shared text"}

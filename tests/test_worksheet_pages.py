@@ -295,3 +295,22 @@ def test_a_ticked_list_in_a_table_survives_a_save_on_screen(demo):  # noqa: F811
     saved = homework.get(demo, morgan, a.id)
     assert saved.assignment.version == a.version + 1  # saved, not refused
     assert saved.answers["plans"][0] == plans
+
+
+def test_more_time_is_given_on_the_worksheet_page_and_the_draft_stays(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Priya")
+    a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
+    a = homework.save_answers(demo, morgan, a.id, a.version, {"what_happened": "A draft"}, {})
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    later = a.due_on + timedelta(days=7)
+    at.date_input(key=f"schedule_due_{a.id}_v{a.version}").set_value(later)
+    at.text_area(key=f"schedule_instr_{a.id}_v{a.version}").input("Take another week")
+    at.button(key=f"FormSubmitter:schedule_{a.id}-Save the due date and instructions").click().run()
+    assert not at.exception, at.exception
+    saved = homework.get(demo, morgan, a.id)
+    assert (saved.assignment.due_on, saved.instructions) == (later, "Take another week")
+    assert saved.answers["what_happened"] == ("A draft", False)
+    assert f"Now due {later:%d %b %Y}." in shown(at).replace("\\", "")
+    v = saved.assignment.version
+    assert at.date_input(key=f"schedule_due_{a.id}_v{v}").value == later  # the form, afresh
