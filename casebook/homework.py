@@ -418,6 +418,44 @@ def cancel(db: Database, actor: Actor, assignment_id: int, expected_version: int
         return _view(a, client, t)
 
 
+def restore(
+    db: Database, actor: Actor, assignment_id: int, expected_version: int
+) -> AssignmentView:
+    """Undo a cancel: the worksheet is back as it was, completed if it had been, in progress
+    if it has answers, else assigned. Refused while the same worksheet is open for the client
+    with the same due date (assigned again since), which it would repeat."""
+    with db.write() as s:
+        a, client, t = _editable(s, actor, assignment_id, expected_version, "cancelled")
+        twin = s.scalar(
+            select(Assignment.id).where(
+                Assignment.client_id == client.id,
+                Assignment.template_id == t.id,
+                Assignment.due_on == a.due_on,
+                Assignment.status.in_(OPEN),
+            )
+        )
+        if twin is not None:
+            raise ValidationError(
+                f"{client.name} already has '{t.title}' due on {a.due_on:%d %b %Y} "
+                f"(#{twin}): change that one instead."
+            )
+        answered = s.scalar(select(Response.id).where(Response.assignment_id == a.id).limit(1))
+        if a.completed_on is not None:
+            a.status = "completed"
+        else:
+            a.status = "in_progress" if answered is not None else "assigned"
+        a.updated_at = utcnow()
+        audit.record(
+            s,
+            actor,
+            "assignment_restore",
+            case_id=client.case_id,
+            client_id=client.id,
+            detail=f"#{a.id}",
+        )
+        return _view(a, client, t)
+
+
 @dataclass(frozen=True)
 class Homework:
     """A caseload's worksheets in three lists, each in due-date order (most overdue first).

@@ -154,11 +154,16 @@ if can_write and a.status in ("assigned", "in_progress", "completed"):
     if common.confirmed(
         f"cancel_{a.id}",
         "Cancel this worksheet",
-        "Cancel this worksheet? Its answers are kept.",
+        "Cancel this worksheet? Its answers are kept, and it can be restored.",
         yes="Yes, cancel it",
     ):
         if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
             common.saved(version_key, "Worksheet cancelled.")
+
+if can_write and a.status == "cancelled":
+    if st.button("Restore this worksheet", key=f"restore_{a.id}", icon=":material/undo:"):
+        if common.attempt(lambda: homework.restore(db, user, a.id, expected)):
+            common.saved(version_key, "Worksheet restored.")
 
 st.subheader("Handouts", anchor=False)
 h1, h2 = st.columns(2)

@@ -291,6 +291,49 @@ def test_a_completed_worksheet_keeps_its_due_date_and_others_cannot_change_it(db
     assert homework.get(db, morgan, a.id).assignment.due_on == TODAY
 
 
+@pytest.mark.parametrize(
+    ("answers", "complete", "restored"),
+    [
+        ({}, False, "assigned"),
+        ({"hiding": "kept"}, False, "in_progress"),
+        (None, True, "completed"),
+    ],
+)
+def test_a_cancelled_worksheet_is_restored_as_it_was(
+    db, people, couple, answers, complete, restored
+):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    if answers or complete:
+        a = homework.save_answers(
+            db, morgan, a.id, a.version, answers or {"actions": "Cook"}, {}, complete=complete
+        )
+    cancelled = homework.cancel(db, morgan, a.id, a.version)
+    back = homework.restore(db, morgan, a.id, cancelled.version)
+    assert back.status == restored
+    assert homework.get(db, morgan, a.id).assignment.completed_on == (TODAY if complete else None)
+    assert [e.detail for e in audit.entries(db, people["admin"], action="assignment_restore")] == [
+        f"#{a.id}"
+    ]
+    with pytest.raises(ValidationError, match="cannot change now"):  # once is enough
+        homework.restore(db, morgan, a.id, back.version)
+
+
+def test_a_cancelled_worksheet_assigned_again_is_not_restored_twice(db, people, couple):
+    morgan = people["morgan"]
+    tid = template_id(db, morgan, "trust_plan")
+    [a] = homework.assign(db, morgan, [couple.clients[0].id], tid, due_on=TODAY)
+    cancelled = homework.cancel(db, morgan, a.id, a.version)
+    [again] = homework.assign(db, morgan, [couple.clients[0].id], tid, due_on=TODAY)
+    with pytest.raises(ValidationError, match=f"already has 'Trust plan'.*#{again.id}"):
+        homework.restore(db, morgan, a.id, cancelled.version)
+    with pytest.raises(AccessDenied):
+        homework.restore(db, people["casey"], a.id, cancelled.version)
+    assert homework.get(db, morgan, a.id).assignment.status == "cancelled"
+
+
 def test_private_answers_never_reach_the_partner():
     answers = {"a": ("shared text", True), "b": ("private text", False)}
     assert visible_to_partner(answers) == {"a": "shared text"}

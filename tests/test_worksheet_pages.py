@@ -314,3 +314,17 @@ def test_more_time_is_given_on_the_worksheet_page_and_the_draft_stays(demo):  # 
     assert f"Now due {later:%d %b %Y}." in shown(at).replace("\\", "")
     v = saved.assignment.version
     assert at.date_input(key=f"schedule_due_{a.id}_v{v}").value == later  # the form, afresh
+
+
+def test_a_worksheet_cancelled_by_mistake_is_restored_from_its_page(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Priya")
+    a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    at.button(key=f"cancel_{a.id}").click().run()
+    at.button(key=f"cancel_{a.id}_yes").click().run()
+    assert homework.get(demo, morgan, a.id).assignment.status == "cancelled"
+    at.button(key=f"restore_{a.id}").click().run()
+    assert not at.exception, at.exception
+    assert homework.get(demo, morgan, a.id).assignment.status == "assigned"
+    assert "Worksheet restored." in shown(at)
