@@ -81,29 +81,27 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
     )
     if editable:
         buttons = st.container(horizontal=True)  # each button as wide as its words
-        draft = buttons.form_submit_button("Save draft", icon=":material/save:")
+        done = a.status == "completed"
+        # A completed worksheet has no draft to go back to: its answers are corrected in place.
+        draft = not done and buttons.form_submit_button("Save draft", icon=":material/save:")
         complete = buttons.form_submit_button(
-            "Save and mark complete" if a.status != "completed" else "Save changes",
+            "Save changes" if done else "Save and mark complete",
             type="primary",
-            icon=":material/task_alt:",
+            icon=":material/save:" if done else ":material/task_alt:",
         )
         if draft or complete:
             result = common.attempt(
                 lambda: homework.save_answers(
-                    db,
-                    user,
-                    a.id,
-                    expected,
-                    answers,
-                    shared,
-                    complete=complete and a.status != "completed",
+                    db, user, a.id, expected, answers, shared, complete=complete and not done
                 )
             )
             if result is not None:
                 common.saved(
                     version_key,
-                    "Marked complete."
-                    if result.status == "completed" and complete
+                    "Changes saved."
+                    if done
+                    else "Marked complete."
+                    if complete
                     else "Draft saved.",
                 )
 

@@ -328,3 +328,31 @@ def test_a_worksheet_cancelled_by_mistake_is_restored_from_its_page(demo):  # no
     assert not at.exception, at.exception
     assert homework.get(demo, morgan, a.id).assignment.status == "assigned"
     assert "Worksheet restored." in shown(at)
+
+
+def test_a_completed_worksheet_is_corrected_in_place_not_saved_as_a_draft(demo):  # noqa: F811
+    # It offered "Save draft" and said "Draft saved." (or "Marked complete." again) while
+    # it stayed completed: a counsellor could think it went back to the client as a draft.
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Priya")
+    a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
+    a = homework.save_answers(
+        demo,
+        morgan,
+        a.id,
+        a.version,
+        {"what_happened": "First", "love_or_fear": "Love"},
+        {},
+        complete=True,
+    )
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    labels = [str(b.label) for b in at.button if str(b.key).startswith("FormSubmitter:answers_")]
+    assert labels == ["Save changes"]
+    at.text_area(key=f"ws_{a.id}_v{a.version}_what_happened").input("Corrected")
+    at.button(key=f"FormSubmitter:answers_{a.id}-Save changes").click().run()
+    saved = homework.get(demo, morgan, a.id)
+    assert (saved.assignment.status, saved.answers["what_happened"][0]) == (
+        "completed",
+        "Corrected",
+    )
+    assert "Changes saved." in shown(at)
