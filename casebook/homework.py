@@ -288,6 +288,37 @@ def _editable(s: Session, actor: Actor, assignment_id: int, expected_version: in
     return a, client, t
 
 
+def _store(
+    s: Session,
+    a: Assignment,
+    t: WorksheetTemplate,
+    answers: dict[str, Any],
+    shared: dict[str, bool],
+) -> tuple[Template, dict[str, Any]]:
+    """Check the answers and write them over the stored ones; an emptied answer is removed."""
+    template = parse_template_text(t.source, f"{t.key} v{t.version}")
+    try:
+        checked = check_answers(template, answers)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    existing = {
+        r.field_id: r for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
+    }
+    for field_id, value in checked.items():
+        row = existing.get(field_id)
+        if value is None:
+            if row is not None:
+                s.delete(row)
+            continue
+        if row is None:
+            row = Response(assignment_id=a.id, field_id=field_id)
+            s.add(row)
+        row.value = json.dumps(value, ensure_ascii=False)
+        row.shared = bool(shared.get(field_id, False))
+    s.flush()
+    return template, checked
+
+
 def save_answers(
     db: Database,
     actor: Actor,
@@ -304,26 +335,7 @@ def save_answers(
     """
     with db.write() as s:
         a, client, t = _editable(s, actor, assignment_id, expected_version, *OPEN, "completed")
-        template = parse_template_text(t.source, f"{t.key} v{t.version}")
-        try:
-            checked = check_answers(template, answers)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-        existing = {
-            r.field_id: r for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
-        }
-        for field_id, value in checked.items():
-            row = existing.get(field_id)
-            if value is None:
-                if row is not None:
-                    s.delete(row)
-                continue
-            if row is None:
-                row = Response(assignment_id=a.id, field_id=field_id)
-                s.add(row)
-            row.value = json.dumps(value, ensure_ascii=False)
-            row.shared = bool(shared.get(field_id, False))
-        s.flush()
+        template, checked = _store(s, a, t, answers, shared)
         if complete:
             stored = {
                 r.field_id: json.loads(r.value)
@@ -348,12 +360,30 @@ def save_answers(
 
 
 def review(
-    db: Database, actor: Actor, assignment_id: int, expected_version: int, comment: str
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    expected_version: int,
+    comment: str,
+    *,
+    answers: dict[str, Any] | None = None,
+    shared: dict[str, bool] | None = None,
 ) -> AssignmentView:
-    """Review a completed worksheet with a comment."""
+    """Review a completed worksheet with a comment; with `answers` (and `shared`), the
+    answers as last corrected on screen are saved with the review, in one step."""
     comment = validation.text(comment, "Review comment", max_len=5000, multiline=True)
     with db.write() as s:
         a, client, t = _editable(s, actor, assignment_id, expected_version, "completed")
+        if answers is not None:
+            _, checked = _store(s, a, t, answers, shared or {})
+            audit.record(
+                s,
+                actor,
+                "answers_save",
+                case_id=client.case_id,
+                client_id=client.id,
+                detail=f"#{a.id} {len(checked)} fields",
+            )
         a.status, a.reviewed_on, a.review_comment = "reviewed", date.today(), comment
         audit.record(
             s, actor, "review", case_id=client.case_id, client_id=client.id, detail=f"#{a.id}"

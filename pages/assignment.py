@@ -86,9 +86,23 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
         draft = not done and buttons.form_submit_button("Save draft", icon=":material/save:")
         complete = buttons.form_submit_button(
             "Save changes" if done else "Save and mark complete",
-            type="primary",
+            type="secondary" if done else "primary",
             icon=":material/save:" if done else ":material/task_alt:",
         )
+        reviewed = False
+        if done:
+            # In the answers' form: answers corrected while reviewing are saved with the
+            # review, not lost to a review form that never sent them.
+            st.subheader("Review", anchor=False)
+            comment = st.text_area("Comment for the record", key=f"review_comment_{a.id}")
+            reviewed = st.form_submit_button("Mark reviewed", type="primary")
+        if reviewed:
+            if common.attempt(
+                lambda: homework.review(
+                    db, user, a.id, expected, comment, answers=answers, shared=shared
+                )
+            ):
+                common.saved(version_key, "Reviewed.")
         if draft or complete:
             result = common.attempt(
                 lambda: homework.save_answers(
@@ -105,13 +119,6 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
                     else "Draft saved.",
                 )
 
-if can_write and a.status == "completed":
-    with st.form(f"review_{a.id}"):
-        st.subheader("Review", anchor=False)
-        comment = st.text_area("Comment for the record", key=f"review_comment_{a.id}")
-        if st.form_submit_button("Mark reviewed", type="primary"):
-            if common.attempt(lambda: homework.review(db, user, a.id, expected, comment)):
-                common.saved(version_key, "Reviewed.")
 if detail.review_comment:
     st.markdown("**Review**")
     st.text(detail.review_comment)

@@ -334,6 +334,33 @@ def test_a_cancelled_worksheet_assigned_again_is_not_restored_twice(db, people, 
     assert homework.get(db, morgan, a.id).assignment.status == "cancelled"
 
 
+def test_a_review_saves_the_answers_corrected_with_it_or_nothing(db, people, couple):
+    morgan = people["morgan"]
+    [a] = homework.assign(
+        db, morgan, [couple.clients[0].id], template_id(db, morgan, "trust_plan"), due_on=TODAY
+    )
+    done = homework.save_answers(
+        db, morgan, a.id, a.version, {"actions": "Cok on Sundays"}, {}, complete=True
+    )
+    with pytest.raises(ValidationError, match="from 0 to 10"):
+        homework.review(db, morgan, a.id, done.version, "Fine", answers={"reliability": 11})
+    assert homework.get(db, morgan, a.id).assignment == done  # not reviewed either
+    homework.review(
+        db,
+        morgan,
+        a.id,
+        done.version,
+        "Fine",
+        answers={"actions": "Cook on Sundays"},
+        shared={"actions": True},
+    )
+    detail = homework.get(db, morgan, a.id)
+    assert (detail.assignment.status, detail.answers) == (
+        "reviewed",
+        {"actions": ("Cook on Sundays", True)},
+    )
+
+
 def test_private_answers_never_reach_the_partner():
     answers = {"a": ("shared text", True), "b": ("private text", False)}
     assert visible_to_partner(answers) == {"a": "shared text"}

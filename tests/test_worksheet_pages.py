@@ -150,7 +150,7 @@ def test_fill_in_over_two_visits_then_complete_and_review(demo):  # noqa: F811
     at.button(key=f"FormSubmitter:answers_{a.id}-Save and mark complete").click().run()
     assert homework.get(demo, morgan, a.id).assignment.status == "completed"
     at.text_area(key=f"review_comment_{a.id}").input("Honest reflection")
-    at.button(key=f"FormSubmitter:review_{a.id}-Mark reviewed").click().run()
+    at.button(key=f"FormSubmitter:answers_{a.id}-Mark reviewed").click().run()
     done = homework.get(demo, morgan, a.id)
     assert (done.assignment.status, done.review_comment, done.assignment.reviewed_on) == (
         "reviewed",
@@ -347,7 +347,7 @@ def test_a_completed_worksheet_is_corrected_in_place_not_saved_as_a_draft(demo):
     )
     at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
     labels = [str(b.label) for b in at.button if str(b.key).startswith("FormSubmitter:answers_")]
-    assert labels == ["Save changes"]
+    assert labels == ["Save changes", "Mark reviewed"]
     at.text_area(key=f"ws_{a.id}_v{a.version}_what_happened").input("Corrected")
     at.button(key=f"FormSubmitter:answers_{a.id}-Save changes").click().run()
     saved = homework.get(demo, morgan, a.id)
@@ -356,3 +356,32 @@ def test_a_completed_worksheet_is_corrected_in_place_not_saved_as_a_draft(demo):
         "Corrected",
     )
     assert "Changes saved." in shown(at)
+
+
+def test_an_answer_corrected_while_reviewing_is_saved_with_the_review(demo):  # noqa: F811
+    # The review had a form of its own: an answer corrected above it, then "Mark reviewed",
+    # lost the correction, and a reviewed worksheet cannot change.
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Priya")
+    a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
+    a = homework.save_answers(
+        demo,
+        morgan,
+        a.id,
+        a.version,
+        {"what_happened": "Frist", "love_or_fear": "Love"},
+        {},
+        complete=True,
+    )
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    at.text_area(key=f"ws_{a.id}_v{a.version}_what_happened").input("First")
+    at.text_area(key=f"review_comment_{a.id}").input("Typo put right in session")
+    at.button(key=f"FormSubmitter:answers_{a.id}-Mark reviewed").click().run()
+    assert not at.exception, at.exception
+    done = homework.get(demo, morgan, a.id)
+    assert (done.assignment.status, done.review_comment) == (
+        "reviewed",
+        "Typo put right in session",
+    )
+    assert done.answers["what_happened"][0] == "First"
+    assert done.answers["love_or_fear"][0] == "Love"
