@@ -436,6 +436,8 @@ def preview_import(db: Database, actor: Actor, pdf: bytes) -> ImportPreview:
         answers = filled.answers(detail.template)
     except ValueError as exc:
         raise ValidationError(f"{exc} Nothing was changed.") from None
+    if detail.assignment.status == "cancelled":
+        raise ValidationError("That worksheet is cancelled: restore it on its page first.")
     if detail.assignment.status not in (*OPEN, "completed"):
         raise ValidationError(
             f"That worksheet is {detail.assignment.status}: its answers cannot change now."

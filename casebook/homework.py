@@ -319,6 +319,20 @@ def _store(
     return template, checked
 
 
+def _require_answers(s: Session, a: Assignment, template: Template) -> None:
+    """Refuse a completed worksheet (or one being completed) without its required answers."""
+    stored = {
+        r.field_id: json.loads(r.value)
+        for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
+    }
+    if missing := missing_required(template, stored):
+        raise ValidationError(
+            f"Answer '{missing[0].prompt}' before marking complete."
+            if a.status != "completed"
+            else f"'{missing[0].prompt}' needs an answer: a completed worksheet keeps one."
+        )
+
+
 def save_answers(
     db: Database,
     actor: Actor,
@@ -336,14 +350,9 @@ def save_answers(
     with db.write() as s:
         a, client, t = _editable(s, actor, assignment_id, expected_version, *OPEN, "completed")
         template, checked = _store(s, a, t, answers, shared)
-        if complete:
-            stored = {
-                r.field_id: json.loads(r.value)
-                for r in s.scalars(select(Response).where(Response.assignment_id == a.id))
-            }
-            missing = missing_required(template, stored)
-            if missing:
-                raise ValidationError(f"Answer '{missing[0].prompt}' before marking complete.")
+        if complete or a.status == "completed":
+            _require_answers(s, a, template)
+        if complete and a.status != "completed":
             a.status, a.completed_on = "completed", date.today()
         elif a.status == "assigned":
             a.status = "in_progress"
@@ -375,7 +384,8 @@ def review(
     with db.write() as s:
         a, client, t = _editable(s, actor, assignment_id, expected_version, "completed")
         if answers is not None:
-            _, checked = _store(s, a, t, answers, shared or {})
+            template, checked = _store(s, a, t, answers, shared or {})
+            _require_answers(s, a, template)
             audit.record(
                 s,
                 actor,

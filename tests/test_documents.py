@@ -244,7 +244,7 @@ def test_import_refuses_and_changes_nothing(db, people, couple, tmp_path):
     with pytest.raises(ValidationError, match="not in your cases"):
         documents.preview_import(db, riley, good)
     homework.cancel(db, morgan, a.id, a.version)
-    with pytest.raises(ValidationError, match="cancelled"):
+    with pytest.raises(ValidationError, match="cancelled: restore it on its page first"):
         documents.preview_import(db, morgan, good)
     assert homework.get(db, morgan, a.id).answers == {}
 

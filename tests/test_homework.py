@@ -121,6 +121,12 @@ def test_lifecycle_draft_complete_review(db, people, couple):
         False,
     )
     assert stored["reliability"] == (6, True)  # the draft's answers are kept
+    # Completed, a required answer cannot be emptied (on its own, or with the review).
+    with pytest.raises(ValidationError, match="a completed worksheet keeps one"):
+        homework.save_answers(db, morgan, a.id, done.version, {"actions": ""}, {})
+    with pytest.raises(ValidationError, match="a completed worksheet keeps one"):
+        homework.review(db, morgan, a.id, done.version, "Good", answers={"actions": ""})
+    assert homework.get(db, morgan, a.id).answers["actions"] == ("Cook on Sundays", True)
     reviewed = homework.review(db, morgan, a.id, done.version, "Good progress")
     assert reviewed.status == "reviewed"
     assert homework.get(db, morgan, a.id).review_comment == "Good progress"
