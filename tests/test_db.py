@@ -3,13 +3,15 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 
 from casebook import accounts, cases, measures, notes, practice
@@ -207,18 +209,29 @@ def test_app_servers_started_together_on_an_empty_database_all_start(tmp_path):
         admin.dispose()
 
 
+@contextmanager
+def _downgraded(settings: Settings, revision: str) -> Iterator[Connection]:
+    """A connection (in a transaction) to the database taken back to `revision`, as a
+    practice upgrading from that revision has it."""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.downgrade(config, revision)
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def test_an_upgrade_keeps_each_measure_setting_for_every_version_it_covered(tmp_path):
     # Settings were per measure, for all its versions; they are now per version. The upgrade
     # gives each the versions it covered, so that no score is compared differently after it.
     [(_csi4, source)] = shipped_measures()
     settings = Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}")
     Database.open(settings).dispose()
-    engine = make_engine(settings.database_url)
-    with engine.connect() as conn, conn.begin():
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0009")  # as a practice upgrading from 0009 has it
+    with _downgraded(settings, "0009") as conn:
         conn.execute(  # a second version, as a practice's own measure would have
             text(
                 "INSERT INTO measures (key, version, name, source, custom, created_at) "
@@ -231,7 +244,6 @@ def test_an_upgrade_keeps_each_measure_setting_for_every_version_it_covered(tmp_
             text("INSERT INTO practice_settings (key, value) VALUES ('measure_params', :v)"),
             {"v": json.dumps(legacy)},
         )
-    engine.dispose()
 
     db = Database.open(settings)
     try:
@@ -269,13 +281,8 @@ def test_an_upgrade_books_each_case_on_the_latest_session_its_notes_booked(tmp_p
             db, morgan, note.id, note.version, sections={"plan": "x"}, next_session_on=on
         )
     db.dispose()
-    engine = make_engine(settings.database_url)
-    with engine.connect() as conn, conn.begin():
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0010")  # as a practice upgrading from 0010 has it
-    engine.dispose()
+    with _downgraded(settings, "0010"):
+        pass
 
     db = Database.open(settings)
     try:

@@ -330,21 +330,27 @@ def test_a_worksheet_cancelled_by_mistake_is_restored_from_its_page(demo):  # no
     assert "Worksheet restored." in shown(at)
 
 
-def test_a_completed_worksheet_is_corrected_in_place_not_saved_as_a_draft(demo):  # noqa: F811
-    # It offered "Save draft" and said "Draft saved." (or "Marked complete." again) while
-    # it stayed completed: a counsellor could think it went back to the client as a draft.
+def _completed_reflection(demo, first_answer: str):  # noqa: F811
+    """Priya's assigned worksheet, answered and completed."""
     morgan = actor(demo, "morgan")
     case = case_named(demo, "morgan", "Priya")
     a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
-    a = homework.save_answers(
+    return homework.save_answers(
         demo,
         morgan,
         a.id,
         a.version,
-        {"what_happened": "First", "love_or_fear": "Love"},
+        {"what_happened": first_answer, "love_or_fear": "Love"},
         {},
         complete=True,
     )
+
+
+def test_a_completed_worksheet_is_corrected_in_place_not_saved_as_a_draft(demo):  # noqa: F811
+    # It offered "Save draft" and said "Draft saved." (or "Marked complete." again) while
+    # it stayed completed: a counsellor could think it went back to the client as a draft.
+    morgan = actor(demo, "morgan")
+    a = _completed_reflection(demo, "First")
     at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
     labels = [str(b.label) for b in at.button if str(b.key).startswith("FormSubmitter:answers_")]
     assert labels == ["Save changes", "Mark reviewed"]
@@ -362,17 +368,7 @@ def test_an_answer_corrected_while_reviewing_is_saved_with_the_review(demo):  # 
     # The review had a form of its own: an answer corrected above it, then "Mark reviewed",
     # lost the correction, and a reviewed worksheet cannot change.
     morgan = actor(demo, "morgan")
-    case = case_named(demo, "morgan", "Priya")
-    a = next(x for x in homework.for_case(demo, morgan, case.id) if x.status == "assigned")
-    a = homework.save_answers(
-        demo,
-        morgan,
-        a.id,
-        a.version,
-        {"what_happened": "Frist", "love_or_fear": "Love"},
-        {},
-        complete=True,
-    )
+    a = _completed_reflection(demo, "Frist")
     at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
     at.text_area(key=f"ws_{a.id}_v{a.version}_what_happened").input("First")
     at.text_area(key=f"review_comment_{a.id}").input("Typo put right in session")
