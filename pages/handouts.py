@@ -20,13 +20,13 @@ span = st.radio(
     key="batch_span",
     format_func=lambda s: "One day" if s == "day" else "A week",
 )
-start = st.date_input(
-    "Starting" if span == "week" else "Day",
-    value=date.today(),
-    key="batch_start",
-    format="DD/MM/YYYY",
-)
-end = start + timedelta(days=6) if span == "week" else start
+if span == "week":
+    # The week that ends on the day chosen: notes are written for sessions held, never ahead,
+    # so a week from today held only today's sessions and "this week" had to be counted back.
+    end = st.date_input("Week ending", value=date.today(), key="batch_end", format="DD/MM/YYYY")
+    start = end - timedelta(days=6)
+else:
+    start = end = st.date_input("Day", value=date.today(), key="batch_start", format="DD/MM/YYYY")
 sessions = common.attempt(lambda: documents.sessions_between(db, user, start, end)) or []
 when = f"on {start:%a %d %b %Y}" if span == "day" else f"from {start:%a %d %b} to {end:%a %d %b %Y}"
 if sessions:

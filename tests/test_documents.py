@@ -547,3 +547,45 @@ def test_handout_pages(tmp_path, monkeypatch):
     at.date_input(key="batch_start").set_value(day - timedelta(days=1)).run()
     assert not at.get("download_button")
     demo.dispose()
+
+
+def test_the_handouts_page_makes_the_week_that_ends_today(tmp_path, monkeypatch):
+    """At the end of a week, "A week" holds the sessions just held: it ran from today on, where
+    no session can have a note yet, and said there were none."""
+    from casebook.db import Database
+    from casebook.settings import Settings
+    from sample_data.demo import load_demo
+    from tests.test_pages import actor
+    from tests.test_worksheet_pages import open_as
+
+    monkeypatch.setenv("CASEBOOK_HOME", str(tmp_path))
+    monkeypatch.delenv("CASEBOOK_DATABASE_URL", raising=False)
+    demo = Database.open(Settings(tmp_path, f"sqlite:///{tmp_path / 'casebook.db'}"))
+    load_demo(demo)
+    morgan = actor(demo, "morgan")
+    case = cases.list_cases(demo, morgan, search="Priya")[0]
+    today = date.today()
+    held = datetime.combine(today - timedelta(days=3), datetime.min.time()).replace(hour=10)
+    note = notes.create_draft(
+        demo,
+        morgan,
+        case.id,
+        session_at=held,
+        attendance="one",
+        attendees=[case.clients[0].id],
+        note_format="SOAP",
+    )
+    at = open_as(demo, "morgan", "pages/handouts.py")
+    at.radio(key="batch_span").set_value("week").run()
+    week = f"from {today - timedelta(days=6):%a %d %b} to {today:%a %d %b %Y}"
+    assert not at.info
+    [counted] = [c.value for c in at.caption if c.value.endswith(f"{week}.")]
+    assert counted == f"1 session {week}."
+    at.button(key="batch_make").click().run()
+    made = at.session_state["batch_pdf"][-1]
+    assert (
+        made.file_name == f"handouts-{today - timedelta(days=6):%Y-%m-%d}-to-{today:%Y-%m-%d}.pdf"
+    )
+    assert "After our session" in text_of(made.pdf)
+    assert documents.sessions_between(demo, morgan, today - timedelta(days=6), today) == [note.id]
+    demo.dispose()
