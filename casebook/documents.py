@@ -367,14 +367,19 @@ def batch_for(
     before_audit: BeforeAudit | None = None,
 ) -> Document:
     """Every handout for the sessions from `start` to `end` as one PDF: each session's
-    after-session sheet and the worksheets open for the clients who came."""
+    after-session sheet and the worksheets open for the clients who came, each worksheet
+    once."""
     note_ids = sessions_between(db, actor, start, end)
     if not note_ids:
         raise ValidationError(f"There are no sessions from {start:%d %b %Y} to {end:%d %b %Y}.")
     handouts: list[_Handout] = []
+    printed: set[int] = set()
     for note_id in note_ids:
         sheets, due = _after_session(db, actor, note_id)
-        handouts += [*sheets, *(_worksheet(db, actor, a.id) for a in due)]
+        # A client seen twice in the days chosen has the worksheet once, after the first.
+        fresh = [a for a in due if a.id not in printed]
+        printed |= {a.id for a in fresh}
+        handouts += [*sheets, *(_worksheet(db, actor, a.id) for a in fresh)]
     name = f"handouts-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.pdf"
     return _printed(
         db,
