@@ -53,15 +53,15 @@ def for_actor(
             "id",
         ],
     )
-    quiet = notes.cases_without_session(db, actor)
+    quiet = notes.cases_without_session(db, actor, today=today)
     sessions = pd.DataFrame(
-        [(q.case_id, q.label, q.on, q.on) for q in quiet],
+        [(q.case_id, q.label, q.last_session, q.opened_on) for q in quiet],
         columns=["case_id", "case_label", "last_session", "opened_on"],
     )
     unsigned = pd.DataFrame(
         [
             (u.note_id, u.case_id, u.session_at, u.case_label)
-            for u in notes.unsigned_notes(db, actor)
+            for u in notes.unsigned_notes(db, actor, today=today)
         ],
         columns=["note_id", "case_id", "session_at", "case_label"],
     )

@@ -512,22 +512,36 @@ def book_next_session(db: Database, actor: Actor, case_id: int, on: date | None)
         return case.id
 
 
-def cases_without_session(db: Database, actor: Actor, *, days: int = 30) -> list[CaseDate]:
-    """Open cases whose last session (or opening, if none) is more than `days` ago."""
-    cutoff = date.today() - timedelta(days=days)
+@dataclass(frozen=True)
+class QuietCase:
+    case_id: int
+    label: str
+    last_session: date | None  # None: no session yet
+    opened_on: date
+
+
+def cases_without_session(
+    db: Database, actor: Actor, *, days: int = 30, today: date | None = None
+) -> list[QuietCase]:
+    """Open cases whose last session (or opening, if none) is `days` or more days ago,
+    counted in days as the attention list counts them."""
+    cutoff = (today or date.today()) - timedelta(days=days)
     last = _open_cases_with(actor, SessionNote.session_at)
     with db.read() as s:
         rows = s.execute(
             select(last.c.id, last.c.opened_on, last.c.last).where(
                 or_(
-                    last.c.last < datetime.combine(cutoff, datetime.min.time()),
-                    and_(last.c.last.is_(None), last.c.opened_on < cutoff),
+                    last.c.last < datetime.combine(cutoff + timedelta(days=1), datetime.min.time()),
+                    and_(last.c.last.is_(None), last.c.opened_on <= cutoff),
                 )
             )
         ).all()
-        stale = [(case_id, at.date() if at else opened) for case_id, opened, at in rows]
-        labels = _case_labels(s, {c for c, _ in stale})
-    return sorted((CaseDate(c, labels.get(c, ""), on) for c, on in stale), key=lambda d: d.on)
+        labels = _case_labels(s, {r[0] for r in rows})
+    quiet = [
+        QuietCase(case_id, labels.get(case_id, ""), at.date() if at else None, opened)
+        for case_id, opened, at in rows
+    ]
+    return sorted(quiet, key=lambda q: q.last_session or q.opened_on)
 
 
 @dataclass(frozen=True)
@@ -538,9 +552,14 @@ class Unsigned:
     case_label: str
 
 
-def unsigned_notes(db: Database, actor: Actor, *, older_than_days: int = 7) -> list[Unsigned]:
-    """The actor's drafts (a supervisor: everyone's) for sessions more than N days ago."""
-    cutoff = utcnow() - timedelta(days=older_than_days)
+def unsigned_notes(
+    db: Database, actor: Actor, *, older_than_days: int = 7, today: date | None = None
+) -> list[Unsigned]:
+    """The actor's drafts (a supervisor: everyone's) for sessions on a day N or more days
+    ago, counted in days as the attention list counts them (not to the hour)."""
+    cutoff = datetime.combine(
+        (today or date.today()) - timedelta(days=older_than_days - 1), datetime.min.time()
+    )
     with db.read() as s:
         query = (
             select(SessionNote.id, SessionNote.case_id, SessionNote.session_at)

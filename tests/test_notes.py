@@ -386,6 +386,34 @@ def test_dashboard_lists(db, people, couple):
     assert notes.unsigned_notes(db, people["riley"]) == []
 
 
+def test_the_attention_list_counts_quiet_cases_and_old_drafts_in_days(db, people, couple):
+    """A case opened 30 days ago without a session, one last seen 30 days ago and a draft of a
+    session 7 days ago are listed today, as the rules say: the reads below them waited for a
+    31st day, or for the hour of the session 7 days on."""
+    from casebook import attention
+
+    morgan = people["morgan"]
+    today = date.today()
+    late = datetime.combine(today, datetime.min.time()).replace(hour=23, minute=59)
+    fresh = cases.create_case(db, morgan, [ClientInput("Cy")], opened_on=today - timedelta(days=30))
+    seen = cases.create_case(db, morgan, [ClientInput("Di")], opened_on=today - timedelta(days=90))
+    draft(db, morgan, seen, session_at=late - timedelta(days=30), attendance="one")
+    draft(db, morgan, couple, session_at=late - timedelta(days=7))
+    needs = attention.for_actor(db, morgan, today=today)
+    listed = {(r.kind, r.case_id): r.detail for r in needs.itertuples()}
+    assert listed[("no recent session", fresh.id)] == "No session yet; the case opened 30 days ago."
+    assert listed[("no recent session", seen.id)] == "No session for 30 days."
+    assert listed[("unsigned note", couple.id)].endswith("is unsigned after 7 days.")
+    assert ("no recent session", couple.id) not in listed  # seen 7 days ago
+    # A day less, and none of them is due yet.
+    earlier = attention.for_actor(db, morgan, today=today - timedelta(days=1))
+    assert not {(r.kind, r.case_id) for r in earlier.itertuples()} & {
+        ("no recent session", fresh.id),
+        ("no recent session", seen.id),
+        ("unsigned note", couple.id),
+    }
+
+
 def test_every_step_is_audited(db, people, couple):
     morgan = people["morgan"]
     note = draft(db, morgan, couple)
