@@ -358,11 +358,16 @@ def measure_chart(measure: Measure, names: list[str], width: float) -> Drawing:
                 textAnchor="end",
             )
         )
+    # The section's heading names the measure: a name too long for the axis is not cut short
+    # there ("Couples Satisfaction Index (CSI…"), the axis says "Total".
+    axis = f"{measure.name} total"
+    if stringWidth(axis, font, AXIS_SIZE) > frame.height:
+        axis = "Total"
     title = Group(
         String(
             0,
             0,
-            fit(f"{measure.name} total", font, AXIS_SIZE, frame.height),
+            fit(axis, font, AXIS_SIZE, frame.height),
             fontName=font,
             fontSize=AXIS_SIZE,
             fillColor=INK,

@@ -878,6 +878,24 @@ def test_progress_report_charts_fit_the_page_at_any_size():
         assert len(pages_text(pdf)) <= 2
 
 
+@pytest.mark.parametrize(
+    ("name", "axis"),
+    [
+        ("CSI-4", "CSI-4 total"),
+        (
+            "Couples Satisfaction Index (CSI-4)",
+            "Total",
+        ),  # it printed "Couples Satisfaction Index (CSI…"
+    ],
+)
+def test_progress_report_measure_axis_is_never_cut_short(name, axis):
+    scores = ((ON - timedelta(days=60), 9.0), (ON, 15.0))
+    measure = Measure(name, (0, 21), (scores,), cutoff=13.5, higher_is_better=True)
+    [page] = pages_text(progress_report(a_report(measures=(measure,)), letterhead()))
+    assert "\u2026" not in page
+    assert axis in page.splitlines()
+
+
 def test_progress_report_without_scores_or_moves_says_so():
     text = text_of(progress_report(a_report(homework=(), summary=""), letterhead()))
     assert "No scores yet." in text
