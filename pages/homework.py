@@ -28,6 +28,18 @@ LISTS = (
         "Nothing to review.",
     ),
 )
+
+
+def when(a: homework.AssignmentView) -> str:
+    """How the worksheet stands in time: late by, due when, or (awaiting review) completed when."""
+    if a.status == "completed" and a.completed_on is not None:
+        return f"completed {a.completed_on:%d %b %Y}"
+    late = (today - a.due_on).days
+    if a.overdue(today):
+        return f"{late} day{'s' if late != 1 else ''} late"
+    return {0: "due today", -1: "due tomorrow"}.get(late, f"due {a.due_on:%d %b %Y}")
+
+
 shown = {key: common.shown_count(f"homework_{key}") for key, _, _ in LISTS}
 work = homework.caseload_homework(db, user, limits=shown)
 
@@ -45,10 +57,5 @@ for key, title, empty in LISTS:
             icon=":material/assignment:",
         )
         row[1].caption(f"Case #{a.case_id} · stage {a.stage}")
-        late = (today - a.due_on).days
-        row[2].caption(
-            f"{late} day{'s' if late != 1 else ''} late"
-            if a.overdue(today)
-            else f"due {a.due_on:%d %b %Y}"
-        )
+        row[2].caption(when(a))
     common.show_more(f"homework_{key}", total)

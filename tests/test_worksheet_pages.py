@@ -189,6 +189,26 @@ def test_homework_page_lists_overdue_and_awaiting_review(demo):  # noqa: F811
     assert "Taylor" in text  # the demo's overdue trust plan
 
 
+def test_homework_page_says_due_today_and_when_a_worksheet_came_in(demo):  # noqa: F811
+    """A worksheet due today read "due 28 Nov 2026" among the week's, and one awaiting review
+    showed the date it was due, not the day it was completed."""
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Priya")
+    trust = next(t.id for t in library.list_templates(demo, morgan) if t.key == "trust_plan")
+    today = date.today()
+    for days in (0, 1, 7):
+        homework.assign(demo, morgan, [case.clients[0].id], trust, due_on=today + timedelta(days))
+    work = homework.caseload_homework(demo, morgan)
+    [done] = work.awaiting_review
+    at = open_as(demo, "morgan", "pages/homework.py")
+    captions = [c.value for c in at.caption]
+    assert captions.count("due today") == 1
+    assert captions.count("due tomorrow") == 1
+    assert f"due {today + timedelta(days=7):%d %b %Y}" in captions
+    assert f"completed {done.completed_on:%d %b %Y}" in captions
+    assert f"due {done.due_on:%d %b %Y}" not in captions
+
+
 def test_homework_page_shows_a_long_list_25_at_a_time(demo):  # noqa: F811
     morgan = actor(demo, "morgan")
     case = case_named(demo, "morgan", "Jordan")
