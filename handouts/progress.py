@@ -504,10 +504,9 @@ def _story(
     font = handout_fonts().regular
     story = letterhead_block(letterhead, "Progress report", st)
     names = [c.name for c in report.clients]
-    story += [
-        Paragraph("Summary", st.heading),
-        para(report.summary if report.summary.strip() else "No summary written.", st.body),
-    ]
+    # None written, no section: a client read "No summary written." as something lost.
+    if report.summary.strip():
+        story += [Paragraph("Summary", st.heading), para(report.summary, st.body)]
     stages_heading = Paragraph("Stages of the guide", st.heading)
     if any(c.stage_steps for c in report.clients):
         chart = stage_chart(report, width, letterhead.on)

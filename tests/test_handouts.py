@@ -901,7 +901,8 @@ def test_progress_report_without_scores_or_moves_says_so():
     assert "No scores yet." in text
     assert "No stage moves yet." in text
     assert "No homework set yet." in text
-    assert "No summary written." in text
+    # No summary: no section for it (a client read "No summary written." as something lost).
+    assert "Summary" not in text and "No summary" not in text
 
 
 def test_progress_report_shows_summary_and_homework_counts():
