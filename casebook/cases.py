@@ -22,6 +22,7 @@ from casebook.db import Database
 from casebook.errors import AccessDenied, Conflict, ValidationError
 from casebook.models import (
     OUTCOMES,
+    Assignment,
     Case,
     CaseClosure,
     Client,
@@ -465,8 +466,23 @@ def _editable(s: Session, actor: Actor, case_id: int, expected_version: int) -> 
     return case
 
 
-def _first_work(s: Session, case_id: int) -> date | None:
-    """The date of the earliest session, screen, score or stage move in a case."""
+def _opening_moves(s: Session, case: Case) -> list[StageEvent]:
+    """Each client's first stage move when it is dated the day the case opened: the move
+    recorded by opening the case, whose date is the case's opening date."""
+    firsts = select(func.min(StageEvent.id)).where(
+        StageEvent.client_id.in_([c.id for c in case.clients])
+    )
+    firsts = firsts.group_by(StageEvent.client_id)
+    return [
+        e
+        for e in s.scalars(select(StageEvent).where(StageEvent.id.in_(firsts)))
+        if e.moved_on == case.opened_on
+    ]
+
+
+def _first_work(s: Session, case_id: int, leaving_out: Sequence[int] = ()) -> date | None:
+    """The date of the earliest session, screen, score, worksheet, closing or stage move in a
+    case (leaving out the stage moves numbered)."""
     clients = select(Client.id).where(Client.case_id == case_id)
     firsts = [
         s.scalar(select(func.min(SessionNote.session_at)).where(SessionNote.case_id == case_id)),
@@ -476,7 +492,14 @@ def _first_work(s: Session, case_id: int) -> date | None:
         s.scalar(
             select(func.min(MeasureScore.scored_on)).where(MeasureScore.client_id.in_(clients))
         ),
-        s.scalar(select(func.min(StageEvent.moved_on)).where(StageEvent.client_id.in_(clients))),
+        s.scalar(
+            select(func.min(StageEvent.moved_on)).where(
+                StageEvent.client_id.in_(clients), StageEvent.id.not_in(leaving_out)
+            )
+        ),
+        s.scalar(select(func.min(Assignment.assigned_on)).where(Assignment.client_id.in_(clients))),
+        s.scalar(select(func.min(CaseClosure.closed_on)).where(CaseClosure.case_id == case_id)),
+        s.scalar(select(Case.closed_on).where(Case.id == case_id)),
     ]
     days = [d.date() if isinstance(d, datetime) else d for d in firsts if d is not None]
     return min(days, default=None)
@@ -494,7 +517,8 @@ def update_case(
 ) -> CaseView:
     """Edit the clients' details and the presenting concern; a second client may be added.
     The opening date may move earlier (to record work from before the case was opened here),
-    but not past the first work recorded.
+    or later (a mistyped date), but not past the first work recorded; the clients' moves
+    recorded by opening the case move with it.
 
     Raises ValidationError, Conflict (stale version), NotFound or AccessDenied.
     """
@@ -510,13 +534,16 @@ def update_case(
             raise ValidationError("A client cannot be removed from a case; close the case instead.")
         moved = opened_on is not None and opened_on != case.opened_on
         if moved:
-            first = _first_work(s, case.id)
+            openings = _opening_moves(s, case)
+            first = _first_work(s, case.id, leaving_out=[e.id for e in openings])
             if first is not None and opened_on > first:
                 raise ValidationError(
                     f"The case cannot have opened after the first work recorded in it, "
                     f"on {first:%d %b %Y}."
                 )
             case.opened_on = opened_on
+            for event in openings:  # "Case opened" is dated the day it opened
+                event.moved_on = opened_on
         case.presenting_concern = concern
         for position, c in enumerate(cleaned, start=1):
             if position <= len(case.clients):

@@ -111,7 +111,9 @@ class Client(Base):
 
 
 class StageEvent(Base):
-    """One move of a client into a stage. Append-only: never updated or deleted."""
+    """One move of a client into a stage. Append-only: never deleted, and never updated but
+    for the date of the move recorded by opening the case, which follows a corrected opening
+    date."""
 
     __tablename__ = "stage_events"
 

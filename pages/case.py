@@ -541,7 +541,7 @@ if details_tab.open:
                     min_value=date(1900, 1, 1),
                     max_value=date.today(),
                     help="Move it earlier to record sessions, screens or scores from before "
-                    "the case was opened here.",
+                    "the case was opened here, or later to correct a mistyped date.",
                     key=f"edit_opened_{case.id}_v{expected_version}",
                     format="DD/MM/YYYY",
                 )

@@ -579,6 +579,70 @@ def test_an_opening_date_cannot_pass_the_first_work_recorded(db, people):
     assert cases.get_case(db, morgan, case.id) == case
 
 
+def reopened_on(db, actor, case, day):
+    return cases.update_case(
+        db,
+        actor,
+        case.id,
+        case.version,
+        clients=[ClientInput(c.name) for c in case.clients],
+        presenting_concern=case.presenting_concern,
+        opened_on=day,
+    )
+
+
+def test_a_mistyped_opening_date_can_be_moved_later_with_the_opening_moves(db, people):
+    # Typed a year early: nothing but the opening itself is recorded, so nothing stops it.
+    morgan = people["morgan"]
+    typo = TODAY - timedelta(days=375)
+    case = couple(db, morgan, opened_on=typo)
+    meant = TODAY - timedelta(days=10)
+    assert reopened_on(db, morgan, case, meant).opened_on == meant
+    stored = cases.get_case(db, morgan, case.id)
+    assert stored.opened_on == meant
+    assert [[(m.moved_on, m.reason) for m in c.history] for c in stored.clients] == [
+        [(meant, "Case opened")]
+    ] * 2
+    assert [c.stage_since for c in stored.clients] == [meant, meant]
+    # and work dated from the corrected day is taken
+    stage_history.move_client(db, morgan, case.clients[0].id, 2, reason="Ready", moved_on=meant)
+
+
+def test_an_opening_date_moved_earlier_takes_the_opening_moves_with_it(db, people):
+    morgan = people["morgan"]
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=10))
+    earlier = TODAY - timedelta(days=40)
+    reopened_on(db, morgan, case, earlier)
+    [client] = cases.get_case(db, morgan, case.id).clients
+    assert [m.moved_on for m in client.history] == [earlier]
+
+
+def test_an_opening_date_cannot_pass_a_later_stage_move(db, people):
+    morgan = people["morgan"]
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=30))
+    moved_on = TODAY - timedelta(days=20)
+    stage_history.move_client(db, morgan, case.clients[0].id, 2, reason="Ready", moved_on=moved_on)
+    case = cases.get_case(db, morgan, case.id)
+    with pytest.raises(ValidationError, match=f"first work recorded in it, on {moved_on:%d %b %Y}"):
+        reopened_on(db, morgan, case, TODAY - timedelta(days=10))
+    assert cases.get_case(db, morgan, case.id) == case
+
+
+def test_an_opening_date_cannot_pass_an_earlier_closing(db, people):
+    morgan = people["morgan"]
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=30))
+    closed_on = TODAY - timedelta(days=20)
+    case = cases.close_case(
+        db, morgan, case.id, case.version, outcome="paused", closed_on=closed_on
+    )
+    case = cases.reopen_case(db, morgan, case.id, case.version)
+    with pytest.raises(
+        ValidationError, match=f"first work recorded in it, on {closed_on:%d %b %Y}"
+    ):
+        reopened_on(db, morgan, case, TODAY - timedelta(days=10))
+    assert cases.get_case(db, morgan, case.id).opened_on == TODAY - timedelta(days=30)
+
+
 # --- handing cases over ----------------------------------------------------------------------
 
 
