@@ -111,9 +111,9 @@ class Client(Base):
 
 
 class StageEvent(Base):
-    """One move of a client into a stage. Append-only: never deleted, and never updated but
-    for the date of the move recorded by opening the case, which follows a corrected opening
-    date."""
+    """One move of a client into a stage. Append-only: never updated but for the date of the
+    move recorded by opening the case, which follows a corrected opening date; a client's
+    latest move recorded in error is struck out, moved whole to struck_stage_events."""
 
     __tablename__ = "stage_events"
 
@@ -124,6 +124,26 @@ class StageEvent(Base):
     moved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StruckStageEvent(Base):
+    """A stage move struck out as recorded in error (the wrong partner, the wrong stage or
+    day): moved here whole, so that it leaves the client's stage, history and charts, yet is
+    kept with who struck it out, when and why. Its own id: SQLite gives a struck-out move's
+    id (the highest) to the next move recorded."""
+
+    __tablename__ = "struck_stage_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    stage: Mapped[int] = mapped_column(Integer)
+    moved_on: Mapped[date] = mapped_column(Date)
+    moved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(EncryptedText, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    struck_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    struck_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    struck_reason: Mapped[str] = mapped_column(EncryptedText)
 
 
 class PracticeSetting(Base):

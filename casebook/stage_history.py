@@ -15,12 +15,21 @@ from casebook.access import (
     case_for_writing,
     client_row,
     open_cases,
+    unseen,
     visible_cases,
 )
 from casebook.cases import Move, _histories, current_stage_rows, stage_number
 from casebook.db import Database
-from casebook.errors import ValidationError
-from casebook.models import Case, CaseClosure, Client, StageEvent
+from casebook.errors import NotFound, ValidationError
+from casebook.models import (
+    Case,
+    CaseClosure,
+    Client,
+    StageEvent,
+    StruckStageEvent,
+    User,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,99 @@ def move_client(
             detail=f"{last.stage if last else '-'} -> {stage}",
         )
         return Move(event.id, client_id, stage, moved_on, actor.display_name, reason)
+
+
+@dataclass(frozen=True)
+class StruckMove:
+    """A stage move struck out as recorded in error, with who struck it out, when and why."""
+
+    move: Move
+    struck_at: datetime
+    struck_by: str
+    why: str
+
+
+def strike_move(db: Database, actor: Actor, move_id: int, *, why: str) -> StruckMove:
+    """The case's counsellor strikes out a client's latest move, recorded in error (the wrong
+    partner, stage or day): the client is back where they were before it, and the move is
+    kept apart with the reason. The move that opened the case cannot be struck out.
+
+    Raises ValidationError (no reason, not the latest move, a closed case), NotFound or
+    AccessDenied.
+    """
+    why = validation.text(why, "Why it is struck out", max_len=500, required=True)
+    with db.write() as s:
+        event = s.get(StageEvent, move_id)
+        if event is None:
+            raise NotFound(unseen("stage move", move_id))
+        client = client_row(s, event.client_id)
+        case = case_for_writing(s, actor, client.case_id, asked=("stage move", move_id))
+        if case.closed_on is not None:
+            raise ValidationError("This case is closed: reopen it to change a client's stages.")
+        ids = s.scalars(
+            select(StageEvent.id).where(StageEvent.client_id == client.id).order_by(StageEvent.id)
+        ).all()
+        if ids[0] == event.id:
+            raise ValidationError(
+                f"This is {client.name}'s first stage, from when they joined the case: "
+                "record a move instead."
+            )
+        if ids[-1] != event.id:
+            raise ValidationError(
+                f"Only {client.name}'s latest move can be struck out: strike out the later "
+                "ones first."
+            )
+        struck = StruckStageEvent(
+            **{
+                c.name: getattr(event, c.name)
+                for c in StageEvent.__table__.columns
+                if c.name != "id"
+            },
+            struck_at=utcnow(),
+            struck_by=actor.id,
+            struck_reason=why,
+        )
+        s.delete(event)
+        s.add(struck)
+        s.flush()
+        audit.record(
+            s,
+            actor,
+            "stage_strike",
+            case_id=case.id,
+            client_id=client.id,
+            detail=f"move #{move_id} to {struck.stage}",
+        )
+        by = s.get(User, struck.moved_by).display_name
+        return StruckMove(
+            Move(struck.id, client.id, struck.stage, struck.moved_on, by, struck.reason),
+            struck.struck_at,
+            actor.display_name,
+            why,
+        )
+
+
+def struck_moves(db: Database, actor: Actor, case_id: int) -> list[StruckMove]:
+    """The stage moves of a case's clients struck out as recorded in error, oldest first."""
+    mover, striker = aliased(User), aliased(User)
+    with db.read() as s:
+        case = case_for_reading(s, actor, case_id)
+        rows = s.execute(
+            select(StruckStageEvent, mover.display_name, striker.display_name)
+            .join(mover, mover.id == StruckStageEvent.moved_by)
+            .join(striker, striker.id == StruckStageEvent.struck_by)
+            .where(StruckStageEvent.client_id.in_([c.id for c in case.clients]))
+            .order_by(StruckStageEvent.struck_at, StruckStageEvent.id)
+        ).all()
+        return [
+            StruckMove(
+                Move(e.id, e.client_id, e.stage, e.moved_on, moved_by, e.reason),
+                e.struck_at,
+                struck_by,
+                e.struck_reason,
+            )
+            for e, moved_by, struck_by in rows
+        ]
 
 
 def history(db: Database, actor: Actor, client_id: int) -> list[Move]:

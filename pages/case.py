@@ -233,6 +233,63 @@ if stages_tab.open:
                     hide_index=True,
                     border="horizontal",
                 )
+                if editable and len(moves) > 1:
+                    last = moves[-1]
+                    with st.expander("Strike out the last move, recorded in error"):
+                        st.caption(
+                            "A move recorded for the wrong partner, to the wrong stage or on "
+                            "the wrong day: the client goes back to where they were before it, "
+                            "and the move is kept below with your reason."
+                        )
+                        why = st.text_input(
+                            "Why it is struck out",
+                            key=f"strike_move_why_{client.id}",
+                            max_chars=500,
+                            placeholder="e.g. recorded for the wrong partner",
+                        )
+                        what = (
+                            f"the move to stage {common.stage_label(last.stage)} "
+                            f"on {last.moved_on:%d %b %Y}"
+                        )
+                        if common.confirmed(
+                            f"strike_move_{client.id}",
+                            "Strike out",
+                            f"Strike out {common.md(what)}? {common.md(client.name)} goes back "
+                            f"to stage {common.md(common.stage_label(moves[-2].stage))}.",
+                            yes="Yes, strike out",
+                        ):
+                            if common.attempt(
+                                lambda m=last, w=why: stage_history.strike_move(
+                                    db, user, m.id, why=w
+                                )
+                            ):
+                                common.reset_widgets({f"strike_move_why_{client.id}": ""})
+                                common.saved(version_key, f"Struck out {common.md(what)}.")
+        struck = stage_history.struck_moves(db, user, case.id)
+        if struck:
+            names = {c.id: c.name for c in case.clients}
+            with st.expander(f"Moves struck out as recorded in error ({len(struck)})"):
+                st.table(
+                    pd.DataFrame(
+                        {
+                            "Client": [common.md(names[m.move.client_id]) for m in struck],
+                            "Move": [
+                                common.md(
+                                    f"{m.move.moved_on:%d %b %Y} · "
+                                    f"{common.stage_label(m.move.stage)} · {m.move.reason}"
+                                )
+                                for m in struck
+                            ],
+                            "Struck out": [
+                                common.md(f"{m.struck_at:%d %b %Y} by {m.struck_by}")
+                                for m in struck
+                            ],
+                            "Why": [common.md(m.why) for m in struck],
+                        }
+                    ),
+                    hide_index=True,
+                    border="horizontal",
+                )
 
 if notes_tab.open:
     with notes_tab:

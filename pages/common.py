@@ -385,11 +385,11 @@ def confirmed(key: str, label: str, question: str, *, yes: str, **button: Any) -
     if not st.session_state.get(asking):
         return False
     st.warning(question, icon=":material/help:")
-    left, right = st.columns([1, 5])
-    if left.button(yes, type="primary", key=f"{key}_yes"):
+    row = st.container(horizontal=True)  # each at its own width: in a narrow column too
+    if row.button(yes, type="primary", key=f"{key}_yes"):
         del st.session_state[asking]
         return True
-    if right.button("Cancel", key=f"{key}_no"):
+    if row.button("Cancel", key=f"{key}_no"):
         del st.session_state[asking]
         st.rerun()
     return False

@@ -405,6 +405,26 @@ def test_moving_a_client_records_it_in_the_history(demo):
     assert at.text_input(key=f"move_reason_{client.id}").value == ""
 
 
+def test_a_move_recorded_in_error_is_struck_out_after_confirming(demo):
+    case = _case(demo, "morgan", "Priya")
+    client = case.clients[0]
+    morgan = actor(demo, "morgan")
+    before = stage_history.history(demo, morgan, client.id)
+    wrong = stage_history.move_client(demo, morgan, client.id, 8, reason="Wrong client")
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    at.text_input(key=f"strike_move_why_{client.id}").input("Meant for another case")
+    at.button(key=f"strike_move_{client.id}").click().run()
+    assert any("go" in w.value and "back to stage" in w.value for w in at.warning)
+    assert stage_history.history(demo, morgan, client.id)[-1] == wrong  # not before the yes
+    at.button(key=f"strike_move_{client.id}_yes").click().run()
+    assert not at.exception
+    assert stage_history.history(demo, morgan, client.id) == before
+    [struck] = stage_history.struck_moves(demo, morgan, case.id)
+    assert (struck.move.stage, struck.why) == (8, "Meant for another case")
+    assert "Struck out the move to stage" in shown(at)
+    assert any("Meant for another case" in str(t.value) for t in at.table)
+
+
 def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
     case = _case(demo, "morgan", "Priya")
     client = case.clients[0]

@@ -2,9 +2,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from casebook import cases, stage_history
+from casebook import audit, cases, stage_history
 from casebook.cases import ClientInput
-from casebook.errors import NotFound, ValidationError
+from casebook.errors import AccessDenied, NotFound, ValidationError
 
 TODAY = date.today()
 
@@ -156,3 +156,65 @@ def test_moves_of_cases_open_on_a_past_day_leave_out_those_closed_or_not_yet_ope
     assert names(5) == {"Still open", "Opened later", "Archived today"}
     assert names(0) == {"Still open", "Opened later", "Reopened"}
     assert len(stage_history.all_moves(db, casey)) == 5  # without a day: every case's
+
+
+# --- a move recorded in error ----------------------------------------------------------------
+
+
+def test_a_move_recorded_in_error_is_struck_out_and_kept_with_its_reason(db, people, case):
+    morgan = people["morgan"]
+    ana, ben = (c.id for c in case.clients)
+    stage_history.move_client(db, morgan, ana, 2, reason="Settled", moved_on=TODAY - timedelta(9))
+    wrong = stage_history.move_client(db, morgan, ana, 5, reason="Apologised", moved_on=TODAY)
+    struck = stage_history.strike_move(db, morgan, wrong.id, why="Ben's move, not Ana's")
+    stored = cases.get_case(db, morgan, case.id)
+    assert (stored.clients[0].stage, stored.clients[0].stage_since) == (2, TODAY - timedelta(9))
+    assert [m.stage for m in stored.clients[0].history] == [1, 2]
+    assert stage_history.struck_moves(db, morgan, case.id) == [struck]
+    assert (struck.move.stage, struck.move.reason, struck.move.moved_on) == (
+        5,
+        "Apologised",
+        TODAY,
+    )
+    assert (struck.struck_by, struck.why) == ("Morgan", "Ben's move, not Ana's")
+    assert [a.detail for a in audit.entries(db, people["admin"], action="stage_strike")] == [
+        f"move #{wrong.id} to 5"
+    ]
+    # The next move recorded (on SQLite, under the struck-out move's number) can itself be
+    # struck out in turn.
+    again = stage_history.move_client(db, morgan, ben, 5, reason="Apologised")
+    stage_history.strike_move(db, morgan, again.id, why="Recorded twice")
+    assert [c.stage for c in cases.get_case(db, morgan, case.id).clients] == [2, 1]
+    assert [m.why for m in stage_history.struck_moves(db, morgan, case.id)] == [
+        "Ben's move, not Ana's",
+        "Recorded twice",
+    ]
+
+
+def test_only_the_latest_move_other_than_the_first_can_be_struck_out(db, people, case):
+    morgan = people["morgan"]
+    ana = case.clients[0].id
+    [opening] = stage_history.history(db, morgan, ana)
+    earlier = stage_history.move_client(db, morgan, ana, 2, reason="Settled")
+    stage_history.move_client(db, morgan, ana, 3, reason="Growth")
+    before = cases.get_case(db, morgan, case.id)
+    with pytest.raises(ValidationError, match="latest move"):
+        stage_history.strike_move(db, morgan, earlier.id, why="Wrong")
+    with pytest.raises(ValidationError, match="first stage"):
+        stage_history.strike_move(db, morgan, opening.id, why="Wrong")
+    with pytest.raises(ValidationError, match="required"):
+        stage_history.strike_move(db, morgan, before.clients[0].history[-1].id, why=" ")
+    with pytest.raises(AccessDenied):
+        stage_history.strike_move(db, people["riley"], earlier.id, why="Wrong")
+    assert cases.get_case(db, morgan, case.id) == before
+    assert stage_history.struck_moves(db, morgan, case.id) == []
+
+
+def test_a_move_in_a_closed_case_is_not_struck_out(db, people, case):
+    morgan = people["morgan"]
+    move = stage_history.move_client(db, morgan, case.clients[0].id, 2, reason="Settled")
+    case = cases.get_case(db, morgan, case.id)
+    cases.close_case(db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY)
+    with pytest.raises(ValidationError, match="reopen it"):
+        stage_history.strike_move(db, morgan, move.id, why="Wrong")
+    assert cases.get_case(db, morgan, case.id).clients[0].stage == 2
