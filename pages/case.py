@@ -174,6 +174,21 @@ if stages_tab.open:
                     )
                 st.markdown(f"#### Stage {current.label}")
                 st.caption(f"Since {client.stage_since:%d %b %Y}. {current.summary}")
+                if current.contact and (flagged or unscreened):
+                    concern = (
+                        f"{' and '.join(flagged)} {'has' if len(flagged) == 1 else 'have'} "
+                        "a safety flag"
+                        if flagged
+                        else f"{' and '.join(unscreened)} "
+                        f"{'has' if len(unscreened) == 1 else 'have'} not been screened"
+                    )
+                    st.warning(
+                        f"This stage asks {common.md(client.name)} to contact their partner, "
+                        f"and {common.md(concern)}. Make sure contact is safe, and lawful (a "
+                        "protective or no-contact order forbids it), before working on it or "
+                        "giving the stage guide.",
+                        icon=":material/shield:",
+                    )
                 with st.expander("What this stage asks of the client"):
                     for ask in current.asks:
                         st.markdown(f"- **{ask.title}.** {ask.text}")

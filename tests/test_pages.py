@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from streamlit.testing.v1 import AppTest
 
-from casebook import accounts, cases, homework, keys, library, notes, stage_history
+from casebook import accounts, cases, homework, keys, library, notes, safety, stage_history
 from casebook import db as db_module
 from casebook.access import Actor
 from casebook.db import Database
@@ -423,6 +423,35 @@ def test_a_move_recorded_in_error_is_struck_out_after_confirming(demo):
     assert (struck.move.stage, struck.why) == (8, "Meant for another case")
     assert "Struck out the move to stage" in shown(at)
     assert any("Meant for another case" in str(t.value) for t in at.table)
+
+
+def test_a_contact_stage_is_cautioned_while_a_partner_is_flagged_or_unscreened(demo):
+    morgan = actor(demo, "morgan")
+    case = cases.create_case(
+        demo,
+        morgan,
+        [cases.ClientInput("Ana Vidal"), cases.ClientInput("Ben Vidal")],
+        start_stage=3,
+    )
+    ana, ben = (c.id for c in case.clients)
+    stage_history.move_client(demo, morgan, ana, 4, reason="Ready to reach out")
+
+    def cautions():
+        at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+        assert not at.exception
+        return [w.value for w in at.warning if "asks" in w.value]
+
+    [caution] = cautions()  # Ana's card only: Ben, at stage 3, is asked for no contact
+    assert "asks Ana Vidal to contact their partner" in caution
+    assert "Ana Vidal and Ben Vidal have not been screened" in caution
+    clear = {"fear": "no", "threats": "no", "physical_harm": "no", "control": "no"}
+    clear |= {"protective_order": "no", "safe_together": "yes"}
+    safety.record_screen(demo, morgan, ana, clear, screened_on=date.today())
+    safety.record_screen(demo, morgan, ben, clear | {"fear": "yes"}, screened_on=date.today())
+    [caution] = cautions()
+    assert "Ben Vidal has a safety flag" in caution
+    safety.record_screen(demo, morgan, ben, clear, screened_on=date.today())
+    assert cautions() == []
 
 
 def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):

@@ -22,6 +22,11 @@ def test_shipped_stages_are_the_guides_eight_in_order():
     assert all(s.asks for s in stages())
 
 
+def test_the_stages_that_ask_for_contact_with_the_partner_are_marked():
+    # CLINICAL.md: a protective order makes stage 4 and stage 7 work potentially unlawful.
+    assert [s.number for s in stages() if s.contact] == [4, 7]
+
+
 @pytest.mark.skipif(not GUIDE.exists(), reason="the shared guide is not beside this checkout")
 def test_every_bulleted_point_of_the_guide_is_an_ask():
     bullets = [
@@ -50,6 +55,7 @@ GOOD_STAGE = 'number = 1\nname = "A"\nsummary = "S"\nasks = [{ title = "T", text
         ("[[stage]]\n" + GOOD_STAGE.replace('[{ title = "T", text = "X" }]', "[]"), "stage 1.asks"),
         ("[[stage]]\n" + GOOD_STAGE.replace('title = "T"', 'title = " "'), "asks[1].title"),
         ("[[stage]]\n" + GOOD_STAGE + "[[stage]]\n" + GOOD_STAGE, "stage 2.number must be 2"),
+        ("[[stage]]\n" + GOOD_STAGE + 'contact = "yes"\n', "stage 1.contact must be true or false"),
     ],
 )
 def test_malformed_stage_file_is_refused_naming_file_and_field(tmp_path, content, message):

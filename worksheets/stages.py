@@ -26,6 +26,7 @@ class Stage:
     name: str
     summary: str
     asks: tuple[Ask, ...]
+    contact: bool = False  # asks the client to contact their partner (CLINICAL.md, safety)
 
     @property
     def label(self) -> str:
@@ -64,12 +65,16 @@ def parse_stages(data: dict, path: Path) -> tuple[Stage, ...]:
                     text=_text(ask.get("text"), f"{where}.asks[{j}].text", path),
                 )
             )
+        contact = row.get("contact", False)
+        if not isinstance(contact, bool):
+            raise StageDataError(f"{path.name}: {where}.contact must be true or false")
         stages.append(
             Stage(
                 number=i,
                 name=_text(row.get("name"), f"{where}.name", path),
                 summary=_text(row.get("summary"), f"{where}.summary", path),
                 asks=tuple(asks),
+                contact=contact,
             )
         )
     return tuple(stages)
