@@ -517,7 +517,7 @@ if safety_tab.open:
             [c.id for c in case.clients],
             horizontal=True,
             key=f"safety_who_{case.id}",
-            format_func=lambda i: next(c.name for c in case.clients if c.id == i),
+            format_func=lambda i: common.md(next(c.name for c in case.clients if c.id == i)),
         )
         st.caption("Ask each partner separately and in private; this shows one client at a time.")
         past = safety.screens(db, user, person)
@@ -566,10 +566,11 @@ if safety_tab.open:
                         common.reset_widgets(
                             {f"screen_{person}_{q.id}": None for q in safety_screen.questions}
                         )
+                        who = common.md(next(c.name for c in case.clients if c.id == person))
                         common.saved(
                             version_key,
-                            "Screen recorded: "
-                            + ("client flagged." if done.flagged else "no concern raised."),
+                            f"Screen of {who} recorded: "
+                            + ("flagged." if done.flagged else "no concern raised."),
                         )
 
 if details_tab.open:

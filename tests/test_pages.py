@@ -454,6 +454,26 @@ def test_a_contact_stage_is_cautioned_while_a_partner_is_flagged_or_unscreened(d
     assert cautions() == []
 
 
+def test_the_safety_tab_names_each_partner_as_typed_and_whose_screen_was_recorded(demo):
+    morgan = actor(demo, "morgan")
+    case = cases.create_case(
+        demo, morgan, [cases.ClientInput("Ana *Vidal*"), cases.ClientInput("Ben <b>Vidal</b>")]
+    )
+    ben = case.clients[1].id
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Safety")
+    who = at.radio(key=f"safety_who_{case.id}")
+    assert who.options == [md("Ana *Vidal*"), md("Ben <b>Vidal</b>")]  # not Markdown
+    who.set_value(ben).run()
+    for q in ("fear", "threats", "physical_harm", "control", "protective_order"):
+        at.radio(key=f"screen_{ben}_{q}").set_value("no")
+    at.radio(key=f"screen_{ben}_safe_together").set_value("unsure")
+    at.button(key=f"FormSubmitter:screen_{case.id}_{ben}-Record screen").click().run()
+    assert [s.value for s in at.success] == [
+        f"Screen of {md('Ben <b>Vidal</b>')} recorded: flagged."
+    ]
+    assert safety.case_status(demo, morgan, case.id)[ben].flagged
+
+
 def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
     case = _case(demo, "morgan", "Priya")
     client = case.clients[0]
