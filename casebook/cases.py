@@ -575,11 +575,13 @@ def close_case(
     case_id: int,
     expected_version: int,
     *,
-    outcome: str,
+    outcome: str | None,
     closed_on: date,
     note: str = "",
 ) -> CaseView:
     """Close a case with an outcome, a date and a note."""
+    if not outcome:
+        raise ValidationError("Choose the outcome the case closes with.")
     if outcome not in OUTCOMES:
         raise ValidationError(f"Outcome must be one of: {', '.join(OUTCOMES)}.")
     note = validation.text(note, "Closing note", max_len=5000, multiline=True)

@@ -644,6 +644,8 @@ if close_tab.open:
                 outcome = st.selectbox(
                     "Outcome",
                     OUTCOMES,
+                    index=None,  # chosen, never assumed: it is counted in the practice's outcomes
+                    placeholder="Choose the outcome",
                     key=f"close_outcome_{case.id}",
                     format_func=str.capitalize,
                 )

@@ -308,6 +308,7 @@ def test_close_and_reopen(db, people):
     ("outcome", "closed_on", "message"),
     [
         ("divorced", TODAY, "Outcome must be"),
+        (None, TODAY, "Choose the outcome"),
         ("reconciled", TODAY + timedelta(days=1), "future"),
         ("reconciled", TODAY - timedelta(days=30), "before the day it opened"),
     ],

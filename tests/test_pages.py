@@ -530,6 +530,19 @@ def test_a_stale_edit_is_refused_and_the_typed_text_stays(demo):
     assert at.text_area(key=f"edit_concern_{case.id}_v{fresh.version}").value == "Other tab"
 
 
+def test_a_case_does_not_close_on_an_outcome_left_as_it_came(demo):
+    case = _case(demo, "morgan", "Chris Walker")
+    at = open_tab(
+        app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Close or archive"
+    )
+    assert at.selectbox(key=f"close_outcome_{case.id}").value is None
+    at.text_area(key=f"close_note_{case.id}").input("Agreed to pause until spring")
+    at.button(key=f"FormSubmitter:close_{case.id}-Close case").click().run()
+    assert [e.value for e in at.error] == [md("Choose the outcome the case closes with.")]
+    assert cases.get_case(demo, actor(demo, "morgan"), case.id).status == "open"
+    assert at.text_area(key=f"close_note_{case.id}").value == "Agreed to pause until spring"
+
+
 def test_closing_and_archiving_a_case(demo):
     case = _case(demo, "morgan", "Chris Walker")
     at = app_as(demo, "morgan", "pages/case.py", case=case.id)
