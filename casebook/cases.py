@@ -316,6 +316,9 @@ def _matching(
             select(Client.case_id, Client.name).join(Case).where(visible_cases(actor))
         )
         found = {case for case, name in names if term in validation.folded(name)}
+        number = term.removeprefix("#").strip()
+        if number.isascii() and number.isdigit():  # a case number, as the pages show it: #12
+            found.add(int(number))
         query = query.where(Case.id.in_(found))
     if stage is not None:
         current = current_stage_rows()
@@ -357,7 +360,8 @@ def list_cases(
     status: str | None = None,
     kind: str | None = None,
 ) -> list[CaseView]:
-    """The cases the actor may see, newest first, filtered by client name, stage, status, kind."""
+    """The cases the actor may see, newest first, filtered by client name (or case number),
+    stage, status, kind."""
     return find_cases(db, actor, search=search, stage=stage, status=status, kind=kind).cases
 
 

@@ -20,7 +20,10 @@ def first_page() -> None:
 
 search_col, stage_col, status_col, kind_col = st.columns([3, 3, 2, 2])
 search = search_col.text_input(
-    "Client name", key="cases_search", placeholder="Search…", on_change=first_page
+    "Client name or case number",
+    key="cases_search",
+    placeholder="Search…",
+    on_change=first_page,
 )
 stage_choice = stage_col.selectbox(
     "Stage",

@@ -97,6 +97,19 @@ def test_list_filters_by_name_stage_status_and_kind(db, people):
     assert ids(kind="individual") == {b.id, c.id}
 
 
+def test_search_finds_a_case_by_its_number_among_those_one_may_see(db, people):
+    morgan = people["morgan"]
+    made = single(db, morgan)
+    others = single(db, people["riley"], name="Rey Ito")
+
+    def ids(term):
+        return [c.id for c in cases.list_cases(db, morgan, search=term, status=None)]
+
+    assert ids(f"#{made.id}") == ids(f" {made.id} ") == [made.id]
+    assert ids(f"#{others.id}") == []  # another counsellor's case stays unseen
+    assert ids("#999") == []
+
+
 @pytest.mark.parametrize(
     "term", ["Élodie", "élodie", "ØSTER", "łukasz", "ΆΛΦΑ", "Соня", "elodie", "αλφα"]
 )
