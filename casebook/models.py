@@ -260,6 +260,25 @@ class SafetyScreen(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class StruckSafetyScreen(Base):
+    """A safety screen struck out as recorded in error (the other partner's answers, a slip):
+    moved here whole, so that it no longer sets the client's flag nor shows as theirs, yet is
+    kept with who struck it out, when and why."""
+
+    __tablename__ = "struck_safety_screens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    screened_on: Mapped[date] = mapped_column(Date)
+    screened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answers: Mapped[str] = mapped_column(EncryptedText)
+    flagged: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    struck_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    struck_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    why: Mapped[str] = mapped_column(EncryptedText)
+
+
 NOTE_STATUSES = ("draft", "signed")
 RISK_LEVELS = ("none", "low", "moderate", "high")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,11 +17,12 @@ from casebook.access import (
     case_for_writing,
     client_row,
     open_cases,
+    unseen,
 )
 from casebook.cases import current_stage_rows
 from casebook.db import Database
-from casebook.errors import ValidationError
-from casebook.models import Case, Client, SafetyScreen, User
+from casebook.errors import NotFound, ValidationError
+from casebook.models import Case, Client, SafetyScreen, StruckSafetyScreen, User, utcnow
 from worksheets.safety import screen
 
 
@@ -91,6 +92,81 @@ def screens(db: Database, actor: Actor, client_id: int) -> list[ScreenView]:
         return [
             ScreenView(r.id, r.client_id, r.screened_on, name, json.loads(r.answers), r.flagged)
             for r, name in rows
+        ]
+
+
+@dataclass(frozen=True)
+class StruckScreen:
+    """A screen struck out as recorded in error: its date, who held it and whether it flagged,
+    with who struck it out, when and why. Its answers are kept, and not shown: they may be
+    the other partner's."""
+
+    client_id: int
+    screened_on: date
+    screened_by: str
+    flagged: bool
+    struck_at: datetime
+    struck_by: str
+    why: str
+
+
+def strike_screen(db: Database, actor: Actor, screen_id: int, *, why: str) -> StruckScreen:
+    """The case's counsellor strikes out a screen recorded in error (for the wrong partner, a
+    slip): it no longer sets the client's flag nor shows as theirs, and is kept apart with the
+    reason. Raises ValidationError (no reason), NotFound or AccessDenied."""
+    why = validation.text(why, "Why it is struck out", max_len=500, required=True)
+    with db.write() as s:
+        row = s.get(SafetyScreen, screen_id)
+        if row is None:
+            raise NotFound(unseen("safety screen", screen_id))
+        client = client_row(s, row.client_id)
+        case = case_for_writing(s, actor, client.case_id, asked=("safety screen", screen_id))
+        struck = StruckSafetyScreen(
+            **{
+                c.name: getattr(row, c.name)
+                for c in SafetyScreen.__table__.columns
+                if c.name != "id"
+            },
+            struck_at=utcnow(),
+            struck_by=actor.id,
+            why=why,
+        )
+        s.delete(row)
+        s.add(struck)
+        s.flush()
+        audit.record(
+            s, actor, "safety_strike", case_id=case.id, client_id=client.id, detail=f"#{screen_id}"
+        )
+        by = s.get(User, struck.screened_by).display_name
+        return StruckScreen(
+            client.id,
+            struck.screened_on,
+            by,
+            struck.flagged,
+            struck.struck_at,
+            actor.display_name,
+            why,
+        )
+
+
+def struck_screens(db: Database, actor: Actor, client_id: int) -> list[StruckScreen]:
+    """One client's screens struck out as recorded in error, oldest first (no answers)."""
+    holder, striker = aliased(User), aliased(User)
+    with db.read() as s:
+        client = client_row(s, client_id)
+        case_for_reading(s, actor, client.case_id, asked=("client", client.id))
+        rows = s.execute(
+            select(StruckSafetyScreen, holder.display_name, striker.display_name)
+            .join(holder, holder.id == StruckSafetyScreen.screened_by)
+            .join(striker, striker.id == StruckSafetyScreen.struck_by)
+            .where(StruckSafetyScreen.client_id == client_id)
+            .order_by(StruckSafetyScreen.struck_at, StruckSafetyScreen.id)
+        ).all()
+        return [
+            StruckScreen(
+                r.client_id, r.screened_on, held_by, r.flagged, r.struck_at, struck_by, r.why
+            )
+            for r, held_by, struck_by in rows
         ]
 
 

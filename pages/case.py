@@ -538,6 +538,49 @@ if safety_tab.open:
                         st.caption(f"{common.md(q.text)} **{sc.answers.get(q.id, '-')}**")
         else:
             st.caption("Never screened.")
+        name = common.md(next(c.name for c in case.clients if c.id == person))
+        if past and can_write and case.status != "archived":
+            with st.expander("Strike out a screen recorded in error"):
+                st.caption(
+                    f"A screen recorded for the wrong partner, or with a slip, no longer sets "
+                    f"{name}'s flag nor shows as theirs; it is kept below with your reason. "
+                    "Record the right screen, for the right client, as well."
+                )
+                by_id = {sc.id: sc for sc in past}  # newest first
+                chosen = st.selectbox(
+                    "Screen",
+                    list(by_id),
+                    key=f"strike_screen_which_{person}",
+                    format_func=lambda i: (
+                        f"{by_id[i].screened_on:%d %b %Y} · {by_id[i].screened_by} · "
+                        + ("flagged" if by_id[i].flagged else "no concern")
+                    ),
+                )
+                why = st.text_input(
+                    "Why it is struck out",
+                    key=f"strike_screen_why_{person}",
+                    max_chars=500,
+                    placeholder="e.g. the other partner's answers",
+                )
+                if common.confirmed(
+                    f"strike_screen_{person}",
+                    "Strike out",
+                    f"Strike out {name}'s screen of {by_id[chosen].screened_on:%d %b %Y}? "
+                    f"It no longer counts towards {name}'s safety flag.",
+                    yes="Yes, strike out",
+                ):
+                    if common.attempt(lambda: safety.strike_screen(db, user, chosen, why=why)):
+                        common.reset_widgets({f"strike_screen_why_{person}": ""})
+                        common.saved(version_key, f"Struck out a screen of {name}.")
+        if struck_screens := safety.struck_screens(db, user, person):
+            with st.expander(f"Screens struck out as recorded in error ({len(struck_screens)})"):
+                for sc in struck_screens:
+                    st.markdown(
+                        f"**{sc.screened_on:%d %b %Y}** · {common.md(sc.screened_by)} · "
+                        f"{'flagged' if sc.flagged else 'no concern'} · struck out "
+                        f"{sc.struck_at:%d %b %Y} by {common.md(sc.struck_by)}: "
+                        f"{common.md(sc.why)}"
+                    )
         if editable:
             with st.form(f"screen_{case.id}_{person}"):
                 st.markdown(f"**{common.md(safety_screen.title)}**")
@@ -566,10 +609,9 @@ if safety_tab.open:
                         common.reset_widgets(
                             {f"screen_{person}_{q.id}": None for q in safety_screen.questions}
                         )
-                        who = common.md(next(c.name for c in case.clients if c.id == person))
                         common.saved(
                             version_key,
-                            f"Screen of {who} recorded: "
+                            f"Screen of {name} recorded: "
                             + ("flagged." if done.flagged else "no concern raised."),
                         )
 

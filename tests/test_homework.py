@@ -525,6 +525,45 @@ def test_the_caseload_lists_the_flagged_and_those_due_a_first_screen(db, people)
     )
 
 
+def test_a_screen_recorded_for_the_wrong_partner_is_struck_out_and_kept(db, people, couple):
+    morgan = people["morgan"]
+    ana, ben = (c.id for c in couple.clients)
+    safety.record_screen(db, morgan, ana, NO_CONCERN, screened_on=TODAY - timedelta(days=7))
+    wrong = safety.record_screen(db, morgan, ana, {**NO_CONCERN, "fear": "yes"}, screened_on=TODAY)
+    assert safety.case_status(db, morgan, couple.id)[ana].flagged
+    struck = safety.strike_screen(db, morgan, wrong.id, why="Ben's answers, not Ana's")
+    # Ana's flag comes from her own screen again; the struck one is kept, without answers.
+    status = safety.case_status(db, morgan, couple.id)[ana]
+    assert (status.flagged, status.last_screened) == (False, TODAY - timedelta(days=7))
+    assert [v.screened_on for v in safety.screens(db, morgan, ana)] == [TODAY - timedelta(days=7)]
+    assert safety.struck_screens(db, morgan, ana) == [struck]
+    assert (struck.screened_on, struck.flagged, struck.why) == (
+        TODAY,
+        True,
+        "Ben's answers, not Ana's",
+    )
+    assert safety.struck_screens(db, morgan, ben) == []
+    entries = audit.entries(db, people["admin"], action="safety_strike")
+    assert [(e.client_id, e.detail) for e in entries] == [(ana, f"#{wrong.id}")]
+    # The next screen (on SQLite, under the struck one's number) can be struck out in turn.
+    again = safety.record_screen(db, morgan, ana, NO_CONCERN, screened_on=TODAY)
+    safety.strike_screen(db, morgan, again.id, why="Recorded twice")
+    assert len(safety.struck_screens(db, morgan, ana)) == 2
+
+
+def test_striking_out_a_screen_needs_a_reason_and_the_case_counsellor(db, people, couple):
+    morgan = people["morgan"]
+    ana = couple.clients[0].id
+    made = safety.record_screen(db, morgan, ana, {**NO_CONCERN, "fear": "yes"}, screened_on=TODAY)
+    with pytest.raises(ValidationError, match="required"):
+        safety.strike_screen(db, morgan, made.id, why="  ")
+    for who in ("riley", "casey"):
+        with pytest.raises(AccessDenied):
+            safety.strike_screen(db, people[who], made.id, why="Wrong")
+    assert safety.case_status(db, morgan, couple.id)[ana].flagged
+    assert safety.struck_screens(db, morgan, ana) == []
+
+
 def test_a_screen_must_answer_every_question(db, people, couple):
     answers = dict(NO_CONCERN)
     del answers["threats"]

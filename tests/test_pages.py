@@ -474,6 +474,35 @@ def test_the_safety_tab_names_each_partner_as_typed_and_whose_screen_was_recorde
     assert safety.case_status(demo, morgan, case.id)[ben].flagged
 
 
+def test_a_screen_recorded_for_the_wrong_partner_is_struck_out_on_the_safety_tab(demo):
+    morgan = actor(demo, "morgan")
+    case = cases.create_case(
+        demo, morgan, [cases.ClientInput("Ana Vidal"), cases.ClientInput("Ben Vidal")]
+    )
+    ana = case.clients[0].id
+    clear = dict.fromkeys(("fear", "threats", "physical_harm", "control"), "no")
+    clear |= {"protective_order": "no", "safe_together": "yes"}
+    wrong = safety.record_screen(
+        demo, morgan, ana, clear | {"fear": "yes"}, screened_on=date.today()
+    )
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Safety")
+    at.text_input(key=f"strike_screen_why_{ana}").input("Ben's answers")
+    at.button(key=f"strike_screen_{ana}").click().run()
+    assert safety.case_status(demo, morgan, case.id)[ana].flagged  # not before the yes
+    at.button(key=f"strike_screen_{ana}_yes").click().run()
+    assert not at.exception
+    assert not safety.case_status(demo, morgan, case.id)[ana].screened
+    assert safety.screens(demo, morgan, ana) == []
+    [struck] = safety.struck_screens(demo, morgan, ana)
+    assert (struck.screened_on, struck.flagged, struck.why) == (
+        wrong.screened_on,
+        True,
+        "Ben's answers",
+    )
+    assert "Struck out a screen of Ana Vidal." in shown(at)
+    assert any("Ben's answers" in m.value for m in at.markdown)
+
+
 def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
     case = _case(demo, "morgan", "Priya")
     client = case.clients[0]
