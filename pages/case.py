@@ -33,6 +33,13 @@ def focus_text(focus: dict[int, int], case: cases.CaseView) -> str:
     )
 
 
+def suggested_move(stage_now: int, numbers: list[int]) -> int:
+    """The stage the move form offers: the next one, or from the last the one before it (the
+    client is already at the last)."""
+    at = numbers.index(stage_now)
+    return numbers[at + 1] if at + 1 < len(numbers) else numbers[at - 1]
+
+
 user = common.require_user("counsellor", "supervisor")
 db = common.database()
 
@@ -204,7 +211,7 @@ if stages_tab.open:
                         target = st.selectbox(
                             "Move to stage",
                             numbers,
-                            index=min(client.stage, len(numbers) - 1),
+                            index=numbers.index(suggested_move(client.stage, numbers)),
                             format_func=common.stage_label,
                             key=f"move_stage_{client.id}",
                         )
@@ -225,7 +232,7 @@ if stages_tab.open:
                                 )
                             )
                             if move is not None:  # the form fresh: the next stage, no reason
-                                following = numbers[min(target, len(numbers) - 1)]
+                                following = suggested_move(target, numbers)
                                 common.reset_widgets(
                                     {
                                         f"move_reason_{client.id}": "",

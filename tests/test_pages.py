@@ -503,6 +503,19 @@ def test_a_screen_recorded_for_the_wrong_partner_is_struck_out_on_the_safety_tab
     assert any("Ben's answers" in m.value for m in at.markdown)
 
 
+def test_a_client_at_the_last_stage_is_offered_a_move_to_another(demo):
+    case = _case(demo, "morgan", "Chris Walker")  # at stage 8 in the demo
+    client = case.clients[0]
+    assert client.stage == 8
+    at = app_as(demo, "morgan", "pages/case.py", case=case.id)
+    assert at.selectbox(key=f"move_stage_{client.id}").value == 7
+    at.text_input(key=f"move_reason_{client.id}").input("Back to rebuilding warmth")
+    at.button(key=f"FormSubmitter:move_{client.id}-Record move").click().run()
+    assert not at.error
+    assert stage_history.history(demo, actor(demo, "morgan"), client.id)[-1].stage == 7
+    assert at.selectbox(key=f"move_stage_{client.id}").value == 8  # then the next, again
+
+
 def test_a_move_without_a_reason_is_refused_and_nothing_stored(demo):
     case = _case(demo, "morgan", "Priya")
     client = case.clients[0]
