@@ -518,8 +518,12 @@ def update_case(
     clients: Sequence[ClientInput],
     presenting_concern: str,
     opened_on: date | None = None,
+    partner_stage: int = 1,
+    partner_joined_on: date | None = None,
 ) -> CaseView:
-    """Edit the clients' details and the presenting concern; a second client may be added.
+    """Edit the clients' details and the presenting concern; a second client may be added,
+    at `partner_stage` from `partner_joined_on` (today unless given; not before the case
+    opened).
     The opening date may move earlier (to record work from before the case was opened here),
     or later (a mistyped date), but not past the first work recorded; the clients' moves
     recorded by opening the case move with it.
@@ -532,6 +536,10 @@ def update_case(
     )
     if opened_on is not None:
         opened_on = validation.past_date(opened_on, "Opening date", today=date.today())
+    stage_number(partner_stage)
+    joined_on = validation.past_date(
+        partner_joined_on or date.today(), "The day the partner joined", today=date.today()
+    )
     with db.write() as s:
         case = _editable(s, actor, case_id, expected_version)
         if len(cleaned) < len(case.clients):
@@ -555,14 +563,17 @@ def update_case(
                 client.name, client.pronouns = c.name, c.pronouns
                 client.email, client.phone = c.email, c.phone
             else:
+                validation.not_before_opening(
+                    joined_on, "The day the partner joined", opened_on=case.opened_on
+                )
                 partner = Client(position=position, **c.__dict__)
                 case.clients.append(partner)
                 s.flush()
                 s.add(
                     StageEvent(
                         client_id=partner.id,
-                        stage=1,
-                        moved_on=date.today(),
+                        stage=partner_stage,
+                        moved_on=joined_on,
                         moved_by=actor.id,
                         reason="Joined the case",
                     )

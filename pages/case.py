@@ -652,6 +652,22 @@ if details_tab.open:
                                 client=existing,
                             )
                         )
+                        if existing is None:  # where the partner starts, and since when
+                            partner_stage = st.selectbox(
+                                "Starting stage",
+                                [s.number for s in stages()],
+                                index=case.clients[0].stage - 1,
+                                format_func=common.stage_label,
+                                key=f"partner_stage_{case.id}",
+                            )
+                            partner_joined_on = st.date_input(
+                                "Joined the case on",
+                                value=today,
+                                min_value=case.opened_on,
+                                max_value=today,
+                                key=f"partner_joined_{case.id}",
+                                format="DD/MM/YYYY",
+                            )
                 concern = st.text_area(
                     "Presenting concern",
                     value=case.presenting_concern,
@@ -677,6 +693,14 @@ if details_tab.open:
                             clients=edited,
                             presenting_concern=concern,
                             opened_on=opened_on,
+                            **(
+                                {
+                                    "partner_stage": partner_stage,
+                                    "partner_joined_on": partner_joined_on,
+                                }
+                                if add_partner
+                                else {}
+                            ),
                         )
                     )
                     if updated is not None:

@@ -250,6 +250,56 @@ def test_update_edits_details_and_adds_a_partner(db, people):
     assert stored.version == case.version + 1
 
 
+def test_a_partner_joins_at_the_stage_and_on_the_day_given(db, people):
+    morgan = people["morgan"]
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=30), start_stage=3)
+    joined = TODAY - timedelta(days=14)
+    cases.update_case(
+        db,
+        morgan,
+        case.id,
+        case.version,
+        clients=[ClientInput("Cleo Park"), ClientInput("Max Lee")],
+        presenting_concern="",
+        partner_stage=3,
+        partner_joined_on=joined,
+    )
+    max_lee = cases.get_case(db, morgan, case.id).clients[1]
+    assert (max_lee.stage, max_lee.stage_since) == (3, joined)
+    assert [(m.moved_on, m.reason) for m in max_lee.history] == [(joined, "Joined the case")]
+    # A move of theirs from a session held since they joined goes in.
+    stage_history.move_client(
+        db, morgan, max_lee.id, 4, reason="Ready", moved_on=TODAY - timedelta(days=7)
+    )
+
+
+@pytest.mark.parametrize(
+    ("joined", "stage", "message"),
+    [
+        (TODAY - timedelta(days=31), 1, "before the case opened"),
+        (TODAY + timedelta(days=1), 1, "future"),
+        (TODAY, 9, "Stage must be one of"),
+    ],
+)
+def test_a_partner_cannot_join_before_the_case_opened_or_later_than_today(
+    db, people, joined, stage, message
+):
+    morgan = people["morgan"]
+    case = cases.get_case(db, morgan, single(db, morgan, opened_on=TODAY - timedelta(30)).id)
+    with pytest.raises(ValidationError, match=message):
+        cases.update_case(
+            db,
+            morgan,
+            case.id,
+            case.version,
+            clients=[ClientInput("Cleo Park"), ClientInput("Max Lee")],
+            presenting_concern="",
+            partner_stage=stage,
+            partner_joined_on=joined,
+        )
+    assert cases.get_case(db, morgan, case.id) == case
+
+
 def test_update_over_a_stale_version_is_refused(db, people):
     case = single(db, people["morgan"])
     cases.update_case(

@@ -538,6 +538,22 @@ def test_editing_details_is_stored(demo):
     assert "Details saved." in shown(at)
 
 
+def test_a_partner_added_on_the_details_tab_starts_where_and_when_chosen(demo):
+    case = _case(demo, "morgan", "Mei Lin")
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Details")
+    at.checkbox(key=f"add_partner_{case.id}").check().run()
+    # Offered where the first client stands, from today.
+    assert at.selectbox(key=f"partner_stage_{case.id}").value == case.clients[0].stage
+    joined = max(case.opened_on, date.today() - timedelta(days=7))
+    at.text_input(key=f"edit_{case.id}_v{case.version}_2_name").input("Wen Lin")
+    at.selectbox(key=f"partner_stage_{case.id}").set_value(3)
+    at.date_input(key=f"partner_joined_{case.id}").set_value(joined)
+    at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
+    assert not at.exception and not at.error
+    wen = cases.get_case(demo, actor(demo, "morgan"), case.id).clients[1]
+    assert (wen.name, wen.stage, wen.stage_since) == ("Wen Lin", 3, joined)
+
+
 def test_the_opening_date_moves_earlier_on_the_details_tab(demo):
     case = _case(demo, "morgan", "Mei Lin")
     earlier = case.opened_on - timedelta(days=40)
