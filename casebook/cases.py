@@ -316,9 +316,9 @@ def _matching(
             select(Client.case_id, Client.name).join(Case).where(visible_cases(actor))
         )
         found = {case for case, name in names if term in validation.folded(name)}
-        number = term.removeprefix("#").strip()
-        if number.isascii() and number.isdigit():  # a case number, as the pages show it: #12
-            found.add(int(number))
+        # A case number, as the pages show it (#12): one no column can hold finds nothing.
+        if (number := validation.record_number(term.removeprefix("#"))) is not None:
+            found.add(number)
         query = query.where(Case.id.in_(found))
     if stage is not None:
         current = current_stage_rows()

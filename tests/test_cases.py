@@ -108,6 +108,8 @@ def test_search_finds_a_case_by_its_number_among_those_one_may_see(db, people):
     assert ids(f"#{made.id}") == ids(f" {made.id} ") == [made.id]
     assert ids(f"#{others.id}") == []  # another counsellor's case stays unseen
     assert ids("#999") == []
+    # Past what a column holds: nothing found, not a database error on the case list.
+    assert ids("#99999999999999999999") == ids("3000000000") == []
 
 
 @pytest.mark.parametrize(
