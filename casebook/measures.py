@@ -334,6 +334,9 @@ def strike_score(db: Database, actor: Actor, score_id: int, reason: str) -> Stru
             struck_by=actor.id,
             reason=reason,
         )
+        # A number of its own (writes are one at a time): SQLite gives a struck-out score's
+        # number, the highest, to the next score recorded, which may be struck out in turn.
+        struck.id = (s.scalar(select(func.max(StruckScore.id))) or 0) + 1
         s.delete(score)
         s.add(struck)
         s.flush()
@@ -343,7 +346,7 @@ def strike_score(db: Database, actor: Actor, score_id: int, reason: str) -> Stru
             "score_strike",
             case_id=case.id,
             client_id=struck.client_id,
-            detail=f"{key} #{struck.id}",
+            detail=f"{key} #{score_id}",
         )
         return _struck_view(struck, key, actor.display_name)
 

@@ -384,12 +384,13 @@ class MeasureScore(Base):
 
 class StruckScore(Base):
     """A score struck out as recorded in error (the wrong client, a slip of the pen): moved here
-    whole, under its own id, so that it leaves every chart, change and report, yet is kept with
-    who struck it out, when and why."""
+    whole, so that it leaves every chart, change and report, yet is kept with who struck it
+    out, when and why."""
 
     __tablename__ = "struck_scores"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the score's id
+    # Given by strike_score (the column was made without a sequence of its own)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
     scored_on: Mapped[date] = mapped_column(Date)
