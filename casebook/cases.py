@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -484,29 +484,32 @@ def _opening_moves(s: Session, case: Case) -> list[StageEvent]:
     ]
 
 
-def _first_work(s: Session, case_id: int, leaving_out: Sequence[int] = ()) -> date | None:
-    """The date of the earliest session, screen, score, worksheet, closing or stage move in a
-    case (leaving out the stage moves numbered)."""
+def _work_day(
+    s: Session, case_id: int, bound: Callable = func.min, leaving_out: Sequence[int] = ()
+) -> date | None:
+    """The day of the earliest (`bound` func.min) or latest (func.max) session, screen,
+    score, worksheet, closing or stage move in a case (leaving out the stage moves
+    numbered)."""
     clients = select(Client.id).where(Client.case_id == case_id)
-    firsts = [
-        s.scalar(select(func.min(SessionNote.session_at)).where(SessionNote.case_id == case_id)),
+    found = [
+        s.scalar(select(bound(SessionNote.session_at)).where(SessionNote.case_id == case_id)),
         s.scalar(
-            select(func.min(SafetyScreen.screened_on)).where(SafetyScreen.client_id.in_(clients))
+            select(bound(SafetyScreen.screened_on)).where(SafetyScreen.client_id.in_(clients))
         ),
+        s.scalar(select(bound(MeasureScore.scored_on)).where(MeasureScore.client_id.in_(clients))),
         s.scalar(
-            select(func.min(MeasureScore.scored_on)).where(MeasureScore.client_id.in_(clients))
-        ),
-        s.scalar(
-            select(func.min(StageEvent.moved_on)).where(
+            select(bound(StageEvent.moved_on)).where(
                 StageEvent.client_id.in_(clients), StageEvent.id.not_in(leaving_out)
             )
         ),
-        s.scalar(select(func.min(Assignment.assigned_on)).where(Assignment.client_id.in_(clients))),
-        s.scalar(select(func.min(CaseClosure.closed_on)).where(CaseClosure.case_id == case_id)),
+        s.scalar(select(bound(Assignment.assigned_on)).where(Assignment.client_id.in_(clients))),
+        s.scalar(select(bound(CaseClosure.closed_on)).where(CaseClosure.case_id == case_id)),
         s.scalar(select(Case.closed_on).where(Case.id == case_id)),
     ]
-    days = [d.date() if isinstance(d, datetime) else d for d in firsts if d is not None]
-    return min(days, default=None)
+    days = [d.date() if isinstance(d, datetime) else d for d in found if d is not None]
+    if not days:
+        return None
+    return min(days) if bound is func.min else max(days)
 
 
 def update_case(
@@ -547,7 +550,7 @@ def update_case(
         moved = opened_on is not None and opened_on != case.opened_on
         if moved:
             openings = _opening_moves(s, case)
-            first = _first_work(s, case.id, leaving_out=[e.id for e in openings])
+            first = _work_day(s, case.id, leaving_out=[e.id for e in openings])
             if first is not None and opened_on > first:
                 raise ValidationError(
                     f"The case cannot have opened after the first work recorded in it, "
@@ -607,6 +610,11 @@ def close_case(
         closed_on = validation.past_date(closed_on, "Closing date", today=date.today())
         if closed_on < case.opened_on:
             raise ValidationError("A case cannot close before the day it opened.")
+        last = _work_day(s, case.id, func.max)
+        if last is not None and closed_on < last:
+            raise ValidationError(
+                f"The case cannot close before the last work recorded in it, on {last:%d %b %Y}."
+            )
         case.closed_on, case.outcome, case.closing_note = closed_on, outcome, note
         audit.record(s, actor, "case_close", case_id=case.id, detail=outcome)
         s.flush()

@@ -387,6 +387,25 @@ def test_close_refuses_bad_input(db, people, outcome, closed_on, message):
     assert cases.get_case(db, people["morgan"], case.id).status == "open"
 
 
+def test_a_case_cannot_close_before_the_last_work_recorded_in_it(db, people):
+    # It could: a case closed on a date before its last stage move read as work after the end.
+    morgan = people["morgan"]
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=20))
+    stage_history.move_client(
+        db, morgan, case.clients[0].id, 2, reason="r", moved_on=TODAY - timedelta(days=3)
+    )
+    case = cases.get_case(db, morgan, case.id)
+    with pytest.raises(ValidationError, match="before the last work recorded in it"):
+        cases.close_case(
+            db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY - timedelta(10)
+        )
+    assert cases.get_case(db, morgan, case.id).status == "open"
+    closed = cases.close_case(
+        db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY - timedelta(days=3)
+    )
+    assert closed.closed_on == TODAY - timedelta(days=3)
+
+
 def test_archive_and_restore_keep_everything(db, people):
     morgan = people["morgan"]
     case = couple(db, morgan)
