@@ -34,6 +34,7 @@ from casebook.models import (
     SessionNote,
     StruckScore,
     User,
+    strike_out,
 )
 from worksheets.measure_files import (
     MeasureDefinition,
@@ -329,17 +330,16 @@ def strike_score(db: Database, actor: Actor, score_id: int, reason: str) -> Stru
         case_id = client_row(s, score.client_id).case_id
         case = case_for_writing(s, actor, case_id, asked=("score", score_id))
         key = s.get(MeasureDefinitionRow, score.measure_id).key
-        struck = StruckScore(
-            **{c.name: getattr(score, c.name) for c in MeasureScore.__table__.columns},
+        # Its number given here (writes are one at a time): the table was made without a
+        # sequence, and a struck-out score's own number is the one SQLite gives next.
+        struck = strike_out(
+            s,
+            score,
+            StruckScore,
+            id=(s.scalar(select(func.max(StruckScore.id))) or 0) + 1,
             struck_by=actor.id,
             reason=reason,
         )
-        # A number of its own (writes are one at a time): SQLite gives a struck-out score's
-        # number, the highest, to the next score recorded, which may be struck out in turn.
-        struck.id = (s.scalar(select(func.max(StruckScore.id))) or 0) + 1
-        s.delete(score)
-        s.add(struck)
-        s.flush()
         audit.record(
             s,
             actor,

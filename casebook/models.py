@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from casebook.crypto import EncryptedText
 
@@ -180,6 +180,17 @@ def encrypted_columns() -> list[tuple[str, str]]:
         for column in table.columns
         if isinstance(column.type, EncryptedText)
     ]
+
+
+def strike_out(session: Session, row: Base, into: type[Base], **struck: object) -> Base:
+    """Move `row`, recorded in error, whole into its struck-out table `into` (under a number
+    of that table's own), with `struck` (who, when, why); returns the struck-out row."""
+    kept = {c.name: getattr(row, c.name) for c in row.__table__.columns if c.name != "id"}
+    aside = into(**kept, **struck)
+    session.delete(row)
+    session.add(aside)
+    session.flush()
+    return aside
 
 
 class WorksheetTemplate(Base):

@@ -22,7 +22,15 @@ from casebook.access import (
 from casebook.cases import current_stage_rows
 from casebook.db import Database
 from casebook.errors import NotFound, ValidationError
-from casebook.models import Case, Client, SafetyScreen, StruckSafetyScreen, User, utcnow
+from casebook.models import (
+    Case,
+    Client,
+    SafetyScreen,
+    StruckSafetyScreen,
+    User,
+    strike_out,
+    utcnow,
+)
 from worksheets.safety import screen
 
 
@@ -121,19 +129,9 @@ def strike_screen(db: Database, actor: Actor, screen_id: int, *, why: str) -> St
             raise NotFound(unseen("safety screen", screen_id))
         client = client_row(s, row.client_id)
         case = case_for_writing(s, actor, client.case_id, asked=("safety screen", screen_id))
-        struck = StruckSafetyScreen(
-            **{
-                c.name: getattr(row, c.name)
-                for c in SafetyScreen.__table__.columns
-                if c.name != "id"
-            },
-            struck_at=utcnow(),
-            struck_by=actor.id,
-            why=why,
+        struck = strike_out(
+            s, row, StruckSafetyScreen, struck_at=utcnow(), struck_by=actor.id, why=why
         )
-        s.delete(row)
-        s.add(struck)
-        s.flush()
         audit.record(
             s, actor, "safety_strike", case_id=case.id, client_id=client.id, detail=f"#{screen_id}"
         )

@@ -28,6 +28,7 @@ from casebook.models import (
     StageEvent,
     StruckStageEvent,
     User,
+    strike_out,
     utcnow,
 )
 
@@ -145,19 +146,9 @@ def strike_move(db: Database, actor: Actor, move_id: int, *, why: str) -> Struck
                 f"Only {client.name}'s latest move can be struck out: strike out the later "
                 "ones first."
             )
-        struck = StruckStageEvent(
-            **{
-                c.name: getattr(event, c.name)
-                for c in StageEvent.__table__.columns
-                if c.name != "id"
-            },
-            struck_at=utcnow(),
-            struck_by=actor.id,
-            struck_reason=why,
+        struck = strike_out(
+            s, event, StruckStageEvent, struck_at=utcnow(), struck_by=actor.id, struck_reason=why
         )
-        s.delete(event)
-        s.add(struck)
-        s.flush()
         audit.record(
             s,
             actor,
