@@ -18,7 +18,7 @@ today = date.today()
 
 LISTS = (
     ("overdue", "Overdue", "Nothing overdue."),
-    ("due_this_week", "Due in the next 7 days", "Nothing due this week."),
+    ("due_this_week", "Due this week (today to 7 days ahead)", "Nothing due this week."),
     (
         "awaiting_review",
         # A supervisor reads and reviews nothing: it is the counsellors' review.

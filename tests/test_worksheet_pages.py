@@ -186,6 +186,8 @@ def test_homework_page_lists_overdue_and_awaiting_review(demo):  # noqa: F811
     text = shown(at)
     assert f"Overdue ({len(work.overdue)})" in text
     assert f"Completed, awaiting your review ({len(work.awaiting_review)})" in text
+    # Named as the dashboard names it, and saying which days: today and the 7 after.
+    assert f"Due this week (today to 7 days ahead) ({len(work.due_this_week)})" in text
     assert "Taylor" in text  # the demo's overdue trust plan
 
 
