@@ -547,6 +547,8 @@ def update_case(
         case = _editable(s, actor, case_id, expected_version)
         if len(cleaned) < len(case.clients):
             raise ValidationError("A client cannot be removed from a case; close the case instead.")
+        if len(cleaned) > len(case.clients) and case.closed_on is not None:
+            raise ValidationError("This case is closed: reopen it to add a partner.")
         moved = opened_on is not None and opened_on != case.opened_on
         if moved:
             openings = _opening_moves(s, case)

@@ -128,8 +128,8 @@ if user.role == "supervisor":
     st.info("Supervisor view: read-only.", icon=":material/visibility:")
 elif case.status == "closed":  # a last session's note may come after the closing
     st.info(
-        "This case is closed: notes can still be written and signed; reopen it under "
-        "**Close or archive** to change anything else.",
+        "This case is closed: notes can still be written and signed, and its details "
+        "corrected; reopen it under **Close or archive** to change anything else.",
         icon=":material/lock:",
     )
 elif case.status == "archived":
@@ -624,7 +624,9 @@ if safety_tab.open:
 
 if details_tab.open:
     with details_tab:
-        if not editable:
+        # A closed case's details are still corrected (a mistyped phone, for a follow-up);
+        # a partner joins an open case only.
+        if not (can_write and case.status != "archived"):
             for client in case.clients:
                 details = [
                     common.md(client.pronouns) or "pronouns not given",
@@ -633,8 +635,10 @@ if details_tab.open:
                 ]
                 st.markdown(f"**{common.md(client.name)}** · " + " · ".join(details))
         else:
-            add_partner = len(case.clients) == 1 and st.checkbox(
-                "Add a partner to this case", key=f"add_partner_{case.id}"
+            add_partner = (
+                editable
+                and len(case.clients) == 1
+                and st.checkbox("Add a partner to this case", key=f"add_partner_{case.id}")
             )
             with st.form(f"edit_{case.id}"):
                 slots = len(case.clients) + (1 if add_partner else 0)

@@ -406,6 +406,31 @@ def test_a_case_cannot_close_before_the_last_work_recorded_in_it(db, people):
     assert closed.closed_on == TODAY - timedelta(days=3)
 
 
+def test_a_closed_cases_details_are_corrected_but_no_partner_joins_it(db, people):
+    morgan = people["morgan"]
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=20))
+    case = cases.close_case(db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY)
+    fixed = cases.update_case(
+        db,
+        morgan,
+        case.id,
+        case.version,
+        clients=[ClientInput("Eli", phone="0123")],
+        presenting_concern="",
+    )
+    assert (fixed.status, fixed.clients[0].phone) == ("closed", "0123")
+    with pytest.raises(ValidationError, match="reopen it to add a partner"):
+        cases.update_case(
+            db,
+            morgan,
+            case.id,
+            fixed.version,
+            clients=[ClientInput("Eli"), ClientInput("Noa")],
+            presenting_concern="",
+        )
+    assert len(cases.get_case(db, morgan, case.id).clients) == 1
+
+
 def test_archive_and_restore_keep_everything(db, people):
     morgan = people["morgan"]
     case = couple(db, morgan)

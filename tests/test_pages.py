@@ -617,6 +617,13 @@ def test_closing_and_archiving_a_case(demo):
     )
     # Closed, its last session's note can still be written: the banner says so.
     assert any("notes can still be written" in i.value for i in at.info)
+    # A mistyped phone is still corrected (it needed a reopen), but no partner joins.
+    at = open_tab(at, case.id, "Details")
+    assert not [c for c in at.checkbox if c.key == f"add_partner_{case.id}"]
+    at.text_input(key=f"edit_{case.id}_v{closed.version}_1_phone").input("07700 900123")
+    at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
+    assert cases.get_case(demo, morgan, case.id).clients[0].phone == "07700 900123"
+    at = open_tab(at, case.id, "Close or archive")
     at.button(key=f"archive_{case.id}").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"  # not until confirmed
     drafts = notes.drafts_in_case(demo, morgan, case.id)
