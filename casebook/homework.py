@@ -401,6 +401,27 @@ def review(
         return _view(a, client, t)
 
 
+def undo_review(
+    db: Database, actor: Actor, assignment_id: int, expected_version: int
+) -> AssignmentView:
+    """Take back a review marked by mistake (the wrong worksheet, or before a correction):
+    the worksheet is completed again, to correct and review anew, and the review's comment
+    goes with the review. Raises ValidationError (not reviewed), Conflict."""
+    with db.write() as s:
+        a, client, t = _editable(s, actor, assignment_id, expected_version, "reviewed")
+        a.status, a.reviewed_on, a.review_comment = "completed", None, None
+        a.updated_at = utcnow()
+        audit.record(
+            s,
+            actor,
+            "review_undo",
+            case_id=client.case_id,
+            client_id=client.id,
+            detail=f"#{a.id}",
+        )
+        return _view(a, client, t)
+
+
 def reschedule(
     db: Database,
     actor: Actor,

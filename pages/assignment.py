@@ -165,6 +165,20 @@ if can_write and a.status in ("assigned", "in_progress", "completed"):
         if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
             common.saved(version_key, "Worksheet cancelled.")
 
+if can_write and a.status == "reviewed":
+    if common.confirmed(
+        f"unreview_{a.id}",
+        "Undo the review",
+        "Undo the review? The worksheet is completed again, to correct and review anew; "
+        "its comment is put back in the box.",
+        yes="Yes, undo it",
+        icon=":material/undo:",
+    ):
+        comment = detail.review_comment or ""
+        if common.attempt(lambda: homework.undo_review(db, user, a.id, expected)):
+            st.session_state[f"review_comment_{a.id}"] = comment
+            common.saved(version_key, "Review undone: the worksheet is completed again.")
+
 if can_write and a.status == "cancelled":
     if st.button("Restore this worksheet", key=f"restore_{a.id}", icon=":material/undo:"):
         if common.attempt(lambda: homework.restore(db, user, a.id, expected)):

@@ -133,6 +133,20 @@ def test_lifecycle_draft_complete_review(db, people, couple):
     with pytest.raises(ValidationError, match="reviewed"):
         homework.save_answers(db, morgan, a.id, reviewed.version, {"hiding": "x"}, {})
 
+    # A review marked by mistake is taken back: completed again, to correct and review anew.
+    with pytest.raises(AccessDenied):
+        homework.undo_review(db, people["casey"], a.id, reviewed.version)
+    with pytest.raises(Conflict):
+        homework.undo_review(db, morgan, a.id, reviewed.version - 1)
+    undone = homework.undo_review(db, morgan, a.id, reviewed.version)
+    assert (undone.status, undone.reviewed_on) == ("completed", None)
+    assert homework.get(db, morgan, a.id).review_comment is None
+    fixed = homework.save_answers(db, morgan, a.id, undone.version, {"hiding": "x"}, {})
+    assert homework.get(db, morgan, a.id).answers["hiding"] == ("x", False)
+    with pytest.raises(ValidationError, match="completed"):
+        homework.undo_review(db, morgan, a.id, fixed.version)
+    assert "review_undo" in [e.action for e in audit.entries(db, people["admin"])]
+
 
 @pytest.mark.parametrize(
     ("answers", "message"),

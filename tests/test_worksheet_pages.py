@@ -403,3 +403,19 @@ def test_an_answer_corrected_while_reviewing_is_saved_with_the_review(demo):  # 
     )
     assert done.answers["what_happened"][0] == "First"
     assert done.answers["love_or_fear"][0] == "Love"
+
+
+def test_a_review_marked_by_mistake_is_undone_with_its_comment_put_back(demo):  # noqa: F811
+    # A review was final: marked on the wrong worksheet, or before a correction, it could
+    # never be taken back, and a reviewed worksheet cannot change.
+    morgan = actor(demo, "morgan")
+    a = _completed_reflection(demo, "First")
+    homework.review(demo, morgan, a.id, a.version, "Meant for the other worksheet")
+    at = open_as(demo, "morgan", "pages/assignment.py", assignment=a.id)
+    at.button(key=f"unreview_{a.id}").click().run()
+    assert homework.get(demo, morgan, a.id).assignment.status == "reviewed"  # not until yes
+    at.button(key=f"unreview_{a.id}_yes").click().run()
+    assert not at.exception, at.exception
+    assert homework.get(demo, morgan, a.id).assignment.status == "completed"
+    assert at.text_area(key=f"review_comment_{a.id}").value == "Meant for the other worksheet"
+    assert "Review undone: the worksheet is completed again." in shown(at)
