@@ -304,13 +304,18 @@ def _after_session(
         for a in homework.for_case(db, actor, case.id)
         if a.client_id in note.attendees and a.status in OPEN
     ]
+    # The session booked now (a client may have rescheduled since the note booked one), and
+    # none when that has passed: never a day gone by, printed as the next session.
+    booked = case.next_session_on
+    if booked is not None and booked < date.today():
+        booked = None
     sheets = [
         _Handout(
             f"after-session-{note.id}.pdf",
             after_session_part(
                 _letterhead(db, case, client.name),
                 homework=[(a.template_title, a.due_on) for a in due if a.client_id == client.id],
-                next_session=note.next_session_on,
+                next_session=booked,
             ),
             case.id,
             client.id,

@@ -23,7 +23,13 @@ from handouts.document import (
 EMPTY_BOX = "\u2610"
 
 
-def _homework(homework: list[tuple[str, date]], st: Styles, width: float) -> Flowable:
+def _by(due: date, on: date) -> str:
+    """When a piece of homework is due, as the client reads it on the day printed: a date
+    already past is no deadline to meet, but one to catch up with."""
+    return day(due) if due >= on else f"Soon: it was due {day(due)}"
+
+
+def _homework(homework: list[tuple[str, date]], on: date, st: Styles, width: float) -> Flowable:
     if not homework:
         return para("No homework this time.", st.body)
     head = [Paragraph(h, st.cell_head) for h in ("Done", "What to do", "By")]
@@ -31,7 +37,7 @@ def _homework(homework: list[tuple[str, date]], st: Styles, width: float) -> Flo
         [
             Paragraph(EMPTY_BOX, st.client),
             para(title, st.body),
-            Paragraph(escape(day(due)), st.body),
+            Paragraph(escape(_by(due, on)), st.body),
         ]
         for title, due in homework
     ]
@@ -51,7 +57,7 @@ def _story(
     story += [
         Spacer(1, 4),
         Paragraph("Until next time", st.heading),
-        _homework(sorted(homework, key=lambda item: item[1]), st, width),
+        _homework(sorted(homework, key=lambda item: item[1]), letterhead.on, st, width),
         Paragraph("Next session", st.heading),
         para(
             f"{next_session:%A} {day(next_session)}"

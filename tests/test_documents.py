@@ -411,6 +411,37 @@ def test_after_a_couples_session_each_partner_has_a_sheet_of_their_own_homework(
     assert sorted(e.client_id for e in printed) == [ana.id, ben.id]
 
 
+def test_an_after_session_sheet_prints_the_session_booked_now(db, people, couple):
+    # It printed what the note had booked: after a client rescheduled, the old day; and a
+    # booking long passed, as the next session.
+    morgan = people["morgan"]
+    ana = couple.clients[0]
+    n = notes.create_draft(
+        db,
+        morgan,
+        couple.id,
+        session_at=datetime.now() - timedelta(days=3),
+        attendance="one",
+        attendees=[ana.id],
+        note_format="SOAP",
+    )
+    booked = date.today() + timedelta(days=4)
+    notes.save_draft(db, morgan, n.id, n.version, sections={"plan": "x"}, next_session_on=booked)
+
+    def sheet():
+        pdf = documents.after_session(db, morgan, n.id).pdf
+        return " ".join(
+            " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages
+        )
+
+    moved = date.today() + timedelta(days=9)
+    notes.book_next_session(db, morgan, couple.id, moved)
+    assert f"{moved:%A} {moved:%d %b %Y}" in sheet()
+    assert f"{booked:%d %b %Y}" not in sheet()
+    notes.book_next_session(db, morgan, couple.id, None)
+    assert "Not booked yet" in sheet()
+
+
 def test_cli_handout_and_import_pdf(settings, db, people, couple, tmp_path, monkeypatch, capsys):
     morgan = people["morgan"]
     [a] = assign(db, morgan, [couple.clients[0].id])

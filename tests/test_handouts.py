@@ -831,6 +831,21 @@ def test_after_session_sheet_lists_homework_by_due_date_and_the_next_session():
     assert "Keep the check-ins short." in text
 
 
+def test_after_session_sheet_says_homework_past_its_date_is_to_catch_up_with():
+    # "By 5 Mar 2025", printed on 12 Mar, read as a deadline missed for good.
+    text = " ".join(
+        text_of(
+            after_session_sheet(
+                letterhead(),
+                homework=[("Trust plan", ON - timedelta(days=7)), ("Reflection", ON)],
+                next_session=None,
+            )
+        ).split()
+    )
+    assert "Soon: it was due 05 Mar 2025" in text
+    assert "it was due 12 Mar 2025" not in text and "12 Mar 2025" in text  # today: still due
+
+
 def test_after_session_sheet_without_homework_or_a_booking_says_so():
     text = text_of(after_session_sheet(letterhead(), homework=[], next_session=None))
     assert "No homework this time." in text
