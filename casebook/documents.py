@@ -316,6 +316,7 @@ def _after_session(
                 _letterhead(db, case, client.name),
                 homework=[(a.template_title, a.due_on) for a in due if a.client_id == client.id],
                 next_session=booked,
+                session_on=note.session_at.date(),
             ),
             case.id,
             client.id,

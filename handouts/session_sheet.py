@@ -50,10 +50,11 @@ def _story(
     homework: list[tuple[str, date]],
     next_session: date | None,
     note: str,
+    title: str,
     st: Styles,
     width: float,
 ) -> list[Flowable]:
-    story = letterhead_block(letterhead, "After our session", st)
+    story = letterhead_block(letterhead, title, st)
     story += [
         Spacer(1, 4),
         Paragraph("Until next time", st.heading),
@@ -88,11 +89,14 @@ def after_session_part(
     homework: list[tuple[str, date]],
     next_session: date | None,
     note: str = "",
+    session_on: date | None = None,
 ) -> Part:
-    """A take-home sheet: homework (title, due) with tick boxes, the next session, a note.
-    `render_part` makes it a PDF of its own."""
+    """A take-home sheet: homework (title, due) with tick boxes, the next session, a note;
+    titled with the session's day when given (a week's sheets are printed days after some
+    of their sessions, and dated the day printed). `render_part` makes it a PDF of its own."""
+    title = "After our session" + (f" of {day(session_on)}" if session_on else "")
     return handout_part(
-        lambda st, width: _story(letterhead, homework, next_session, note, st, width),
+        lambda st, width: _story(letterhead, homework, next_session, note, title, st, width),
         letterhead,
-        title="After our session",
+        title=title,
     )

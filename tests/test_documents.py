@@ -434,6 +434,8 @@ def test_an_after_session_sheet_prints_the_session_booked_now(db, people, couple
             " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages
         )
 
+    # Titled with the session's day: a week's sheets are printed days after some sessions.
+    assert f"After our session of {n.session_at:%d %b %Y}" in sheet()
     moved = date.today() + timedelta(days=9)
     notes.book_next_session(db, morgan, couple.id, moved)
     assert f"{moved:%A} {moved:%d %b %Y}" in sheet()
