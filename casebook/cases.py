@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -485,11 +485,11 @@ def _opening_moves(s: Session, case: Case) -> list[StageEvent]:
 
 
 def _work_day(
-    s: Session, case_id: int, bound: Callable = func.min, leaving_out: Sequence[int] = ()
+    s: Session, case_id: int, *, latest: bool = False, leaving_out: Sequence[int] = ()
 ) -> date | None:
-    """The day of the earliest (`bound` func.min) or latest (func.max) session, screen,
-    score, worksheet, closing or stage move in a case (leaving out the stage moves
-    numbered)."""
+    """The day of the earliest (or `latest`) session, screen, score, worksheet, closing or
+    stage move in a case (leaving out the stage moves numbered)."""
+    bound, pick = (func.max, max) if latest else (func.min, min)
     clients = select(Client.id).where(Client.case_id == case_id)
     found = [
         s.scalar(select(bound(SessionNote.session_at)).where(SessionNote.case_id == case_id)),
@@ -507,9 +507,7 @@ def _work_day(
         s.scalar(select(Case.closed_on).where(Case.id == case_id)),
     ]
     days = [d.date() if isinstance(d, datetime) else d for d in found if d is not None]
-    if not days:
-        return None
-    return min(days) if bound is func.min else max(days)
+    return pick(days, default=None)
 
 
 def update_case(
@@ -612,7 +610,7 @@ def close_case(
         closed_on = validation.past_date(closed_on, "Closing date", today=date.today())
         if closed_on < case.opened_on:
             raise ValidationError("A case cannot close before the day it opened.")
-        last = _work_day(s, case.id, func.max)
+        last = _work_day(s, case.id, latest=True)
         if last is not None and closed_on < last:
             raise ValidationError(
                 f"The case cannot close before the last work recorded in it, on {last:%d %b %Y}."

@@ -732,6 +732,9 @@ def test_an_opening_date_cannot_pass_a_later_stage_move(db, people):
     case = single(db, morgan, opened_on=TODAY - timedelta(days=30))
     moved_on = TODAY - timedelta(days=20)
     stage_history.move_client(db, morgan, case.clients[0].id, 2, reason="Ready", moved_on=moved_on)
+    # and later work of another kind (a worksheet assigned today): the first bounds it
+    reflection = next(t.id for t in library.list_templates(db, morgan) if t.key == "reflection")
+    homework.assign(db, morgan, [case.clients[0].id], reflection, due_on=TODAY)
     case = cases.get_case(db, morgan, case.id)
     with pytest.raises(ValidationError, match=f"first work recorded in it, on {moved_on:%d %b %Y}"):
         reopened_on(db, morgan, case, TODAY - timedelta(days=10))
