@@ -19,10 +19,14 @@ a, template = detail.assignment, detail.template
 version_key = f"assignment_version_{a.id}"
 st.session_state.setdefault(version_key, a.version)
 expected = st.session_state[version_key]
-# The answers' widgets are keyed by the version they show: after a save, an import or a
-# reload the browser draws them afresh from the record (with the same keys it would go on
-# showing, and sending back, what was typed before).
-ws_key = f"ws_{a.id}_v{expected}"
+# Each form's widgets are keyed by the version they were drawn from. After a save of what a
+# form shows (or an import, or a reload) it is drawn afresh from the record: with the same
+# keys the browser would go on showing, and sending back, what was typed before. A save of
+# the other form leaves it be, so answers typed but not yet saved outlive a new due date.
+answers_drawn, schedule_drawn = f"answers_drawn_{a.id}", f"schedule_drawn_{a.id}"
+ws_key = f"ws_{a.id}_v{st.session_state.setdefault(answers_drawn, a.version)}"
+schedule_v = st.session_state.setdefault(schedule_drawn, a.version)
+both = (answers_drawn, schedule_drawn)
 
 
 case = cases.get_case(db, user, a.case_id)
@@ -51,10 +55,10 @@ common.stale_banner(
     a.version,
     what="worksheet",
     key="assignment_reload",
-    forget=lambda k: k == version_key or k.startswith(f"ws_{a.id}_"),
+    forget=lambda k: k in (version_key, *both) or k.startswith(f"ws_{a.id}_"),
     typed=[
         f"review_comment_{a.id}",
-        f"schedule_instr_{a.id}_v{expected}",
+        f"schedule_instr_{a.id}_v{schedule_v}",
         *(k for k in st.session_state if k.startswith(ws_key + "_")),
     ],
 )
@@ -102,7 +106,7 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
                     db, user, a.id, expected, comment, answers=answers, shared=shared
                 )
             ):
-                common.saved(version_key, "Reviewed.")
+                common.saved(version_key, "Reviewed.", redraw=both)
         if draft or complete:
             result = common.attempt(
                 lambda: homework.save_answers(
@@ -117,6 +121,7 @@ with st.form(f"answers_{a.id}", enter_to_submit=False):
                     else "Marked complete."
                     if complete
                     else "Draft saved.",
+                    redraw=[answers_drawn],
                 )
 
 if detail.review_comment:
@@ -133,13 +138,13 @@ if can_write and a.status in ("assigned", "in_progress"):
             "Due",
             value=a.due_on,
             min_value=min(a.due_on, date.today()),
-            key=f"schedule_due_{a.id}_v{expected}",
+            key=f"schedule_due_{a.id}_v{schedule_v}",
             format="DD/MM/YYYY",
         )
         new_instructions = st.text_area(
             "Instructions (optional)",
             value=detail.instructions,
-            key=f"schedule_instr_{a.id}_v{expected}",
+            key=f"schedule_instr_{a.id}_v{schedule_v}",
             height=80,
         )
         if st.form_submit_button("Save the due date and instructions"):
@@ -153,7 +158,7 @@ if can_write and a.status in ("assigned", "in_progress"):
                     instructions=new_instructions,
                 )
             ):
-                common.saved(version_key, f"Now due {new_due:%d %b %Y}.")
+                common.saved(version_key, f"Now due {new_due:%d %b %Y}.", redraw=[schedule_drawn])
 
 if can_write and a.status in ("assigned", "in_progress", "completed"):
     if common.confirmed(
@@ -163,7 +168,7 @@ if can_write and a.status in ("assigned", "in_progress", "completed"):
         yes="Yes, cancel it",
     ):
         if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
-            common.saved(version_key, "Worksheet cancelled.")
+            common.saved(version_key, "Worksheet cancelled.", redraw=both)
 
 if can_write and a.status == "reviewed":
     if common.confirmed(
@@ -177,12 +182,14 @@ if can_write and a.status == "reviewed":
         comment = detail.review_comment or ""
         if common.attempt(lambda: homework.undo_review(db, user, a.id, expected)):
             st.session_state[f"review_comment_{a.id}"] = comment
-            common.saved(version_key, "Review undone: the worksheet is completed again.")
+            common.saved(
+                version_key, "Review undone: the worksheet is completed again.", redraw=both
+            )
 
 if can_write and a.status == "cancelled":
     if st.button("Restore this worksheet", key=f"restore_{a.id}", icon=":material/undo:"):
         if common.attempt(lambda: homework.restore(db, user, a.id, expected)):
-            common.saved(version_key, "Worksheet restored.")
+            common.saved(version_key, "Worksheet restored.", redraw=both)
 
 st.subheader("Handouts", anchor=False)
 h1, h2 = st.columns(2)
@@ -213,7 +220,7 @@ if editable:
         # (left there, it would offer to put its answers back over later edits).
         "Read a filled-in worksheet PDF back",
         type=["pdf"],
-        key=f"upload_{a.id}_v{expected}",
+        key=f"upload_{a.id}_{ws_key}",
     )
     if upload is not None:
         preview = common.attempt(lambda: documents.preview_import(db, user, upload.getvalue()))
@@ -249,4 +256,4 @@ if editable:
                 st.caption(kept)
             if st.button("Save these answers", type="primary", key=f"upload_save_{a.id}"):
                 if common.attempt(lambda: documents.apply_import(db, user, preview)):
-                    common.saved(version_key, "Answers from the PDF saved.")
+                    common.saved(version_key, "Answers from the PDF saved.", redraw=[answers_drawn])

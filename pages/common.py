@@ -299,9 +299,14 @@ def _apply_resets() -> None:
         st.session_state[key] = value
 
 
-def saved(version_key: str, message: str) -> None:
-    """After a change: forget the version the page edited, say what happened, show it fresh."""
-    st.session_state.pop(version_key, None)
+def saved(version_key: str, message: str, *, redraw: Iterable[str] = ()) -> None:
+    """After a change: forget the version the page edited, say what happened, show it fresh.
+
+    `redraw` names the session keys of the versions that forms were drawn from, where a
+    page keys each form apart: those forms are drawn afresh from the record.
+    """
+    for key in (version_key, *redraw):
+        st.session_state.pop(key, None)
     flash(message)
     st.rerun()
 

@@ -299,6 +299,40 @@ def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page)
     db.dispose()
 
 
+def test_answers_typed_but_not_saved_outlive_a_change_of_due_date(app, page):
+    url, home = app
+    log_in(page, url, "morgan")
+    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    _open_priyas_worksheets(page)
+    page.get_by_label("Worksheet", exact=True).click()
+    page.get_by_role("option", name="Stage 6 · Trust plan").click()
+    page.get_by_role("button", name="Assign", exact=True).click()
+    page.get_by_role("link", name="Trust plan · Priya Nair").click()
+    secret = page.get_by_label("Is there anything you are tempted to keep secret?", exact=False)
+    secret.fill("Late-night messages to an old friend")
+
+    # Before saving the answers, the instructions change in the other form on the page.
+    page.get_by_text("Change the due date or the instructions").click()
+    still(page)
+    page.get_by_label("Instructions (optional)").fill("Bring it on Thursday")
+    page.get_by_role("button", name="Save the due date and instructions").click()
+    playwright_api.expect(page.get_by_text("Now due", exact=False)).to_be_visible()
+    settled(page)
+    playwright_api.expect(secret).to_have_value("Late-night messages to an old friend")
+
+    page.get_by_role("button", name="Save draft").click()
+    playwright_api.expect(page.get_by_text("Draft saved.", exact=True)).to_be_visible()
+    db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+    morgan = accounts.authenticate(db, "morgan", "rekindle-demo")
+    from casebook import homework
+
+    [plan] = [a for a in homework.for_case(db, morgan, 2) if a.template_title == "Trust plan"]
+    saved = homework.get(db, morgan, plan.id)
+    assert saved.answers["hiding"][0] == "Late-night messages to an old friend"
+    assert saved.instructions == "Bring it on Thursday"
+    db.dispose()
+
+
 def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app, page):
     url, home = app
     log_in(page, url, "morgan")
