@@ -164,7 +164,8 @@ if can_write and a.status in ("assigned", "in_progress", "completed"):
     if common.confirmed(
         f"cancel_{a.id}",
         "Cancel this worksheet",
-        "Cancel this worksheet? Its answers are kept, and it can be restored.",
+        "Cancel this worksheet? Its saved answers are kept (save any you typed first), and it "
+        "can be restored.",
         yes="Yes, cancel it",
     ):
         if common.attempt(lambda: homework.cancel(db, user, a.id, expected)):
