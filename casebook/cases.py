@@ -485,10 +485,16 @@ def _opening_moves(s: Session, case: Case) -> list[StageEvent]:
 
 
 def _work_day(
-    s: Session, case_id: int, *, latest: bool = False, leaving_out: Sequence[int] = ()
+    s: Session,
+    case_id: int,
+    *,
+    latest: bool = False,
+    leaving_out: Sequence[int] = (),
+    own_closing: bool = True,
 ) -> date | None:
     """The day of the earliest (or `latest`) session, screen, score, worksheet, closing or
-    stage move in a case (leaving out the stage moves numbered)."""
+    stage move in a case (leaving out the stage moves numbered, and the case's present
+    closing unless `own_closing`)."""
     bound, pick = (func.max, max) if latest else (func.min, min)
     clients = select(Client.id).where(Client.case_id == case_id)
     found = [
@@ -504,7 +510,7 @@ def _work_day(
         ),
         s.scalar(select(bound(Assignment.assigned_on)).where(Assignment.client_id.in_(clients))),
         s.scalar(select(bound(CaseClosure.closed_on)).where(CaseClosure.case_id == case_id)),
-        s.scalar(select(Case.closed_on).where(Case.id == case_id)),
+        s.scalar(select(Case.closed_on).where(Case.id == case_id)) if own_closing else None,
     ]
     days = [d.date() if isinstance(d, datetime) else d for d in found if d is not None]
     return pick(days, default=None)
@@ -598,6 +604,35 @@ def close_case(
     note: str = "",
 ) -> CaseView:
     """Close a case with an outcome, a date and a note."""
+    return _closing(db, actor, case_id, expected_version, outcome, closed_on, note, correct=False)
+
+
+def correct_closing(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    expected_version: int,
+    *,
+    outcome: str | None,
+    closed_on: date,
+    note: str = "",
+) -> CaseView:
+    """Correct a closed case's outcome, date or note (one chosen or typed in error), with the
+    checks of closing it: no reopening, which would keep the wrong closing as an earlier one."""
+    return _closing(db, actor, case_id, expected_version, outcome, closed_on, note, correct=True)
+
+
+def _closing(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    expected_version: int,
+    outcome: str | None,
+    closed_on: date,
+    note: str,
+    *,
+    correct: bool,
+) -> CaseView:
     if not outcome:
         raise ValidationError("Choose the outcome the case closes with.")
     if outcome not in OUTCOMES:
@@ -605,18 +640,34 @@ def close_case(
     note = validation.text(note, "Closing note", max_len=5000, multiline=True)
     with db.write() as s:
         case = _editable(s, actor, case_id, expected_version)
-        if case.closed_on is not None:
+        if correct and case.closed_on is None:
+            raise ValidationError("This case is not closed.")
+        if not correct and case.closed_on is not None:
             raise ValidationError("This case is already closed.")
         closed_on = validation.past_date(closed_on, "Closing date", today=date.today())
         if closed_on < case.opened_on:
             raise ValidationError("A case cannot close before the day it opened.")
-        last = _work_day(s, case.id, latest=True)
+        last = _work_day(s, case.id, latest=True, own_closing=False)
         if last is not None and closed_on < last:
             raise ValidationError(
                 f"The case cannot close before the last work recorded in it, on {last:%d %b %Y}."
             )
+        changed = [
+            what
+            for what, before, after in (
+                ("outcome", case.outcome, outcome),
+                ("date", case.closed_on, closed_on),
+                ("note", case.closing_note, note),
+            )
+            if before != after
+        ]
+        if correct and not changed:
+            raise ValidationError("Nothing to correct: the closing is as it was.")
+        # What changed, and the outcome: never the note's words.
+        detail = f"{', '.join(changed)}; outcome {case.outcome} → {outcome}" if correct else outcome
         case.closed_on, case.outcome, case.closing_note = closed_on, outcome, note
-        audit.record(s, actor, "case_close", case_id=case.id, detail=outcome)
+        action = "case_closing_correct" if correct else "case_close"
+        audit.record(s, actor, action, case_id=case.id, detail=detail)
         s.flush()
         return _views(s, [case])[0]
 

@@ -711,47 +711,63 @@ if details_tab.open:
                         st.session_state.pop(f"add_partner_{case.id}", None)
                         common.saved(version_key, "Details saved.")
 
+
+def closing_form(title: str, button: str) -> None:
+    """The form that closes the case, or (once it is closed) corrects its closing: filled in
+    with the closing as recorded, and drawn afresh from the record after a save."""
+    correcting = case.status == "closed"
+    key = f"{case.id}_v{expected_version}" if correcting else str(case.id)
+    with st.form(f"close_{key}"):
+        st.markdown(f"**{title}**")
+        outcome = st.selectbox(
+            "Outcome",
+            OUTCOMES,
+            # Chosen, never assumed: it is counted in the practice's outcomes.
+            index=OUTCOMES.index(case.outcome) if correcting else None,
+            placeholder="Choose the outcome",
+            key=f"close_outcome_{key}",
+            format_func=str.capitalize,
+        )
+        closed_on = st.date_input(
+            "Closed on",
+            value=case.closed_on or date.today(),
+            max_value=date.today(),
+            key=f"close_date_{key}",
+            format="DD/MM/YYYY",
+        )
+        note = st.text_area("Closing note", value=case.closing_note or "", key=f"close_note_{key}")
+        if st.form_submit_button(button):
+            save = cases.correct_closing if correcting else cases.close_case
+            done = common.attempt(
+                lambda: save(
+                    db,
+                    user,
+                    case.id,
+                    expected_version,
+                    outcome=outcome,
+                    closed_on=closed_on,
+                    note=note,
+                )
+            )
+            if done is not None:
+                common.saved(
+                    version_key,
+                    f"Closing corrected: {outcome}." if correcting else f"Case closed: {outcome}.",
+                )
+
+
 if close_tab.open:
     with close_tab:
         if not can_write:
             st.caption("Only the case's counsellor can close or archive it.")
         elif case.status == "open":
-            with st.form(f"close_{case.id}"):
-                st.markdown("**Close this case**")
-                outcome = st.selectbox(
-                    "Outcome",
-                    OUTCOMES,
-                    index=None,  # chosen, never assumed: it is counted in the practice's outcomes
-                    placeholder="Choose the outcome",
-                    key=f"close_outcome_{case.id}",
-                    format_func=str.capitalize,
-                )
-                closed_on = st.date_input(
-                    "Closed on",
-                    value=date.today(),
-                    max_value=date.today(),
-                    key=f"close_date_{case.id}",
-                    format="DD/MM/YYYY",
-                )
-                note = st.text_area("Closing note", key=f"close_note_{case.id}")
-                if st.form_submit_button("Close case"):
-                    closed = common.attempt(
-                        lambda: cases.close_case(
-                            db,
-                            user,
-                            case.id,
-                            expected_version,
-                            outcome=outcome,
-                            closed_on=closed_on,
-                            note=note,
-                        )
-                    )
-                    if closed is not None:
-                        common.saved(version_key, f"Case closed: {outcome}.")
+            closing_form("Close this case", "Close case")
         elif case.status == "closed":
             st.markdown(f"Closed on {case.closed_on:%d %b %Y} as **{case.outcome}**.")
             if case.closing_note:
                 st.text(case.closing_note)
+            with st.expander("Correct the closing", icon=":material/edit:"):
+                closing_form("Correct the outcome, the date or the note", "Save the correction")
             if st.button("Reopen case", key=f"reopen_{case.id}"):
                 if common.attempt(lambda: cases.reopen_case(db, user, case.id, expected_version)):
                     common.saved(version_key, "Case reopened. Its closing is kept below.")

@@ -406,6 +406,49 @@ def test_a_case_cannot_close_before_the_last_work_recorded_in_it(db, people):
     assert closed.closed_on == TODAY - timedelta(days=3)
 
 
+def test_a_closings_outcome_date_and_note_are_corrected_without_reopening(db, people):
+    morgan = people["morgan"]
+    case = single(db, morgan, opened_on=TODAY - timedelta(days=20))
+    stage_history.move_client(
+        db, morgan, case.clients[0].id, 2, reason="r", moved_on=TODAY - timedelta(days=5)
+    )
+    case = cases.get_case(db, morgan, case.id)
+    with pytest.raises(ValidationError, match="not closed"):
+        cases.correct_closing(db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY)
+    closed = cases.close_case(
+        db, morgan, case.id, case.version, outcome="reconciled", closed_on=TODAY, note="Wrong"
+    )
+    # The closing's own date is no work to close after: it moves earlier, not past the move.
+    with pytest.raises(ValidationError, match="before the last work recorded in it"):
+        cases.correct_closing(
+            db, morgan, case.id, closed.version, outcome="paused", closed_on=TODAY - timedelta(6)
+        )
+    with pytest.raises(ValidationError, match="Nothing to correct"):
+        cases.correct_closing(
+            db, morgan, case.id, closed.version, outcome="reconciled", closed_on=TODAY, note="Wrong"
+        )
+    fixed = cases.correct_closing(
+        db,
+        morgan,
+        case.id,
+        closed.version,
+        outcome="paused",
+        closed_on=TODAY - timedelta(days=5),
+        note="Taking a break",
+    )
+    assert (fixed.status, fixed.outcome, fixed.closed_on, fixed.closing_note) == (
+        "closed",
+        "paused",
+        TODAY - timedelta(days=5),
+        "Taking a break",
+    )
+    assert fixed.earlier_closings == ()  # corrected in place: no wrong closing left behind
+    with pytest.raises(Conflict):
+        cases.correct_closing(db, morgan, case.id, closed.version, outcome="other", closed_on=TODAY)
+    [entry] = audit.entries(db, people["admin"], action="case_closing_correct")
+    assert entry.detail == "outcome, date, note; outcome reconciled → paused"
+
+
 def test_a_closed_cases_details_are_corrected_but_no_partner_joins_it(db, people):
     morgan = people["morgan"]
     case = single(db, morgan, opened_on=TODAY - timedelta(days=20))

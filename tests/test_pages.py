@@ -624,6 +624,17 @@ def test_closing_and_archiving_a_case(demo):
     at.button(key=f"FormSubmitter:edit_{case.id}-Save details").click().run()
     assert cases.get_case(demo, morgan, case.id).clients[0].phone == "07700 900123"
     at = open_tab(at, case.id, "Close or archive")
+    # The wrong outcome, corrected in place: shown as recorded, saved, drawn afresh.
+    closed = cases.get_case(demo, morgan, case.id)
+    key = f"{case.id}_v{closed.version}"
+    assert at.selectbox(key=f"close_outcome_{key}").value == "referred on"
+    assert at.text_area(key=f"close_note_{key}").value == "Referred to individual therapy"
+    at.selectbox(key=f"close_outcome_{key}").set_value("paused")
+    at.button(key=f"FormSubmitter:close_{key}-Save the correction").click().run()
+    fixed = cases.get_case(demo, morgan, case.id)
+    assert (fixed.status, fixed.outcome, fixed.earlier_closings) == ("closed", "paused", ())
+    assert at.selectbox(key=f"close_outcome_{case.id}_v{fixed.version}").value == "paused"
+    assert "Closing corrected: paused." in [s.value for s in at.success]
     at.button(key=f"archive_{case.id}").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "closed"  # not until confirmed
     drafts = notes.drafts_in_case(demo, morgan, case.id)
@@ -642,7 +653,7 @@ def test_closing_and_archiving_a_case(demo):
     at.button(key=f"reopen_{case.id}").click().run()
     assert cases.get_case(demo, morgan, case.id).status == "open"
     # The closing is kept, its note with it, under the reopened case.
-    assert "as **referred on**, reopened on" in shown(at)
+    assert "as **paused**, reopened on" in shown(at)
     assert "Referred to individual therapy" in [t.value for t in at.text]
 
 
