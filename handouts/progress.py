@@ -440,35 +440,41 @@ def _stage_lines(report: ProgressReport, st: Styles) -> list[Flowable]:
 
 
 def _score_table(measure: Measure, names: list[str], st: Styles, width: float) -> Table:
-    head = [Paragraph(h, st.cell_head) for h in ("Client", "Scores", "First", "Latest", "Change")]
+    head = ["Client", "Scores", "First", "Latest", "Change"]
     rows = []
     for name, unsorted in zip(names, measure.scores, strict=True):
         scores = sorted(unsorted, key=lambda s: s[0])
         if not scores:
-            # In the wide column: in "Scores" it broke over three lines.
-            rows.append(
-                [
-                    para(name, st.cell),
-                    Paragraph("0", st.cell),
-                    para("No scores yet", st.cell),
-                    "",
-                    "",
-                ]
-            )
+            rows.append([name, "0", "No scores yet", "", ""])
             continue
         (first_on, first), (last_on, last) = scores[0], scores[-1]
         change = last - first
         rows.append(
             [
-                para(name, st.cell),
-                Paragraph(str(len(scores)), st.cell),
-                para(f"{_number(first)} on {day(first_on)}", st.cell),
-                para(f"{_number(last)} on {day(last_on)}", st.cell),
-                Paragraph(f"{'+' if change > 0 else ''}{_number(change)}", st.cell),
+                name,
+                str(len(scores)),
+                f"{_number(first)} on {day(first_on)}",
+                f"{_number(last)} on {day(last_on)}",
+                f"{'+' if change > 0 else ''}{_number(change)}",
             ]
         )
-    widths = [width - 16 * mm - 2 * 44 * mm - 20 * mm, 16 * mm, 44 * mm, 44 * mm, 20 * mm]
-    return _table([head, *rows], widths)
+    # Each column of figures as wide as its widest line, the names in the rest: a long name
+    # broke in the middle of a word beside dates in columns twice as wide as they needed.
+    # ("No scores yet" spans into the next columns, which are empty in its row.)
+    pad = 3
+    fitted = [
+        max(
+            stringWidth(head[i], st.cell_head.fontName, st.cell.fontSize),
+            *(stringWidth(r[i], st.cell.fontName, st.cell.fontSize) for r in rows if r[3]),
+        )
+        + 2 * pad
+        + 4  # a gap between the columns' words
+        for i in range(1, 5)
+    ]
+    empty = [("SPAN", (2, n), (4, n)) for n, r in enumerate(rows, start=1) if not r[3]]
+    cells = [[Paragraph(h, st.cell_head) for h in head]]
+    cells += [[para(text, st.cell) for text in row] for row in rows]
+    return data_table(cells, [width - sum(fitted), *fitted], pad=pad, extra=tuple(empty))
 
 
 def _direction(measure: Measure) -> str:

@@ -920,6 +920,16 @@ def test_progress_report_without_scores_or_moves_says_so():
     assert "Summary" not in text and "No summary" not in text
 
 
+def test_progress_report_score_table_keeps_a_long_name_whole():
+    # Beside dates in columns twice as wide as they needed, the name broke mid-word.
+    long = "Konstantinopoulou-Wetherington"
+    clients = (ClientProgress(f"Maximiliana {long}"), ClientProgress("Bo Li"))
+    scores = (((date(2026, 9, 1), 9), (date(2026, 11, 1), 12.5)), ())
+    text = text_of(progress_report(a_report(clients, scores), letterhead()))
+    assert text.count(long) == 2  # the chart's legend, and the table
+    assert "12.5 on 01 Nov 2026" in text and "Bo Li 0 No scores yet" in text
+
+
 def test_progress_report_shows_summary_and_homework_counts():
     report = a_report(homework=(HomeworkRow("Ana Ruiz", 9, 5, 2, 1, 1),), summary="Doing well.")
     text = text_of(progress_report(report, letterhead()))
