@@ -285,7 +285,7 @@ def cmd_worksheets_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
     from casebook import documents, exports
 
-    start = _date(args.day or args.week) if args.day or args.week else None  # before logging in
+    day = _date(args.day or args.week_ending) if args.day or args.week_ending else None  # first
 
     def refuse_existing(file_name: str) -> None:
         # --out or the handout's own name: refused before it is audited as printed.
@@ -321,8 +321,10 @@ def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
         )
     elif args.after_session is not None:
         doc = documents.after_session(db, actor, args.after_session, before_audit=refuse_existing)
-    elif start is not None:
-        end = start if args.day else start + timedelta(days=6)
+    elif day is not None:
+        # A week ends on the day given, as on the Handouts page: notes are written for sessions
+        # held, so the week to print is the one just gone.
+        start, end = (day, day) if args.day else (day - timedelta(days=6), day)
 
         def bar(done: int, total: int) -> None:
             filled = round(30 * done / total)
@@ -468,7 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--answers-for CLIENT for the completed answers as that client may see them), a stage "
         "guide by --stage N --client ID, a progress report by --progress CASE, an "
         "after-session sheet by --after-session NOTE, or every handout for the sessions of a "
-        "--day DATE or a --week starting DATE.",
+        "--day DATE or of the week ending on a day (--week-ending DATE).",
+        allow_abbrev=False,  # --week, once a week from its day, must not be taken as --week-ending
     )
     which = handout.add_mutually_exclusive_group(required=True)
     which.add_argument("--assignment", type=_number, help="worksheet handout of this assignment")
@@ -476,7 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--progress", type=_number, metavar="CASE", help="progress report")
     which.add_argument("--after-session", type=_number, metavar="NOTE", help="after-session sheet")
     which.add_argument("--day", metavar="YYYY-MM-DD", help="every handout for a day's sessions")
-    which.add_argument("--week", metavar="YYYY-MM-DD", help="... for a week from this day")
+    which.add_argument(
+        "--week-ending", metavar="YYYY-MM-DD", help="... for the seven days ending on this day"
+    )
     handout.add_argument("--client", type=_number, help="the client (for --stage)")
     handout.add_argument(
         "--answers-for",

@@ -154,7 +154,7 @@ def test_user_add_reads_the_password_from_stdin(settings, monkeypatch, capsys):
             )
         ),
         (
-            ["handout", "--week", "9999-12-30", "--user", "morgan", "--password-stdin"],
+            ["handout", "--week-ending", "9999-12-30", "--user", "morgan", "--password-stdin"],
             "",
             "too far from today",
         ),
@@ -235,6 +235,46 @@ def test_output_cut_short_by_its_reader_is_no_traceback(tmp_path):
         os.close(write_end)
     assert result.returncode == 141
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_a_weeks_handouts_are_of_the_week_ending_on_the_day_given(
+    settings, db, people, tmp_path, monkeypatch, capsys
+):
+    # As on the Handouts page: the command's week began on the day, and printed a week ahead.
+    from datetime import date, datetime, time, timedelta
+
+    from casebook import notes
+    from tests.test_handouts import text_of
+
+    morgan = people["morgan"]
+    today = date.today()
+    case = cases.create_case(
+        db, morgan, [cases.ClientInput("Ana Lima")], opened_on=today - timedelta(days=30)
+    )
+    for days_ago in (6, 7):
+        notes.create_draft(
+            db,
+            morgan,
+            case.id,
+            session_at=datetime.combine(today - timedelta(days=days_ago), time(10)),
+            attendance="one",
+            attendees=[case.clients[0].id],
+            note_format="SOAP",
+        )
+    out = tmp_path / "week.pdf"
+    argv = ["handout", "--week-ending", today.isoformat(), "--out", str(out)]
+    argv += ["--user", "morgan", "--password-stdin"]
+    assert run(settings, *argv, stdin=f"{PASSWORD}\n", monkeypatch=monkeypatch) == 0
+    text = text_of(out.read_bytes())
+    assert f"After our session of {today - timedelta(days=6):%d %b %Y}" in text
+    assert f"{today - timedelta(days=7):%d %b %Y}" not in text
+    # The old option is refused, not taken as an abbreviation of the new one.
+    old = ["handout", "--week", today.isoformat(), "--user", "morgan", "--password-stdin"]
+    capsys.readouterr()
+    assert run(settings, *old, stdin=f"{PASSWORD}\n", monkeypatch=monkeypatch) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "--week-ending is required" in line
 
 
 @pytest.mark.parametrize(
