@@ -7,9 +7,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -315,6 +316,17 @@ def show_flash() -> None:
     message = st.session_state.pop("casebook_flash", None)
     if message:
         st.success(message, icon=":material/check_circle:")  # callers escape user text
+
+
+def moment(at: datetime, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A moment stored in UTC (signed, saved, added) on the clock of the browser, with its
+    zone's name; in UTC where the browser does not say its zone. The server's own clock is
+    neither: a counsellor read a draft saved an hour before it was, or after."""
+    zone: Any = UTC
+    with suppress(ZoneInfoNotFoundError, ValueError, TypeError):
+        zone = ZoneInfo(st.context.timezone)  # type: ignore[arg-type]
+    local = at.replace(tzinfo=UTC).astimezone(zone)
+    return f"{local:{fmt}} {local:%Z}"
 
 
 _MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"

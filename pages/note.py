@@ -5,7 +5,7 @@ import streamlit as st
 
 from casebook import cases, documents, homework, library, notes
 from casebook.errors import CasebookError
-from casebook.models import RISK_LEVELS
+from casebook.models import RISK_LEVELS, utcnow
 from pages import common, widgets
 from worksheets.note_formats import formats
 from worksheets.stages import stage, stages
@@ -80,7 +80,7 @@ def autosave(where: str) -> None:
             refused(str(exc), where)
         else:
             draft.update(
-                version=saved.version, problem=None, saved_at=datetime.now().strftime("%H:%M:%S")
+                version=saved.version, problem=None, saved_at=common.moment(utcnow(), "%H:%M:%S")
             )
 
 
@@ -94,7 +94,7 @@ def save_private() -> None:
     except CasebookError as exc:
         refused(str(exc), "private")
     else:
-        draft.update(private=text.strip(), private_saved=datetime.now().strftime("%H:%M:%S"))
+        draft.update(private=text.strip(), private_saved=common.moment(utcnow(), "%H:%M:%S"))
 
 
 st.page_link(
@@ -111,7 +111,7 @@ st.caption(
     f"{note.note_format} · {common.md(notes.attendance_text(note, names))} · by "
     f"{common.md(note.author)}"
     + (
-        f" · signed by {common.md(note.signer)} on {note.signed_at:%d %b %Y %H:%M} UTC"
+        f" · signed by {common.md(note.signer)} on {common.moment(note.signed_at)}"
         if note.signed and note.signed_at
         else ""
     )
@@ -350,7 +350,7 @@ if note.signed:
     if not note.addenda:  # not a heading over nothing, as a supervisor reading saw it
         st.caption("None: the note stands as signed.")
     for ad in note.addenda:
-        st.caption(f"{ad.written_at:%d %b %Y %H:%M} UTC · {common.md(ad.author)}")
+        st.caption(f"{common.moment(ad.written_at)} · {common.md(ad.author)}")
         st.text(ad.text)
     if can_write:
         with st.form(f"{K}_addendum"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -85,7 +86,10 @@ def app(tmp_path) -> Iterator[tuple[str, Path]]:
 def page(app):
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # Far from UTC, in which times are stored: a time shown unconverted would not pass.
+        page = browser.new_page(
+            viewport={"width": 1400, "height": 1000}, timezone_id="Pacific/Auckland"
+        )
         page.set_default_timeout(30_000)
         yield page
         browser.close()
@@ -351,7 +355,10 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     page.get_by_label("Subjective").fill("Both felt heard this week")
     page.get_by_label("Plan").fill("Keep the Sunday check-in")
     page.get_by_label("Objective").click()  # leaving a field saves the draft
-    playwright_api.expect(page.get_by_text("Draft saved at")).to_be_visible()
+    # On the counsellor's clock (the browser's), not the server's.
+    playwright_api.expect(
+        page.get_by_text(re.compile(r"Draft saved at [\d:]{8} NZ[DS]T\."))
+    ).to_be_visible()
 
     page.get_by_label("Review comment").first.fill("Promises kept")
     page.get_by_role("button", name="Mark reviewed").first.click()
@@ -368,6 +375,9 @@ def test_write_a_soap_note_mark_homework_reviewed_sign_it_and_see_it_locked(app,
     page.get_by_role("button", name="Add addendum").click()
     playwright_api.expect(page.get_by_text("Addendum added.")).to_be_visible()
     settled(page)
+    stamp = r"\d\d \w{3} \d{4} \d\d:\d\d NZ[DS]T"
+    playwright_api.expect(page.get_by_text(re.compile(f"signed by .* on {stamp}"))).to_be_visible()
+    playwright_api.expect(page.get_by_text(re.compile(f"^{stamp} · "))).to_be_visible()
     playwright_api.expect(addendum).to_have_value("")  # so a second click adds nothing
 
     from casebook import homework, notes
