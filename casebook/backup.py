@@ -8,13 +8,15 @@ PostgreSQL practices back up with pg_dump (see the README).
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import secrets
 import shutil
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
 from datetime import date, datetime
 from pathlib import Path
@@ -235,6 +237,59 @@ def daily_backup(db: Database, settings: Settings, keep: int) -> Path | None:
     for old in automatic_backups(settings)[:-keep]:
         old.unlink(missing_ok=True)
     return made
+
+
+DAILY_ENV = "CASEBOOK_DAILY_BACKUPS"  # set by `casebook run` for the server it starts
+
+
+class DailyBackups:
+    """The day's automatic backup for a server left running: `casebook run` makes one as it
+    starts, but a practice's server runs for weeks. `ensure` makes it on the first call of
+    each day, in a thread of its own so that no page waits for the copy. A backup that
+    fails is logged and kept in `problem` to tell the admins; the app goes on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._day: date | None = None
+        self.problem: str | None = None
+
+    def ensure(
+        self,
+        db: Database,
+        settings: Settings,
+        keep: Callable[[], int],
+        *,
+        today: date | None = None,
+    ) -> threading.Thread | None:
+        """Start the day's backup unless it was started today; returns the thread started."""
+        today = today or date.today()
+        with self._lock:
+            if self._day == today:
+                return None
+            self._day = today
+        thread = threading.Thread(
+            target=self._make, args=(db, settings, keep), name="casebook-daily-backup", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _make(self, db: Database, settings: Settings, keep: Callable[[], int]) -> None:
+        try:
+            daily_backup(db, settings, keep())
+        except Exception as exc:  # a thread's failure would otherwise go unseen
+            logging.getLogger("casebook").exception("The day's automatic backup failed")
+            self.problem = daily_problem(exc)
+        else:
+            self.problem = None
+
+
+def daily_problem(exc: Exception) -> str:
+    """What to tell the admins when the day's backup could not be made."""
+    return (
+        f"Today's automatic backup could not be made ({exc}). The records are as they were; "
+        "free space on the disk or check the backups folder, and make one with "
+        "'casebook backup FILE' meanwhile."
+    )
 
 
 def automatic_backups(settings: Settings) -> list[Path]:

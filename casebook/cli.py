@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -61,14 +62,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if db.is_empty():
         _load_demo(db)
         _print_demo_login()
-    made = backup.daily_backup(db, settings, practice.load(db).backups_kept)
-    if made:
-        print(f"Today's backup: {made}")
+    try:
+        made = backup.daily_backup(db, settings, practice.load(db).backups_kept)
+    except (CasebookError, OSError, sqlite3.Error) as exc:
+        # The records are as they were: the practice works on, and the admins are told.
+        print(f"casebook: {backup.daily_problem(exc)}", file=sys.stderr)
+    else:
+        if made:
+            print(f"Today's backup: {made}")
     db.dispose()
     port = args.port or _free_port(DEFAULT_PORT)
     print(f"Casebook is at http://127.0.0.1:{port}  (data: {settings.home})", flush=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
-    env = dict(os.environ, CASEBOOK_HOME=str(settings.home))
+    env = dict(os.environ, CASEBOOK_HOME=str(settings.home), **{backup.DAILY_ENV: "1"})
     # Streamlit takes this process's place: a signal to `casebook run` reaches the server
     # (nothing is left running without its parent), and the memory of this command (the
     # demo loader, the backup) is given back. From the app folder, so that Streamlit reads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from casebook import accounts, practice, validation
+from casebook import accounts, backup, practice, validation
 from casebook.access import Actor
 from casebook.crypto import KeyProblem
 from casebook.db import Database
@@ -67,13 +68,23 @@ def forget_kept() -> None:
         _KEPT.clear()
 
 
+DAILY = backup.DailyBackups()
+
+
 def database() -> Database:
-    """The process's one Database for the configured URL; a key problem stops the app."""
+    """The process's one Database for the configured URL; a key problem stops the app.
+
+    In a server `casebook run` started, the first call of each day starts the day's backup.
+    """
+    settings = settings_from_env()
     try:
-        return _database(settings_from_env().database_url)
+        db = _database(settings.database_url)
     except KeyProblem as exc:
         st.error(f"Casebook cannot start. {exc}", icon=":material/key_off:")
         st.stop()
+    if os.environ.get(backup.DAILY_ENV):
+        DAILY.ensure(db, settings, lambda: practice.load(db).backups_kept)
+    return db
 
 
 def database_unreachable() -> None:
@@ -237,6 +248,8 @@ def require_user(*roles: str) -> Actor:
     if roles and user.role not in roles:
         st.error("Your account cannot open this page.", icon=":material/block:")
         st.stop()
+    if user.role == "admin" and (problem := DAILY.problem):
+        st.warning(problem, icon=":material/backup:")
     return user
 
 

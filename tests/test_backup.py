@@ -612,6 +612,43 @@ def test_a_start_sweeps_away_what_a_killed_restore_left_and_nothing_else(setting
 
 
 @SQLITE
+def test_a_server_left_running_makes_each_days_backup_once_and_says_when_it_fails(
+    settings, db, tmp_path
+):
+    # `casebook run` made the day's backup as it started, and a server runs for weeks.
+    daily = backup.DailyBackups()
+    daily.ensure(db, settings, lambda: 14).join()
+    assert [p.name for p in backup.automatic_backups(settings)] == [
+        f"casebook-{date.today():%Y-%m-%d}.db"
+    ]
+    assert daily.ensure(db, settings, lambda: 14) is None  # once a day
+    # Another day with the backups folder unusable: no error in a page, the admins are told.
+    for made in backup.automatic_backups(settings):
+        made.unlink()
+    (tmp_path / "backups").rmdir()
+    (tmp_path / "backups").write_text("a file where the folder was")
+    daily.ensure(db, settings, lambda: 14, today=date.today() + timedelta(days=1)).join()
+    assert daily.problem is not None and "could not be made" in daily.problem
+    (tmp_path / "backups").unlink()
+    daily.ensure(db, settings, lambda: 14, today=date.today() + timedelta(days=2)).join()
+    assert daily.problem is None and len(backup.automatic_backups(settings)) == 1
+
+
+@SQLITE
+def test_the_app_starts_when_the_days_backup_fails_and_its_server_backs_up_daily(
+    settings, tmp_path, monkeypatch, capsys
+):
+    started = []
+    monkeypatch.chdir(tmp_path)  # `run` goes to the app's folder before Streamlit starts
+    monkeypatch.setattr(os, "execve", lambda path, cmd, env: started.append(env))
+    (tmp_path / "backups").write_text("a file where the folder was")
+    assert main(["run"], settings=settings) is None
+    assert "Today's automatic backup could not be made" in capsys.readouterr().err
+    [env] = started
+    assert env[backup.DAILY_ENV] == "1"
+
+
+@SQLITE
 def test_daily_backup_must_keep_at_least_one(settings, db, tmp_path):
     with pytest.raises(ValidationError, match="At least one"):
         backup.daily_backup(db, settings, keep=0)

@@ -712,6 +712,16 @@ def test_supervisor_reads_a_case_without_forms(demo):
 # --- accounts ------------------------------------------------------------------------------
 
 
+def test_admins_are_told_when_the_days_backup_failed_and_others_are_not(demo, monkeypatch):
+    from pages import common
+
+    monkeypatch.setattr(common.DAILY, "problem", "Today's automatic backup could not be made.")
+    assert "Today's automatic backup could not be made." in [
+        w.value for w in app_as(demo, "admin").warning
+    ]
+    assert not [w for w in app_as(demo, "morgan").warning if "backup" in w.value]
+
+
 def test_admin_adds_an_account(demo):
     at = app_as(demo, "admin")
     at.text_input(key="acct_username").input("sky")
