@@ -291,7 +291,8 @@ def cmd_worksheets_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_handout(args: argparse.Namespace, settings: Settings) -> int:
     from casebook import documents, exports
 
-    day = _date(args.day or args.week_ending) if args.day or args.week_ending else None  # first
+    given = args.day or args.week_ending
+    day = _date(given) if given else None  # before logging in
 
     def refuse_existing(file_name: str) -> None:
         # --out or the handout's own name: refused before it is audited as printed.
