@@ -62,7 +62,9 @@ st.page_link("pages/cases.py", label="Cases", icon=":material/arrow_back:")
 st.title(f"Case #{case.id} · {common.md(case.label)}")
 badge = {"open": "green", "closed": "blue", "archived": "gray"}[case.status]
 st.badge(case.status.capitalize(), color=badge)
+# A closed case has no next session (the booking comes back if it is reopened in time).
 booked = case.next_session_on if case.next_session_on and case.next_session_on >= today else None
+booked = booked if case.closed_on is None else None
 st.caption(
     f"{case.kind.capitalize()} · opened {case.opened_on:%d %b %Y} · counsellor "
     f"{common.md(case.counsellor_name)}"

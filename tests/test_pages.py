@@ -603,6 +603,8 @@ def test_a_case_does_not_close_on_an_outcome_left_as_it_came(demo):
 
 def test_closing_and_archiving_a_case(demo):
     case = _case(demo, "morgan", "Chris Walker")
+    booked = date.today() + timedelta(days=3)
+    notes.book_next_session(demo, actor(demo, "morgan"), case.id, booked)
     at = app_as(demo, "morgan", "pages/case.py", case=case.id)
     at = open_tab(at, case.id, "Close or archive")
     at.selectbox(key=f"close_outcome_{case.id}").set_value("referred on")
@@ -617,6 +619,7 @@ def test_closing_and_archiving_a_case(demo):
     )
     # Closed, its last session's note can still be written: the banner says so.
     assert any("notes can still be written" in i.value for i in at.info)
+    assert "next session" not in at.caption[0].value  # none, once the case is closed
     # A mistyped phone is still corrected (it needed a reopen), but no partner joins.
     at = open_tab(at, case.id, "Details")
     assert not [c for c in at.checkbox if c.key == f"add_partner_{case.id}"]
