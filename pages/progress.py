@@ -36,14 +36,16 @@ def as_table(frame: pd.DataFrame) -> None:
 
 
 # --- stages ----------------------------------------------------------------------------------
+# A closed case's clients stood at their last stage until it closed, not to this day.
+until = case.closed_on or today
 moves = pd.DataFrame(
     [(c.id, m.stage, m.moved_on) for c in case.clients for m in c.history],
     columns=["client_id", "stage", "moved_on"],
 )
-stays = timeline.stage_timeline(moves, today)
+stays = timeline.stage_timeline(moves, until)
 steps = pd.DataFrame(
     [(c.id, names[c.id], m.moved_on, m.stage) for c in case.clients for m in c.history]
-    + [(c.id, c.name, today, c.stage) for c in case.clients],
+    + [(c.id, c.name, until, c.stage) for c in case.clients],
     columns=["client_id", "client_name", "date", "stage"],
 )
 st.plotly_chart(charts.stage_journey(steps, [s.name for s in stages()]), width="stretch")

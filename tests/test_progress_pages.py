@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -305,3 +305,17 @@ def test_each_version_of_a_measure_is_charted_and_compared_apart(demo):  # noqa:
     summaries = [d.value for d in at.dataframe if "Category" in d.value.columns]
     # Version 2: from 7 to 6, its own first score, not version 1's 2.
     assert [(s["First"].tolist(), s["Latest"].tolist()) for s in summaries][-1] == ([7], [6])
+
+
+def test_a_closed_cases_stages_end_on_its_closing_day_not_today(demo):  # noqa: F811
+    # The stage a client stood at when the case closed counted on to this day (230 days and
+    # growing, for a case closed in July), and its line ran on to today on the chart.
+    case = cases.list_cases(demo, actor(demo, "morgan"), status="closed")[0]
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    stays = next(d.value for d in at.dataframe if "Days" in d.value.columns)
+    for client in case.clients:
+        last = stays[stays["Client"] == client.name].iloc[-1]
+        assert last["Days"] == (case.closed_on - client.stage_since).days
+    journey = at.get("plotly_chart")[0].proto.spec
+    assert date.today().isoformat() not in journey
+    assert case.closed_on.isoformat() in journey
