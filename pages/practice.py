@@ -34,7 +34,17 @@ with left:
         width="stretch",
     )
     with st.expander("As a table"):
-        st.dataframe(per_counsellor, hide_index=True, width="stretch")
+        st.dataframe(
+            per_counsellor.rename(
+                columns={
+                    "counsellor": "Counsellor",
+                    "open_cases": "Open cases",
+                    "clients": "Clients",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 with right:
     outcomes = pd.DataFrame(
         {
@@ -49,7 +59,11 @@ with right:
         width="stretch",
     )
     with st.expander("As a table"):
-        st.dataframe(outcomes, hide_index=True, width="stretch")
+        st.dataframe(
+            outcomes.rename(columns={"outcome": "Outcome", "cases": "Cases"}),
+            hide_index=True,
+            width="stretch",
+        )
 
 st.subheader("Clients by stage", anchor=False)
 on = st.date_input(
@@ -72,7 +86,11 @@ else:
 if by_stage["clients"].sum():
     st.plotly_chart(charts.caseload_by_stage(by_stage), width="stretch")
     with st.expander("As a table"):
-        st.dataframe(by_stage, hide_index=True, width="stretch")
+        st.dataframe(
+            by_stage.rename(columns={"stage": "Stage", "stage_name": "Name", "clients": "Clients"}),
+            hide_index=True,
+            width="stretch",
+        )
 else:
     st.info(
         f"No client was in an open case on {on:%d %b %Y}. Cases appear here as counsellors "

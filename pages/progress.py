@@ -291,7 +291,19 @@ frame = pd.DataFrame(
 done = homework_stats.completion(frame, today, by="client_id")
 done["client"] = done["client_id"].map(names)
 st.plotly_chart(charts.homework_completion(done, "client"), width="stretch")
-as_table(done.drop(columns=["client_id"]))
+as_table(  # named as the chart's legend names them
+    pd.DataFrame(
+        {
+            "Client": done["client"],
+            "Assigned": done["assigned"],
+            "On time": done["on_time"],
+            "Late": done["late"],
+            "Overdue": done["overdue"],
+            "Not yet due": done["open"],
+            "Completed": done["completion_rate"].map(lambda rate: f"{rate:.0%}"),
+        }
+    )
+)
 
 st.subheader("Progress report for the clients", anchor=False)
 summary = st.text_area(

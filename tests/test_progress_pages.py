@@ -182,8 +182,32 @@ def test_practice_view_for_supervisors(demo):  # noqa: F811
     metrics = {m.label: m.value for m in at.metric}
     open_cases = cases.list_cases(demo, actor(demo, "casey"), status="open")
     assert metrics["Open cases"] == str(len(open_cases))
-    outcomes = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
-    assert outcomes.set_index("outcome").loc["Reconciled", "cases"] == 1
+    outcomes = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    assert outcomes.set_index("Outcome").loc["Reconciled", "Cases"] == 1
+
+
+def test_tables_under_the_charts_are_headed_in_words(demo):  # noqa: F811
+    # They were headed as the code names its columns: "open_cases", "stage_name", and under
+    # the homework chart "open" for what the chart calls "Not yet due" and a completion_rate
+    # of 1 or 0.
+    at = open_as(demo, "casey", "pages/practice.py")
+    headings = [list(d.value.columns) for d in at.dataframe]
+    assert ["Counsellor", "Open cases", "Clients"] in headings
+    assert ["Outcome", "Cases"] in headings
+    assert ["Stage", "Name", "Clients"] in headings
+    case = _case(demo, "morgan", "Sam O")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    done = next(d.value for d in at.dataframe if "Not yet due" in d.value.columns)
+    assert list(done.columns) == [
+        "Client",
+        "Assigned",
+        "On time",
+        "Late",
+        "Overdue",
+        "Not yet due",
+        "Completed",
+    ]
+    assert all(rate.endswith("%") for rate in done["Completed"])
 
 
 @pytest.mark.parametrize("who", ["morgan", "riley"])
