@@ -123,6 +123,15 @@ def test_a_custom_measure_with_a_reverse_item(db, people, client):
         (('key = "weekly_mood"', 'key = "Weekly Mood"'), "custom.toml: key must be"),
         (('name = "Weekly mood"\n', ""), "custom.toml: name must be non-empty text"),
         (("sd = 2", "sd = 2\ncolour = 1"), "custom.toml: colour is not a known setting"),
+        # Each value is a choice on the Progress page: a million of them hung it.
+        (
+            ("high = 5\n[[item]]", "high = 1000000\n[[item]]"),
+            "custom.toml: item 1 (low).low and high must be from -10,000 to 10,000",
+        ),
+        (
+            ("high = 5\n[[item]]", "high = 101\n[[item]]"),
+            "custom.toml: item 1 (low).high must be at most 100 more than low",
+        ),
     ],
 )
 def test_malformed_measures_are_refused_naming_the_field(change, message):

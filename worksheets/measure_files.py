@@ -2,7 +2,8 @@
 
 A definition: key, version, name, source, higher_is_better, cutoff (optional), sd and
 reliability (for reliable change), and items, each with id, text, low, high, optional
-`reverse = true` and optional `labels` (one per value from low to high).
+`reverse = true` and optional `labels` (one per value from low to high). An item is answered
+by choosing one of its values, so it has at most 101 (0 to 100, say), none beyond 10,000.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ TOP_KEYS = {
     "item",
 }
 ITEM_KEYS = {"id", "text", "low", "high", "reverse", "labels"}
+# Each value is a choice on the form (a million of them made a page no browser could show),
+# and totals stay well within a database's integer column.
+MOST_VALUES = 101
+VALUE_LIMIT = 10_000
 
 
 class MeasureError(ValueError):
@@ -107,6 +112,13 @@ def parse_measure(data: object, source: str) -> MeasureDefinition:
         high = int(_number(raw, "high", at, whole=True))
         if not low < high:
             raise MeasureError(f"{at}high must be more than low")
+        if not -VALUE_LIMIT <= low < high <= VALUE_LIMIT:
+            raise MeasureError(f"{at}low and high must be from {-VALUE_LIMIT:,} to {VALUE_LIMIT:,}")
+        if high - low + 1 > MOST_VALUES:
+            raise MeasureError(
+                f"{at}high must be at most {MOST_VALUES - 1} more than low "
+                "(each value is a choice on the form)"
+            )
         reverse = raw.get("reverse", False)
         if not isinstance(reverse, bool):
             raise MeasureError(f"{at}reverse must be true or false")
