@@ -18,14 +18,21 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from casebook import audit, cases, notes, practice
+from casebook import audit, cases, measures, notes, practice
 from casebook.access import Actor, case_for_reading, require_role, unseen
 from casebook.cases import CaseView
 from casebook.db import Database
 from casebook.documents import laid_out
 from casebook.errors import NotFound, ValidationError
 from casebook.models import Client
-from handouts.record import ClientRecord, Closing, StageEntry, client_record_pdf, not_included
+from handouts.record import (
+    ClientRecord,
+    Closing,
+    ScoreEntry,
+    StageEntry,
+    client_record_pdf,
+    not_included,
+)
 from worksheets.stages import stage as stage_info
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -117,7 +124,37 @@ def client_record(db: Database, actor: Actor, client_id: int) -> ClientRecord:
         case_for_reading(s, actor, case_id, asked=("client", client_id))
     case = cases.get_case(db, actor, case_id)
     record = record_of_client(case, client_id, exported_by=actor.display_name)
-    return replace(record, notes=tuple(notes.signed_notes_of_client(db, actor, case, client_id)))
+    return replace(
+        record,
+        notes=tuple(notes.signed_notes_of_client(db, actor, case, client_id)),
+        scores=_scores_of_client(db, actor, case.id, client_id),
+    )
+
+
+def _scores_of_client(
+    db: Database, actor: Actor, case_id: int, client_id: int
+) -> tuple[ScoreEntry, ...]:
+    """The client's own scores, each named by its measure (and version, where the client
+    answered more than one), item by item in the measure's order."""
+    every = measures.definitions(db)
+    mine = [
+        s
+        for s in measures.scores_for_case(db, actor, case_id)
+        if s.client_id == client_id and s.measure_id in every
+    ]
+    versions: dict[str, set[int]] = {}
+    for s in mine:
+        versions.setdefault(s.measure_key, set()).add(s.measure_id)
+    entries = []
+    for s in mine:
+        definition = every[s.measure_id]
+        name = definition.name
+        if len(versions[s.measure_key]) > 1:
+            name += f" (version {definition.version})"
+        items = [item.id for item in definition.measure.items]
+        answers = tuple((item, s.answers[item]) for item in items if item in s.answers)
+        entries.append(ScoreEntry(name, s.scored_on, s.total, answers))
+    return tuple(entries)
 
 
 def _iso(value: date | None) -> str | None:
@@ -159,6 +196,15 @@ def record_json(record: ClientRecord, practice_name: str) -> bytes:
         },
         "stage_history": [
             {**asdict(entry), "moved_on": _iso(entry.moved_on)} for entry in record.history
+        ],
+        "measure_scores": [
+            {
+                "measure": e.measure,
+                "scored_on": _iso(e.scored_on),
+                "total": e.total,
+                "answers": dict(e.answers),
+            }
+            for e in record.scores
         ],
         "session_notes": [
             {
@@ -256,10 +302,10 @@ def _write_audited(
 def export_client(db: Database, actor: Actor, client_id: int, out_dir: Path) -> list[Path]:
     """Write one client's record as client-<id>.json and client-<id>.pdf into `out_dir`.
 
-    The record holds the client's details, their case and their stage history; for a
-    couple, the partner's name only. Psychotherapy notes are never part of an export (none
-    are kept yet; when they are, they stay out). The folder is created if missing; existing
-    files are never overwritten.
+    The record holds the client's details, their case, their stage history and their
+    measure scores; for a couple, the partner's name only. Psychotherapy notes are never
+    part of an export. The folder is created if missing; existing files are never
+    overwritten.
 
     Raises NotFound, AccessDenied (another counsellor's client; any admin) or
     ValidationError (a file already exists, the folder cannot be written).

@@ -76,8 +76,19 @@ class StageEntry:
 
 
 @dataclass(frozen=True)
+class ScoreEntry:
+    """One of the client's scores on a measure, with its answers item by item."""
+
+    measure: str
+    scored_on: date
+    total: int
+    answers: tuple[tuple[str, int], ...]  # (item id, value) in the measure's order
+
+
+@dataclass(frozen=True)
 class ClientRecord:
-    """What a client's record holds: their details, their case, their stage history.
+    """What a client's record holds: their details, their case, their stage history, their
+    measure scores.
 
     For a couple, `partner_name` is the other client's name; nothing else of theirs.
     """
@@ -105,6 +116,7 @@ class ClientRecord:
     exported_by: str
     notes: tuple[NotePrint, ...] = ()  # signed notes of sessions the client attended
     earlier_closings: tuple[Closing, ...] = ()  # of a case reopened since, oldest first
+    scores: tuple[ScoreEntry, ...] = ()  # oldest first; not those struck out in error
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> ClientRecord:
@@ -118,6 +130,9 @@ class ClientRecord:
         values["earlier_closings"] = tuple(
             c if isinstance(c, Closing) else Closing(**c)
             for c in values.get("earlier_closings", ())
+        )
+        values["scores"] = tuple(
+            e if isinstance(e, ScoreEntry) else ScoreEntry(**e) for e in values.get("scores", ())
         )
         return cls(**values)
 
@@ -137,6 +152,26 @@ def _history(record: ClientRecord, st: Styles, width: float) -> Flowable:
     ]
     widths = [24 * mm, 48 * mm, 30 * mm]
     return data_table([head, *rows], [*widths, width - sum(widths)])
+
+
+def _scores(record: ClientRecord, st: Styles, width: float) -> list[Flowable]:
+    if not record.scores:
+        return []
+    head = [Paragraph(h, st.cell_head) for h in ("Date", "Measure", "Total", "Answers")]
+    rows = [
+        [
+            Paragraph(escape(day(e.scored_on)), st.cell),
+            para(e.measure, st.cell),
+            Paragraph(str(e.total), st.cell),
+            para(", ".join(f"{item} {value}" for item, value in e.answers), st.cell),
+        ]
+        for e in record.scores
+    ]
+    widths = [24 * mm, 48 * mm, 14 * mm]
+    return [
+        *section_heading("Measure scores", st),
+        data_table([head, *rows], [*widths, width - sum(widths)]),
+    ]
 
 
 def _notes(record: ClientRecord, st: Styles, width: float) -> list[Flowable]:
@@ -198,6 +233,7 @@ def _story(record: ClientRecord, practice_name: str, st: Styles, width: float) -
         Together([Paragraph("Case", st.heading), details(case_rows, st, width)]),
         *section_heading("Stage history", st),
         _history(record, st, width),
+        *_scores(record, st, width),
         *_notes(record, st, width),
         Spacer(1, 14),
         para(not_included(record), st.meta),

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from pypdf import PdfReader
 
-from casebook import accounts, audit, cases, exports, stage_history
+from casebook import accounts, audit, cases, exports, measures, stage_history
 from casebook.cases import ClientInput
 from casebook.cli import main
 from casebook.errors import AccessDenied, NotFound, ValidationError
@@ -197,6 +197,41 @@ def test_couple_export_holds_only_this_clients_stage_history(db, people, tmp_pat
     assert [h["reason"] for h in data["stage_history"]] == ["Case opened", "Ana started a course"]
     assert "Ben asked for space" not in text
     assert "Ana started a course" in text
+
+
+def test_the_record_holds_the_clients_own_measure_scores_item_by_item(db, people, tmp_path):
+    # A client's record left out every score: a record passed on held no CSI-4 at all.
+    morgan = people["morgan"]
+    case = couple(db, morgan)
+    ana, ben = case.clients
+    csi4 = next(i for i, d in measures.current_measures(db).items() if d.key == "csi4")
+    first = {"happiness": 2, "warm": 1, "rewarding": 2, "satisfied": 1}
+    later = {"happiness": 4, "warm": 4, "rewarding": 3, "satisfied": 4}
+    on = TODAY - timedelta(days=20)
+    measures.record_score(db, morgan, ana.id, csi4, first, scored_on=on)
+    measures.record_score(db, morgan, ben.id, csi4, first, scored_on=on)
+    slip = measures.record_score(db, morgan, ana.id, csi4, first, scored_on=TODAY)
+    measures.strike_score(db, morgan, slip.id, "Ben's answers")
+    measures.record_score(db, morgan, ana.id, csi4, later, scored_on=TODAY)
+    data, text = export(db, morgan, ana.id, tmp_path)
+    assert data["measure_scores"] == [
+        {
+            "measure": "Couples Satisfaction Index (CSI-4)",
+            "scored_on": on.isoformat(),
+            "total": 6,
+            "answers": first,
+        },
+        {
+            "measure": "Couples Satisfaction Index (CSI-4)",
+            "scored_on": TODAY.isoformat(),
+            "total": 15,
+            "answers": later,
+        },
+    ]
+    assert "Measure scores" in text
+    assert "happiness 4, warm 4, rewarding 3, satisfied 4" in flat(text)
+    data, _ = export(db, morgan, ben.id, tmp_path)
+    assert [e["total"] for e in data["measure_scores"]] == [6]
 
 
 @pytest.mark.parametrize(
