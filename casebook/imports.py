@@ -123,6 +123,12 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
                 except StopIteration:
                     break
                 except csv.Error as exc:
+                    if "field limit" in str(exc):  # Python's words are no help to a user
+                        raise ImportRefused(
+                            f"line {start} has a value longer than "
+                            f"{csv.field_size_limit():,} characters: a quote left open "
+                            "runs on to the end of the file."
+                        ) from exc
                     raise ImportRefused(f"line {start} is not valid CSV: {exc}.") from exc
                 if not any(cell.strip() for cell in record):
                     continue

@@ -287,6 +287,11 @@ def test_a_row_the_case_rules_refuse_at_insert_time_names_its_line(
         ("Zoë".encode("latin-1").join([b"name\n", b"\n"]), "is not UTF-8 text"),
         ("name\nAna".encode("utf-16"), "is not UTF-8 text"),
         ('name,email\n"Ana,a@b.org\n', "is not valid CSV"),
+        # It said "field larger than field limit (131072)".
+        (
+            'name,email\n"Ana,a@b.org\n' + "Ben,b@c.org\n" * 20_000,
+            "line 2 has a value longer than 131,072 characters: a quote left open",
+        ),
     ],
     ids=[
         "empty",
@@ -301,6 +306,7 @@ def test_a_row_the_case_rules_refuse_at_insert_time_names_its_line(
         "latin-1",
         "utf-16",
         "unclosed quote",
+        "unclosed quote in a long file",
     ],
 )
 def test_a_bad_file_is_refused_plainly(db, people, tmp_path, content, message):
