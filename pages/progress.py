@@ -106,6 +106,14 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
         f"{scoring.min_reliable_change(m.sd, m.reliability):.2f}; SD {m.sd:g}, reliability "
         f"{m.reliability:g}); stars mark scores that differ reliably from the client's first."
     )
+    low, high = definition.total_range
+    if points > high - low:  # every client "unchanged", whatever their scores
+        st.warning(
+            f"No change on this measure can be reliable: its totals run from {low} to {high}, "
+            f"{high - low} points apart. Its SD or reliability is likely mistyped; an admin "
+            "sets them under Settings.",
+            icon=":material/warning:",
+        )
     st.dataframe(
         pd.DataFrame(
             {

@@ -343,3 +343,16 @@ def test_a_closed_cases_stages_end_on_its_closing_day_not_today(demo):  # noqa: 
     journey = at.get("plotly_chart")[0].proto.spec
     assert date.today().isoformat() not in journey
     assert case.closed_on.isoformat() in journey
+
+
+def test_settings_that_make_reliable_change_unreachable_are_pointed_out(demo):  # noqa: F811
+    # An SD typed as 15 for the CSI-4 (0 to 21) asked for a change of 30 points: every client
+    # read "Unchanged" whatever their scores, and nothing said why.
+    measures.save_params(demo, actor(demo, "admin"), {"csi4": {"sd": 15.0, "reliability": 0.5}})
+    case = _case(demo, "morgan", "Sam O")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    said = " ".join(w.value for w in at.warning)
+    assert "No change on this measure can be reliable: its totals run from 0 to 21" in said
+    measures.save_params(demo, actor(demo, "admin"), {"csi4": {"sd": 4.5, "reliability": 0.85}})
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    assert not at.warning
