@@ -182,7 +182,7 @@ if can_write and case.status == "open":
             [c.id for c in case.clients],
             horizontal=True,
             key=f"score_who_{case.id}",
-            format_func=names.get,
+            format_func=lambda i: common.md(names[i]),  # a name shows as typed
         )
         measure_id = st.selectbox(
             "Measure",
@@ -202,7 +202,7 @@ if can_write and case.status == "open":
                     horizontal=True,
                     key=f"score_{case.id}_{item.id}",
                     format_func=lambda v, lb=labels, lo=item.low: (
-                        f"{v} · {lb[v - lo]}" if lb else str(v)
+                        f"{v} · {common.md(lb[v - lo])}" if lb else str(v)
                     ),
                 )
             on = st.date_input(
@@ -232,7 +232,8 @@ if can_write and case.status == "open":
                     common.reset_widgets(
                         {f"score_{case.id}_{item.id}": None for item in definition.measure.items}
                     )
-                    common.flash(f"Recorded: total {made.total}.")
+                    # Partners are often scored one after the other: say whose it was.
+                    common.flash(f"Recorded for {common.md(names[who])}: total {made.total}.")
                     st.rerun()
 
 

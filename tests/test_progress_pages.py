@@ -356,3 +356,25 @@ def test_settings_that_make_reliable_change_unreachable_are_pointed_out(demo):  
     measures.save_params(demo, actor(demo, "admin"), {"csi4": {"sd": 4.5, "reliability": 0.85}})
     at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
     assert not at.warning
+
+
+def test_recording_a_score_names_each_partner_as_typed_and_whose_score_it_was(demo):  # noqa: F811
+    # A name with Markdown in it showed altered in the choice of client, and "Recorded: total
+    # 9." did not say for whom, in a couple scored one after the other.
+    from pages.common import md
+
+    morgan = actor(demo, "morgan")
+    case = cases.create_case(
+        demo, morgan, [cases.ClientInput("Ana *Vidal*"), cases.ClientInput("Ben <b>Vidal</b>")]
+    )
+    ben = case.clients[1].id
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    who = at.radio(key=f"score_who_{case.id}")
+    assert who.options == [md("Ana *Vidal*"), md("Ben <b>Vidal</b>")]  # not Markdown
+    who.set_value(ben).run()
+    for item, value in {"happiness": 3, "warm": 2, "rewarding": 2, "satisfied": 2}.items():
+        at.radio(key=f"score_{case.id}_{item}").set_value(value)
+    at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
+    assert [s.value for s in at.success] == [f"Recorded for {md('Ben <b>Vidal</b>')}: total 9."]
+    [score] = measures.scores_for_case(demo, morgan, case.id)
+    assert (score.client_id, score.total) == (ben, 9)
