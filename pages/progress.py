@@ -217,8 +217,8 @@ if can_write and case.status == "open":
                 "From the session (optional)",
                 [None, *sessions],
                 key=f"score_note_{case.id}",
-                format_func=lambda i: (
-                    "Not tied to a note" if i is None else f"{sessions[i]:%d %b %Y}"
+                format_func=lambda i: (  # with its time: partners seen apart on one day
+                    "Not tied to a note" if i is None else f"{sessions[i]:%d %b %Y, %H:%M}"
                 ),
             )
             if st.form_submit_button("Record score", type="primary"):

@@ -124,7 +124,31 @@ def test_a_score_is_tied_to_a_recent_session_without_reading_the_notes(demo):  #
     latest = notes.notes_for_case(demo, actor(demo, "morgan"), case.id)[:10]
     assert at.selectbox(key=f"score_note_{case.id}").options == [
         "Not tied to a note",
-        *(f"{n.session_at:%d %b %Y}" for n in latest),
+        *(f"{n.session_at:%d %b %Y, %H:%M}" for n in latest),
+    ]
+
+
+def test_sessions_on_one_day_are_told_apart_when_a_score_is_tied_to_one(demo):  # noqa: F811
+    # Partners seen separately on one day had two notes named "24 Oct 2026" alike.
+    from datetime import datetime, time
+
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Mei Lin")
+    day = date.today() - timedelta(days=1)
+    for hour in (10, 11):
+        notes.create_draft(
+            demo,
+            morgan,
+            case.id,
+            session_at=datetime.combine(day, time(hour)),
+            attendance="one",
+            attendees=[case.clients[0].id],
+            note_format="SOAP",
+        )
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    assert at.selectbox(key=f"score_note_{case.id}").options[1:3] == [
+        f"{day:%d %b %Y}, 11:00",
+        f"{day:%d %b %Y}, 10:00",
     ]
 
 
