@@ -237,7 +237,10 @@ def progress_report_data(
         [(a.client_id, a.stage, a.due_on, a.completed_on, a.status) for a in work],
         columns=["client_id", "stage", "due_on", "completed_on", "status"],
     )
-    done = homework_stats.completion(frame, date.today(), by="client_id")
+    # A closed case ended on its closing day: its stages stop there, and work still open
+    # then is not overdue for ever after.
+    until = case.closed_on or date.today()
+    done = homework_stats.completion(frame, until, by="client_id")
     names = {c.id: c.name for c in case.clients}
     report = ProgressReport(
         clients=tuple(
@@ -272,6 +275,7 @@ def progress_report_data(
             for r in done.itertuples()
         ),
         summary=summary,
+        until=case.closed_on,
     )
     return report, _letterhead(db, case, case.label)
 

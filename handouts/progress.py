@@ -87,6 +87,7 @@ class ProgressReport:
     measures: tuple[Measure, ...] = ()  # one section each, in this order
     homework: tuple[HomeworkRow, ...] = ()
     summary: str = ""
+    until: date | None = None  # where the stages end: a closed case's closing day, else printed
 
 
 # One look per client that still tells them apart printed in black and white.
@@ -515,7 +516,7 @@ def _story(
         story += [Paragraph("Summary", st.heading), para(report.summary, st.body)]
     stages_heading = Paragraph("Stages of the guide", st.heading)
     if any(c.stage_steps for c in report.clients):
-        chart = stage_chart(report, width, letterhead.on)
+        chart = stage_chart(report, width, report.until or letterhead.on)
         story += [
             # A heading is kept with its chart, never left alone at the foot of a page.
             Together([stages_heading, _legend(names, width, font), chart]),

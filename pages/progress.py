@@ -297,7 +297,7 @@ frame = pd.DataFrame(
     [(a.client_id, a.stage, a.due_on, a.completed_on, a.status) for a in work],
     columns=["client_id", "stage", "due_on", "completed_on", "status"],
 )
-done = homework_stats.completion(frame, today, by="client_id")
+done = homework_stats.completion(frame, until, by="client_id")  # not overdue after closing
 done["client"] = done["client_id"].map(names)
 st.plotly_chart(charts.homework_completion(done, "client"), width="stretch")
 as_table(  # named as the chart's legend names them

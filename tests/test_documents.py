@@ -351,6 +351,32 @@ def test_a_progress_report_for_a_client_with_100_sessions(db, people, couple):
     assert "Progress report" in text and "A year of steady work" in text
 
 
+def test_a_closed_cases_progress_report_ends_on_its_closing_day(db, people, couple):
+    # Its stage chart ran on to the day printed, and work still open at the closing turned
+    # overdue after it, for ever.
+    from sqlalchemy import update
+
+    from casebook.models import Assignment
+
+    morgan = people["morgan"]
+    today = date.today()
+    made = assign(db, morgan, [c.id for c in couple.clients])
+    with db.write() as s:  # worksheets set three weeks ago, due after the case closed
+        s.execute(
+            update(Assignment)
+            .where(Assignment.id.in_([a.id for a in made]))
+            .values(assigned_on=today - timedelta(days=21), due_on=today - timedelta(days=5))
+        )
+    case = cases.get_case(db, morgan, couple.id)
+    cases.close_case(
+        db, morgan, case.id, case.version, outcome="paused", closed_on=today - timedelta(days=10)
+    )
+    report, _ = documents.progress_report_data(db, morgan, couple.id)
+    assert report.until == today - timedelta(days=10)
+    row = next(h for h in report.homework if h.client == couple.clients[0].name)
+    assert (row.overdue, row.open) == (0, 1)
+
+
 def test_a_batch_of_a_week_holds_each_sessions_sheet_and_open_worksheets(db, people, couple):
     morgan = people["morgan"]
     assign(db, morgan, [c.id for c in couple.clients])

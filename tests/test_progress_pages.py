@@ -358,8 +358,25 @@ def test_each_version_of_a_measure_is_charted_and_compared_apart(demo):  # noqa:
 def test_a_closed_cases_stages_end_on_its_closing_day_not_today(demo):  # noqa: F811
     # The stage a client stood at when the case closed counted on to this day (230 days and
     # growing, for a case closed in July), and its line ran on to today on the chart.
-    case = cases.list_cases(demo, actor(demo, "morgan"), status="closed")[0]
+    from casebook import library
+    from casebook.models import Assignment
+
+    morgan = actor(demo, "morgan")
+    case = cases.list_cases(demo, morgan, status="closed")[0]
+    with demo.write() as s:  # work still open at the closing, due the day after: not overdue
+        s.add(
+            Assignment(
+                client_id=case.clients[0].id,
+                template_id=library.list_templates(demo, morgan)[0].id,
+                assigned_by=morgan.id,
+                assigned_on=case.closed_on,
+                due_on=case.closed_on + timedelta(days=1),
+            )
+        )
     at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    work = next(d.value for d in at.dataframe if "Not yet due" in d.value.columns)
+    mine = work[work["Client"] == case.clients[0].name].iloc[0]
+    assert (mine["Overdue"], mine["Not yet due"]) == (0, 1)
     stays = next(d.value for d in at.dataframe if "Days" in d.value.columns)
     for client in case.clients:
         last = stays[stays["Client"] == client.name].iloc[-1]
