@@ -346,8 +346,18 @@ DAP_TEXT = {
 }
 
 
+def _stage_on(moves: tuple[tuple[int, int, str], ...], days_ago: int) -> int:
+    """The stage a client was at `days_ago`, from their demo moves (stage 1 before any)."""
+    return next((stage for ago, stage, _ in reversed(moves) if ago >= days_ago), 1)
+
+
 def _load_notes(db: Database, actors: dict[str, Actor], today: date) -> None:
     """A note every two weeks for each open case: signed, but for the latest drafts."""
+    moves_of = {
+        client.name: moves
+        for demo in DEMO_CASES
+        for client, moves in zip(demo.clients, demo.moves, strict=False)
+    }
     for username in ("morgan", "riley"):
         actor = actors[username]
         for case in cases.list_cases(db, actor, status="open"):
@@ -370,7 +380,10 @@ def _load_notes(db: Database, actors: dict[str, Actor], today: date) -> None:
                     note_format=note_format,
                 )
                 text = SOAP_TEXT if note_format == "SOAP" else DAP_TEXT
-                stage_now = max(draft.focus.values())
+                # Each client's stage on the session's day, not today's: a note of May on a
+                # couple now at stage 7 was about the stage they were at in May.
+                focus = {c.id: _stage_on(moves_of.get(c.name, ()), days_ago) for c in case.clients}
+                stage_now = max(focus.values())
                 last = days_ago <= 16
                 saved = notes.save_draft(
                     db,
@@ -378,6 +391,7 @@ def _load_notes(db: Database, actors: dict[str, Actor], today: date) -> None:
                     draft.id,
                     draft.version,
                     sections={k: v.format(names=names, stage=stage_now) for k, v in text.items()},
+                    focus=focus,
                     next_session_on=today + timedelta(days=2 + case.id % 9) if last else None,
                 )
                 # Leave the newest note of a few cases unsigned, one of them for over a week.

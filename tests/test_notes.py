@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from casebook import audit, cases, exports, notes
+from casebook import accounts, audit, cases, exports, notes
 from casebook.cases import ClientInput
 from casebook.db import POSTGRES_WRITE_LOCK
 from casebook.errors import AccessDenied, Conflict, ValidationError
@@ -512,3 +512,20 @@ def test_a_partners_record_leaves_out_what_the_other_said_alone(db, people, coup
         content = path.read_bytes()
         assert b"Seen apart" not in content and b"fear" not in content
         assert b"car keys" not in content
+
+
+def test_the_demo_notes_focus_on_the_stage_each_client_was_at_that_day(db):
+    from casebook import stage_history
+    from sample_data.demo import DEMO_PASSWORD, load_demo
+
+    load_demo(db)
+    actor = accounts.authenticate(db, "morgan", DEMO_PASSWORD)
+    [case] = [c for c in cases.list_cases(db, actor) if c.label.startswith("Sam O'Connor")]
+    history = {c.id: stage_history.history(db, actor, c.id) for c in case.clients}
+    shown = notes.notes_for_case(db, actor, case.id)
+    assert len(shown) > 5
+    for note in shown:
+        day = note.session_at.date()
+        assert note.focus == {
+            cid: [m.stage for m in moves if m.moved_on <= day][-1] for cid, moves in history.items()
+        }, day
