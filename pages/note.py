@@ -107,8 +107,15 @@ st.title(f"Session note · {common.md(case.label)}")
 can_write = common.may_change(user, case)
 editing = can_write and not note.signed
 st.badge("Signed" if note.signed else "Draft", color="green" if note.signed else "orange")
+# A note that is read, not written, says first which session it was: its date is no longer in
+# a field, and several notes of a case are opened one after another.
+held = (
+    ""
+    if editing
+    else f"Session of {note.session_at:%a %d %b %Y, %H:%M} · {note.duration_minutes} minutes · "
+)
 st.caption(
-    f"{note.note_format} · {common.md(notes.attendance_text(note, names))} · by "
+    f"{held}{note.note_format} · {common.md(notes.attendance_text(note, names))} · by "
     f"{common.md(note.author)}"
     + (
         f" · signed by {common.md(note.signer)} on {common.moment(note.signed_at)}"
@@ -210,7 +217,6 @@ else:
         st.markdown(
             f"**Stage in focus for {common.md(names.get(cid, ''))}:** {common.stage_label(number)}"
         )
-    st.caption(f"Session {note.session_at:%d %b %Y, %H:%M} · {note.duration_minutes} minutes")
     for sec in sections:
         st.markdown(f"**{sec.title}**")
         st.text(note.sections.get(sec.id, "") or "—")

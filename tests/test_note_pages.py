@@ -429,3 +429,13 @@ def test_a_psychotherapy_note_changed_in_another_tab_is_not_overwritten(demo):  
     assert any("Written here" in c.value for c in at.code)  # to copy
     at.button(key=f"note_{note.id}_g0_reload").click().run()
     assert at.text_area(key=f"note_{note.id}_g1_private").value == "Written in the other tab"
+
+
+def test_a_signed_note_says_first_which_session_it_was(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    note = next(n for n in notes.notes_for_case(demo, morgan, case.id) if n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    assert at.caption[0].value.startswith(
+        f"Session of {note.session_at:%a %d %b %Y, %H:%M} · {note.duration_minutes} minutes · "
+    )
