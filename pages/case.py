@@ -528,7 +528,8 @@ if safety_tab.open:
             key=f"safety_who_{case.id}",
             format_func=lambda i: common.md(next(c.name for c in case.clients if c.id == i)),
         )
-        st.caption("Ask each partner separately and in private; this shows one client at a time.")
+        if len(case.clients) > 1:  # the notice above already asks for each in private
+            st.caption("One client at a time: what shows and is recorded below is theirs.")
         past = safety.screens(db, user, person)
         if past:
             latest = past[0]
@@ -592,7 +593,8 @@ if safety_tab.open:
                     )
         if editable:
             with st.form(f"screen_{case.id}_{person}"):
-                st.markdown(f"**{common.md(safety_screen.title)}**")
+                # Named: in a couple the choice of client is far above, past the screens.
+                st.markdown(f"**{common.md(safety_screen.title)} · {name}**")
                 answers = {
                     q.id: st.radio(
                         common.md(q.text),

@@ -1092,3 +1092,16 @@ def test_a_deactivate_question_does_not_carry_over_to_another_account(demo):
     at.button(key=f"acct_deactivate_{ids['riley']}").click().run()
     at.selectbox(key="acct_chosen").set_value(ids["morgan"]).run()
     assert not [w for w in at.warning if "Deactivate 'morgan'" in w.value]
+
+
+def test_the_safety_form_names_its_client_and_one_client_is_not_called_a_partner(demo):
+    morgan = actor(demo, "morgan")
+    one = cases.create_case(demo, morgan, [cases.ClientInput("Ana Vidal")])
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=one.id), one.id, "Safety")
+    assert "Private safety screen · Ana Vidal" in shown(at)
+    assert "one client at a time" not in shown(at).lower()  # said to a couple only
+    two = cases.create_case(demo, morgan, [cases.ClientInput("Ana"), cases.ClientInput("Ben")])
+    at = open_tab(app_as(demo, "morgan", "pages/case.py", case=two.id), two.id, "Safety")
+    at.radio(key=f"safety_who_{two.id}").set_value(two.clients[1].id).run()
+    assert "Private safety screen · Ben" in shown(at)
+    assert "One client at a time" in shown(at)
