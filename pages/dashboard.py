@@ -149,22 +149,23 @@ with right:
                 hide_index=True,
                 width="stretch",
             )
-    if work.due_this_week:
-        st.subheader("Homework due this week", anchor=False)
-        for a in work.due_this_week[:LISTED]:
-            st.page_link(
-                "pages/assignment.py",
-                query_params={"assignment": a.id},
-                icon=":material/assignment:",
-                label=f"{a.due_on:%a %d %b} · {common.md(a.template_title)} · "
-                f"{common.md(a.client_name)}",
-            )
-        if work.totals["due_this_week"] > LISTED:
-            st.page_link(
-                "pages/homework.py",
-                icon=":material/more_horiz:",
-                label=f"{work.totals['due_this_week'] - LISTED} more on the Homework page",
-            )
+    st.subheader("Homework due this week", anchor=False)
+    if not work.due_this_week:  # said, as the sessions are: a list missing says nothing
+        st.caption("Nothing due this week.")
+    for a in work.due_this_week[:LISTED]:
+        st.page_link(
+            "pages/assignment.py",
+            query_params={"assignment": a.id},
+            icon=":material/assignment:",
+            label=f"{a.due_on:%a %d %b} · {common.md(a.template_title)} · "
+            f"{common.md(a.client_name)}",
+        )
+    if work.totals["due_this_week"] > LISTED:
+        st.page_link(
+            "pages/homework.py",
+            icon=":material/more_horiz:",
+            label=f"{work.totals['due_this_week'] - LISTED} more on the Homework page",
+        )
     st.subheader("Recent stage changes", anchor=False)
     st.caption("The last 30 days")
     moves = shown.moves

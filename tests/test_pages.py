@@ -185,6 +185,14 @@ def test_empty_caseload_has_a_friendly_dashboard(demo):
     assert "No open cases yet" in shown(at)
     assert len(at.get("plotly_chart")) == 0
     assert "New case" in page_links(at)  # what to do next, one step away
+    # Each list of the dashboard says it is empty, rather than being missing.
+    for heading, empty in [
+        ("Upcoming sessions", "No sessions booked in the next 14 days."),
+        ("Homework due this week", "Nothing due this week."),
+        ("Recent stage changes", "No client changed stage in the last 30 days."),
+    ]:
+        assert heading in [h.value for h in at.subheader]
+        assert empty in [c.value for c in at.caption]
 
 
 @pytest.fixture
