@@ -15,7 +15,7 @@ def client_fields(title: str, *, key: str, client: ClientView | None = None) -> 
     st.markdown(f"**{title}**")
     name = st.text_input("Name", value=client.name if client else "", key=f"{key}_name")
     pronouns = st.text_input(
-        "Pronouns",
+        "Pronouns (optional)",
         value=client.pronouns if client else "",
         key=f"{key}_pronouns",
         placeholder="e.g. she/her",

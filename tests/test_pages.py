@@ -1113,3 +1113,14 @@ def test_the_safety_form_names_its_client_and_one_client_is_not_called_a_partner
     at.radio(key=f"safety_who_{two.id}").set_value(two.clients[1].id).run()
     assert "Private safety screen · Ben" in shown(at)
     assert "One client at a time" in shown(at)
+
+
+def test_a_new_case_says_which_details_may_be_left_empty(demo):
+    # Only the name is needed: pronouns unmarked read as required beside optional contacts.
+    at = app_as(demo, "morgan", "pages/new_case.py")
+    assert [t.label for t in at.text_input] == [
+        "Name",
+        "Pronouns (optional)",
+        "Email (optional)",
+        "Phone (optional)",
+    ]
