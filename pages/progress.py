@@ -30,8 +30,8 @@ st.title(f"Progress · {common.md(case.label)}")
 common.show_flash()
 
 
-def as_table(frame: pd.DataFrame) -> None:
-    with st.expander("As a table"):
+def as_table(frame: pd.DataFrame, label: str = "As a table") -> None:
+    with st.expander(label):
         st.dataframe(frame, hide_index=True, width="stretch", placeholder="—")  # not "None"
 
 
@@ -171,7 +171,9 @@ for measure_id in dict.fromkeys(s.measure_id for s in scores):
                 }
                 for s, reliable in zip(mine, frame["reliable"], strict=True)
             ]
-        )
+        ),
+        # Named: it follows the partners' gap, not the chart, and holds more than the chart.
+        "Every score, item by item",
     )
 
 if can_write and case.status == "open":

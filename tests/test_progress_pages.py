@@ -36,6 +36,11 @@ def test_every_score_is_tabled_with_its_answers_item_by_item(demo):  # noqa: F81
     table = next(d.value for d in at.dataframe if "Total" in d.value.columns)
     names = {c.id: c.name for c in case.clients}
     assert list(table.columns[:2]) == ["Client", "Date"]
+    # Named for what it holds: after the partners' gap, "As a table" read as the gap's.
+    labels = [e.label for e in at.expander]
+    assert labels.index("Every score, item by item") > labels.index(
+        "The gap between partners over time"
+    )
     assert list(table["Total"]) == [s.total for s in scores]
     assert list(table["Client"]) == [names[s.client_id] for s in scores]
     assert list(table["Happiness"]) == [s.answers["happiness"] for s in scores]
