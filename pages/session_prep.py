@@ -1,6 +1,5 @@
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from analysis import measures as scoring
@@ -106,7 +105,12 @@ if latest:
             f"Risk last time: {last.risk_level}" + (" · rescreen needed" if last.rescreen else ""),
             icon=":material/shield:",
         )
-    st.page_link("pages/note.py", label="Open the last note", query_params={"note": last.id})
+    st.page_link(
+        "pages/note.py",
+        label="Open the last note",
+        query_params={"note": last.id},
+        icon=":material/description:",
+    )
 else:
     st.caption("No notes yet.")
 
@@ -116,21 +120,21 @@ work = [
     for a in homework.for_case(db, user, case.id)
     if a.status in ("assigned", "in_progress", "completed")
 ]
-if work:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Worksheet": [a.template_title for a in work],
-                "Client": [a.client_name for a in work],
-                "Due": [a.due_on for a in work],
-                "Status": [
-                    "overdue" if a.overdue(today) else a.status.replace("_", " ") for a in work
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={"Due": st.column_config.DateColumn(format="DD MMM YYYY")},
+# Each a link: before a session the counsellor reads what was written, and reviews it.
+for a in work:
+    state = (
+        "overdue"
+        if a.overdue(today)
+        else "completed, awaiting review"
+        if a.status == "completed"
+        else a.status.replace("_", " ")
     )
-else:
+    st.page_link(
+        "pages/assignment.py",
+        query_params={"assignment": a.id},
+        icon=":material/assignment:",
+        label=f"{common.md(a.template_title)} · {common.md(a.client_name)} · due "
+        f"{a.due_on:%d %b %Y} · {state}",
+    )
+if not work:
     st.caption("Nothing open.")

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from casebook import attention, audit, cases, measures, notes
+from casebook import attention, audit, cases, homework, measures, notes
+from pages.common import md
 from tests.test_pages import actor, demo, shown  # noqa: F401 - the demo fixture
 from tests.test_worksheet_pages import open_as
 
@@ -196,8 +197,16 @@ def test_before_the_session_on_one_screen(demo):  # noqa: F811
     assert "Stage 7. Rekindle the romance" in text and "Stage 6. Rebuild trust" in text
     assert "Since the first score: **recovered**" in text
     assert "Continue the current worksheet" in " ".join(t.value for t in at.text)
-    statuses = set(at.dataframe[0].value["Status"])
-    assert "overdue" in statuses
+    # Each worksheet opens from here, and one completed says it waits for the review.
+    work = {a.client_name: a for a in homework.for_case(demo, actor(demo, "morgan"), case.id)}
+    links = {e.proto.label: (e.proto.page, e.proto.query_string) for e in at.get("page_link")}
+    for name, state in (
+        ("Taylor O'Connor", "overdue"),
+        ("Sam O'Connor", "completed, awaiting review"),
+    ):
+        a = work[name]
+        label = md(f"Trust plan · {name} · due {a.due_on:%d %b %Y} · {state}")
+        assert links[label] == ("assignment", f"assignment={a.id}")
     # What was shown of the notes is what the audit trail says was viewed: the last note.
     [last] = notes.recent_sessions(demo, actor(demo, "morgan"), case.id, limit=1)
     seen = audit.entries(demo, actor(demo, "admin"), username="morgan")
