@@ -281,7 +281,9 @@ if editing:
 else:
     st.markdown(f"{note.next_session_on:%d %b %Y}" if note.next_session_on else "Not booked.")
 
-st.subheader("Homework", anchor=False)
+# The clients' worksheets as they stand today, whatever the session's day: a note of May
+# lists November's homework, which must not read as what that session set.
+st.subheader("Homework open now", anchor=False)
 attending = [
     a
     for a in homework.for_case(db, user, case.id)

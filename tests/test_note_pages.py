@@ -439,3 +439,12 @@ def test_a_signed_note_says_first_which_session_it_was(demo):  # noqa: F811
     assert at.caption[0].value.startswith(
         f"Session of {note.session_at:%a %d %b %Y, %H:%M} · {note.duration_minutes} minutes · "
     )
+
+
+def test_an_old_notes_homework_is_called_what_is_open_now(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    first = notes.notes_for_case(demo, morgan, case.id)[-1]  # months before this homework
+    at = open_as(demo, "morgan", "pages/note.py", note=first.id)
+    assert "Homework open now" in [s.value for s in at.subheader]
+    assert "Homework" not in [s.value for s in at.subheader]
