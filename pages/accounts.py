@@ -133,7 +133,12 @@ with manage_col:
             common.flash(f"'{common.md(account.username)}' can log in again.")
             st.rerun()
     with st.form("reset_password"):
-        new_password = st.text_input("New password", type="password", key="acct_new_password")
+        new_password = st.text_input(
+            "New password",
+            type="password",
+            key="acct_new_password",
+            help=f"At least {accounts.MIN_PASSWORD_LENGTH} characters; a passphrase is fine.",
+        )
         if st.form_submit_button("Reset password"):
             if common.attempt(lambda: accounts.reset_password(db, user, account.id, new_password)):
                 # Cleared: one more click must not give a second account the same password.

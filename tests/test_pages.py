@@ -1124,3 +1124,11 @@ def test_a_new_case_says_which_details_may_be_left_empty(demo):
         "Email (optional)",
         "Phone (optional)",
     ]
+
+
+def test_a_password_reset_says_how_long_the_password_must_be(demo):
+    # As the new account's box does: a short one was refused with no word of it beforehand.
+    at = app_as(demo, "admin", "pages/accounts.py")
+    said = f"At least {accounts.MIN_PASSWORD_LENGTH} characters; a passphrase is fine."
+    assert at.text_input(key="acct_new_password").help == said
+    assert at.text_input(key="acct_password").help == said
