@@ -13,6 +13,12 @@ st.caption(
     "Every handout for the sessions of a day or a week, as one PDF to print: each session's "
     "after-session sheet and the worksheets open for the clients who came."
 )
+# One handout is printed where its subject is, which this page would otherwise keep to itself.
+st.caption(
+    "One at a time: a worksheet from its page, a stage guide from the case's Stages tab (What "
+    "this stage asks of the client), a progress report from Progress charts, and an "
+    "after-session sheet or the note itself from the session's note."
+)
 span = st.radio(
     "For",
     ["day", "week"],

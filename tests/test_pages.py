@@ -1132,3 +1132,11 @@ def test_a_password_reset_says_how_long_the_password_must_be(demo):
     said = f"At least {accounts.MIN_PASSWORD_LENGTH} characters; a passphrase is fine."
     assert at.text_input(key="acct_new_password").help == said
     assert at.text_input(key="acct_password").help == said
+
+
+def test_the_handouts_page_says_where_each_single_handout_is_printed(demo):
+    # It makes a day's or a week's batch only: a counsellor looking for one stage guide or a
+    # progress report there found nothing that said where it was.
+    said = shown(app_as(demo, "morgan", "pages/handouts.py"))
+    for where in ("a stage guide from the case's Stages tab", "a progress report from Progress"):
+        assert where in said
