@@ -520,6 +520,12 @@ class Letterhead:
         return f"{self.client_name} \u00b7 with {self.counsellor} \u00b7 {day(self.on)}"
 
 
+def column_width(texts: Sequence[str], style: ParagraphStyle, pad: float) -> float:
+    """The width of a table column whose lines, in `style` (a heading's bold face aside, the
+    same size), are these texts: the widest, its cell's padding and a gap beside it."""
+    return max(stringWidth(t, style.fontName, style.fontSize) for t in texts) + 2 * pad + 4
+
+
 def letterhead_block(letterhead: Letterhead, title: str, st: Styles) -> list[Flowable]:
     """The top of a handout's first page: title, client, practice, counsellor and date."""
     return [

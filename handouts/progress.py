@@ -23,6 +23,7 @@ from handouts.document import (
     Letterhead,
     Styles,
     Together,
+    column_width,
     data_table,
     day,
     fit,
@@ -465,11 +466,9 @@ def _score_table(measure: Measure, names: list[str], st: Styles, width: float) -
     pad = 3
     fitted = [
         max(
-            stringWidth(head[i], st.cell_head.fontName, st.cell.fontSize),
-            *(stringWidth(r[i], st.cell.fontName, st.cell.fontSize) for r in rows if r[3]),
+            column_width([head[i]], st.cell_head, pad),
+            column_width([r[i] for r in rows if r[3]] or [""], st.cell, pad),
         )
-        + 2 * pad
-        + 4  # a gap between the columns' words
         for i in range(1, 5)
     ]
     empty = [("SPAN", (2, n), (4, n)) for n, r in enumerate(rows, start=1) if not r[3]]

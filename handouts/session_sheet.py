@@ -13,6 +13,7 @@ from handouts.document import (
     Letterhead,
     Part,
     Styles,
+    column_width,
     data_table,
     day,
     handout_part,
@@ -33,15 +34,14 @@ def _homework(homework: list[tuple[str, date]], on: date, st: Styles, width: flo
     if not homework:
         return para("No homework this time.", st.body)
     head = [Paragraph(h, st.cell_head) for h in ("Done", "What to do", "By")]
+    by = [_by(due, on) for _title, due in homework]
     rows = [
-        [
-            Paragraph(EMPTY_BOX, st.client),
-            para(title, st.body),
-            Paragraph(escape(_by(due, on)), st.body),
-        ]
-        for title, due in homework
+        [Paragraph(EMPTY_BOX, st.client), para(title, st.body), Paragraph(escape(when), st.body)]
+        for (title, _due), when in zip(homework, by, strict=True)
     ]
-    widths = [14 * mm, width - 14 * mm - 30 * mm, 30 * mm]
+    # As wide as its longest date: "Soon: it was due 23 Nov 2026" broke over three lines.
+    by_width = max(column_width(["By"], st.cell_head, 5), column_width(by, st.body, 5))
+    widths = [14 * mm, width - 14 * mm - by_width, by_width]
     return data_table([head, *rows], widths, pad=5, extra=(("VALIGN", (0, 1), (0, -1), "MIDDLE"),))
 
 

@@ -833,16 +833,17 @@ def test_after_session_sheet_lists_homework_by_due_date_and_the_next_session():
 
 def test_after_session_sheet_says_homework_past_its_date_is_to_catch_up_with():
     # "By 5 Mar 2025", printed on 12 Mar, read as a deadline missed for good.
-    text = " ".join(
-        text_of(
-            after_session_sheet(
-                letterhead(),
-                homework=[("Trust plan", ON - timedelta(days=7)), ("Reflection", ON)],
-                next_session=None,
-            )
-        ).split()
+    pdf = after_session_sheet(
+        letterhead(),
+        homework=[("Trust plan", ON - timedelta(days=7)), ("Reflection", ON)],
+        next_session=None,
     )
+    text = text_of(pdf)
     assert "Soon: it was due 05 Mar 2025" in text
+    # On one line, in a column as wide as it: it broke over three.
+    assert any(
+        line.endswith("Soon: it was due 05 Mar 2025") for line in pages_text(pdf)[0].splitlines()
+    )
     assert "it was due 12 Mar 2025" not in text and "12 Mar 2025" in text  # today: still due
 
 
