@@ -261,8 +261,12 @@ def update_account(
 
 
 def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> Account:
-    """An admin sets a new password for an account."""
+    """An admin sets a new password for another account (their own is changed with the current
+    one, on My account); raises ValidationError for their own."""
     require_role(actor, "admin")
+    if user_id == actor.id:
+        # A reset of one's own account logged the admin out, with a password to change again.
+        raise ValidationError("Change your own password on My account, with your current one.")
     check_password(password)
     with db.write() as s:
         user = _user(s, user_id)

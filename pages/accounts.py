@@ -132,19 +132,28 @@ with manage_col:
         if common.attempt(lambda: accounts.set_active(db, user, account.id, True)):
             common.flash(f"'{common.md(account.username)}' can log in again.")
             st.rerun()
-    with st.form("reset_password"):
-        new_password = st.text_input(
-            "New password",
-            type="password",
-            key="acct_new_password",
-            help=f"At least {accounts.MIN_PASSWORD_LENGTH} characters; a passphrase is fine.",
+    if account.id == user.id:
+        st.page_link(
+            "pages/my_account.py",
+            label="Your own password is changed on My account",
+            icon=":material/key:",
         )
-        if st.form_submit_button("Reset password"):
-            if common.attempt(lambda: accounts.reset_password(db, user, account.id, new_password)):
-                # Cleared: one more click must not give a second account the same password.
-                common.reset_widgets({"acct_new_password": ""})
-                common.flash(f"Password of '{common.md(account.username)}' reset.")
-                st.rerun()
+    else:
+        with st.form("reset_password"):
+            new_password = st.text_input(
+                "New password",
+                type="password",
+                key="acct_new_password",
+                help=f"At least {accounts.MIN_PASSWORD_LENGTH} characters; a passphrase is fine.",
+            )
+            if st.form_submit_button("Reset password"):
+                if common.attempt(
+                    lambda: accounts.reset_password(db, user, account.id, new_password)
+                ):
+                    # Cleared: one more click must not give a second account the same password.
+                    common.reset_widgets({"acct_new_password": ""})
+                    common.flash(f"Password of '{common.md(account.username)}' reset.")
+                    st.rerun()
 
 st.divider()
 st.subheader("Hand over cases", anchor=False)

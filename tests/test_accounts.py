@@ -144,6 +144,13 @@ def test_admin_reset_password_replaces_the_old_one(db, people):
     assert accounts.authenticate(db, "riley", "a brand new passphrase").username == "riley"
 
 
+def test_admin_cannot_reset_their_own_password(db, people):
+    # It logged the admin out, with a password to change again, and reset no one else's.
+    with pytest.raises(ValidationError, match="My account"):
+        accounts.reset_password(db, people["admin"], people["admin"].id, "meant for riley!")
+    assert accounts.authenticate(db, "admin", PASSWORD).must_change_password is False
+
+
 def test_change_own_password_needs_the_current_one(db, people):
     with pytest.raises(ValidationError, match="current password"):
         accounts.change_own_password(db, people["morgan"], "wrong", "another long passphrase")

@@ -782,6 +782,20 @@ def test_admin_sees_a_locked_account_and_unlocks_it_and_deactivates_only_when_su
     assert at.text_input(key="acct_new_password").value == ""
 
 
+def test_the_account_first_chosen_is_the_admins_own_and_offers_no_reset(demo):
+    # A new password typed for riley, with the admin's own account still chosen, reset the
+    # admin's: they were logged out and riley's password was as before.
+    at = app_as(demo, "admin", "pages/accounts.py")
+    assert at.selectbox(key="acct_chosen").value == actor(demo, "admin").id
+    assert "acct_new_password" not in [t.key for t in at.text_input]
+    assert "Your own password is changed on My account" in page_links(at)
+    at.selectbox(key="acct_chosen").set_value(actor(demo, "riley").id).run()
+    at.text_input(key="acct_new_password").input("a temporary passphrase")
+    at.button(key="FormSubmitter:reset_password-Reset password").click().run()
+    assert at.session_state[USER_KEY].username == "admin"
+    assert accounts.authenticate(demo, "riley", "a temporary passphrase").must_change_password
+
+
 def test_admin_hands_a_departing_counsellors_cases_over_after_confirming(demo):
     admin, morgan, riley = (actor(demo, n) for n in ("admin", "morgan", "riley"))
     theirs = cases.list_cases(demo, morgan, status=None)
