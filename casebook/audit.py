@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from casebook.access import Actor, require_role
@@ -209,11 +209,39 @@ def rekey(s: Session, old: Cipher, new: Cipher, *, batch: int = 5000) -> int:
     return count
 
 
+def _matching(
+    username: str | None,
+    case_id: int | None,
+    client_id: int | None,
+    action: str | None,
+    since: date | None,
+    until: date | None,
+) -> list[ColumnElement[bool]] | None:
+    """The conditions of a filter of the trail, or None when no entry can match it."""
+    if username and not username.isprintable():
+        return None  # no entry's name holds a control character (nor can PostgreSQL compare a NUL)
+    where = []
+    if username:
+        where.append(AuditEvent.username == username)
+    if case_id is not None:
+        where.append(AuditEvent.case_id == case_id)
+    if client_id is not None:
+        where.append(AuditEvent.client_id == client_id)
+    if action:
+        where.append(AuditEvent.action == action)
+    if since:
+        where.append(AuditEvent.at >= datetime.combine(since, time.min))
+    if until:
+        where.append(AuditEvent.at <= datetime.combine(until, time.max))
+    return where
+
+
 def entries(
     db: Database,
     actor: Actor,
     *,
     username: str | None = None,
+    case_id: int | None = None,
     client_id: int | None = None,
     action: str | None = None,
     since: date | None = None,
@@ -222,21 +250,13 @@ def entries(
 ) -> list[Entry]:
     """Audit entries, newest first, filtered; for an admin."""
     require_role(actor, "admin")
-    query = select(AuditEvent)
-    if username and not username.isprintable():
-        return []  # no entry's name holds a control character (nor can PostgreSQL compare a NUL)
-    if username:
-        query = query.where(AuditEvent.username == username)
-    if client_id is not None:
-        query = query.where(AuditEvent.client_id == client_id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if since:
-        query = query.where(AuditEvent.at >= datetime.combine(since, time.min))
-    if until:
-        query = query.where(AuditEvent.at <= datetime.combine(until, time.max))
+    where = _matching(username, case_id, client_id, action, since, until)
+    if where is None:
+        return []
     with db.read() as s:
-        rows = s.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)).all()
+        rows = s.scalars(
+            select(AuditEvent).where(*where).order_by(AuditEvent.id.desc()).limit(limit)
+        ).all()
         return [
             Entry(
                 e.id,
@@ -252,6 +272,26 @@ def entries(
             )
             for e in rows
         ]
+
+
+def count_entries(
+    db: Database,
+    actor: Actor,
+    *,
+    username: str | None = None,
+    case_id: int | None = None,
+    client_id: int | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> int:
+    """How many entries a filter matches, beyond those `entries` lists; for an admin."""
+    require_role(actor, "admin")
+    where = _matching(username, case_id, client_id, action, since, until)
+    if where is None:
+        return 0
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
 
 
 def actions(db: Database, actor: Actor) -> list[str]:

@@ -7,6 +7,8 @@ from casebook import audit, validation
 from casebook.exports import csv_bytes
 from pages import common
 
+LIMIT = 1000  # entries listed at once
+
 user = common.require_user("admin")
 db = common.database()
 
@@ -30,6 +32,12 @@ since = d.date_input(
 )
 until = e.date_input("To", value=date.today(), key="audit_until", format="DD/MM/YYYY")
 
+if since > until:
+    st.error(
+        "'From' is after 'To': choose a From date on or before the To date.",
+        icon=":material/error:",
+    )
+    st.stop()
 client_id = None
 if client_text:
     # Read as every record number is: "²" is a digit to isdigit() but no int, and PostgreSQL
@@ -39,9 +47,9 @@ if client_text:
         st.error("A client number is digits only, e.g. 12.", icon=":material/error:")
         st.stop()
 
-rows = audit.entries(
-    db, user, username=username, client_id=client_id, action=action, since=since, until=until
-)
+chosen = dict(username=username, client_id=client_id, action=action, since=since, until=until)
+rows = audit.entries(db, user, **chosen, limit=LIMIT)
+matching = audit.count_entries(db, user, **chosen) if len(rows) == LIMIT else len(rows)
 frame = pd.DataFrame(
     {
         "#": [r.id for r in rows],
@@ -55,7 +63,17 @@ frame = pd.DataFrame(
         "Hash": [r.hash[:12] for r in rows],
     }
 )
-st.caption(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} (newest first, at most 1,000)")
+if matching > len(rows):
+    # Neither the table nor its export holds the older ones: an export for a review must
+    # not look complete when it is not.
+    st.warning(
+        f"{matching:,} entries match: shown and exported here are the newest {LIMIT:,}, "
+        f"back to {rows[-1].at:%d %b %Y %H:%M} UTC. Narrow the dates (or the user, action or "
+        "client) to see and export the others.",
+        icon=":material/warning:",
+    )
+else:
+    st.caption(f"{len(rows):,} entr{'y' if len(rows) == 1 else 'ies'}, newest first")
 if rows:
     st.dataframe(
         frame,
