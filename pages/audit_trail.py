@@ -18,8 +18,10 @@ st.caption(
     "before it. `casebook audit verify` checks the whole chain."
 )
 
-a, b, c, d, e = st.columns([1.2, 1, 1.4, 1, 1])
+a, f, b, c, d, e = st.columns([1.2, 0.9, 0.9, 1.4, 1, 1])
 username = a.text_input("User name", key="audit_user").strip().lower() or None
+# Typed as cases are named everywhere else: "#12" or "12".
+case_text = f.text_input("Case number", key="audit_case").strip().removeprefix("#")
 client_text = b.text_input("Client number", key="audit_client").strip()
 action = c.selectbox(
     "Action",
@@ -38,6 +40,12 @@ if since > until:
         icon=":material/error:",
     )
     st.stop()
+case_id = None
+if case_text:
+    case_id = validation.record_number(case_text)
+    if case_id is None:
+        st.error("A case number is digits only, e.g. 12 or #12.", icon=":material/error:")
+        st.stop()
 client_id = None
 if client_text:
     # Read as every record number is: "²" is a digit to isdigit() but no int, and PostgreSQL
@@ -47,7 +55,9 @@ if client_text:
         st.error("A client number is digits only, e.g. 12.", icon=":material/error:")
         st.stop()
 
-chosen = dict(username=username, client_id=client_id, action=action, since=since, until=until)
+chosen = dict(
+    username=username, case_id=case_id, client_id=client_id, action=action, since=since, until=until
+)
 rows = audit.entries(db, user, **chosen, limit=LIMIT)
 matching = audit.count_entries(db, user, **chosen) if len(rows) == LIMIT else len(rows)
 frame = pd.DataFrame(
@@ -68,7 +78,7 @@ if matching > len(rows):
     # not look complete when it is not.
     st.warning(
         f"{matching:,} entries match: shown and exported here are the newest {LIMIT:,}, "
-        f"back to {rows[-1].at:%d %b %Y %H:%M} UTC. Narrow the dates (or the user, action or "
+        f"back to {rows[-1].at:%d %b %Y %H:%M} UTC. Narrow the dates (or the user, action, case or "
         "client) to see and export the others.",
         icon=":material/warning:",
     )

@@ -45,6 +45,8 @@ def test_filters(db, people):
     admin = people["admin"]
     assert {r.username for r in audit.entries(db, admin, username="riley")} == {"riley"}
     assert [r.action for r in audit.entries(db, admin, client_id=a.clients[0].id)] == ["stage_move"]
+    assert {r.case_id for r in audit.entries(db, admin, case_id=a.id)} == {a.id}
+    assert audit.count_entries(db, admin, case_id=a.id) == 2  # opened, then a stage move
     assert {r.action for r in audit.entries(db, admin, action="case_create")} == {"case_create"}
     with pytest.raises(AccessDenied):
         audit.entries(db, morgan)
