@@ -908,6 +908,16 @@ def test_the_audit_trail_refuses_what_is_not_a_case_number_plainly(demo):
     assert [e.value for e in at.error] == ["A case number is digits only, e.g. 12 or #12."]
 
 
+def test_the_audit_trails_action_filter_keeps_saying_any_action(demo):
+    # Its 'any' was None, which the browser shows, once another filter reruns the page, as
+    # "Choose an option": an admin could not tell whether the actions were filtered.
+    at = app_as(demo, "admin", "pages/audit_trail.py")
+    at.text_input(key="audit_user").input("morgan").run()
+    chosen = at.selectbox(key="audit_action")
+    assert chosen.value is not None and chosen.format_func(chosen.value) == "Any action"
+    assert len(set(at.dataframe[0].value["Action"])) > 1
+
+
 def test_the_audit_trail_says_when_from_is_after_to(demo):
     from datetime import date, timedelta
 
