@@ -53,7 +53,8 @@ def load(db: Database) -> PracticeSettings:
 
 
 def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
-    """An admin changes settings; raises ValidationError naming the setting."""
+    """An admin changes settings, audited by name where a value differs; raises
+    ValidationError naming the setting."""
     require_role(actor, "admin")
     current = asdict(PracticeSettings())
     for name, value in changes.items():
@@ -86,10 +87,15 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
             raise ValidationError(
                 f"{name.replace('_', ' ').capitalize()} must be 1-200 characters."
             )
-    with db.write() as s:
-        for name, value in changes.items():
-            s.merge(PracticeSetting(key=name, value=json.dumps(value)))
-        audit.record(s, actor, "settings_change", detail=", ".join(sorted(changes)))
+    # The page saves every setting at once: the trail names only those that changed, and a
+    # save that changes nothing is no change.
+    before = asdict(load(db))
+    changed = {name: value for name, value in changes.items() if before[name] != value}
+    if changed:
+        with db.write() as s:
+            for name, value in changed.items():
+                s.merge(PracticeSetting(key=name, value=json.dumps(value)))
+            audit.record(s, actor, "settings_change", detail=", ".join(sorted(changed)))
     return load(db)
 
 

@@ -99,6 +99,17 @@ def test_bad_settings_are_refused(db, people, changes, message):
     assert practice.load(db) == practice.PracticeSettings()
 
 
+def test_the_trail_names_only_the_settings_that_changed(db, people):
+    # The settings page saves all six at once: each save named all six in the trail, so an
+    # admin could not tell which one had changed, nor that a save had changed nothing.
+    admin, now = people["admin"], practice.load(db)
+    practice.update(db, admin, practice_name=now.practice_name, idle_logoff_minutes=5)
+    practice.update(db, admin, practice_name=now.practice_name, idle_logoff_minutes=5)
+    found = audit.entries(db, admin, action="settings_change")
+    assert [e.detail for e in found] == ["idle_logoff_minutes"]
+    assert practice.load(db).idle_logoff_minutes == 5
+
+
 def test_settings_are_stored_and_only_an_admin_changes_them(db, people):
     practice.update(db, people["admin"], idle_logoff_minutes=5, practice_name="Harbour Counselling")
     assert practice.load(db).idle_logoff_minutes == 5
