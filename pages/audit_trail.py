@@ -5,6 +5,7 @@ import streamlit as st
 
 from casebook import audit, validation
 from casebook.exports import csv_bytes
+from casebook.models import utcnow
 from pages import common
 
 LIMIT = 1000  # entries listed at once
@@ -33,10 +34,13 @@ action = (
     )
     or None
 )
+# Days in UTC, as entries are timed: on a server behind UTC, "To" the local day left out the
+# newest entries each evening (already the next day in UTC).
+today = utcnow().date()
 since = d.date_input(
-    "From", value=date.today() - timedelta(days=30), key="audit_since", format="DD/MM/YYYY"
+    "From (UTC)", value=today - timedelta(days=30), key="audit_since", format="DD/MM/YYYY"
 )
-until = e.date_input("To", value=date.today(), key="audit_until", format="DD/MM/YYYY")
+until = e.date_input("To (UTC)", value=today, key="audit_until", format="DD/MM/YYYY")
 
 if since > until:
     st.error(

@@ -918,6 +918,25 @@ def test_the_audit_trails_action_filter_keeps_saying_any_action(demo):
     assert len(set(at.dataframe[0].value["Action"])) > 1
 
 
+def test_the_audit_trails_days_are_utc_days_as_its_entries_are(demo, monkeypatch):
+    # On a server behind UTC, "To" defaulted to the local day: each evening (the next day in
+    # UTC) the newest entries, this admin's own login among them, were left out.
+    import time
+    from datetime import UTC, datetime
+
+    behind = datetime.now(UTC).hour < 12  # a zone where the local day is not the UTC day
+    monkeypatch.setenv("TZ", "Etc/GMT+12" if behind else "Etc/GMT-14")
+    time.tzset()
+    try:
+        at = app_as(demo, "admin", "pages/audit_trail.py")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert at.date_input(key="audit_until").value == datetime.now(UTC).date()
+    newest = at.dataframe[0].value.iloc[0]
+    assert (newest["User"], newest["Action"]) == ("admin", "login")
+
+
 def test_the_audit_trail_says_when_from_is_after_to(demo):
     from datetime import date, timedelta
 
