@@ -34,7 +34,7 @@ st.dataframe(
             "Role": [a.role for a in listed],
             "Active": [a.active for a in listed],
             "Locked until (UTC)": [
-                f"{a.locked_until:%H:%M}" if a.locked_until else "" for a in listed
+                f"{a.locked_until:%d %b %Y %H:%M}" if a.locked_until else "" for a in listed
             ],
             "Created": [a.created_at.date() for a in listed],
             "Open cases": pd.array(
@@ -102,7 +102,9 @@ with manage_col:
                 st.rerun()
     if account.locked_until:
         st.warning(
-            f"Locked after too many failed logins, until {account.locked_until:%H:%M} UTC.",
+            # With the day: a lock may last up to a day, so "until 09:30" could be tomorrow's.
+            "Locked after too many failed logins, until "
+            f"{account.locked_until:%d %b %Y %H:%M} UTC.",
             icon=":material/lock_clock:",
         )
         if st.button("Unlock", key="acct_unlock"):

@@ -796,6 +796,23 @@ def test_the_account_first_chosen_is_the_admins_own_and_offers_no_reset(demo):
     assert accounts.authenticate(demo, "riley", "a temporary passphrase").must_change_password
 
 
+def test_a_lock_into_the_next_day_shows_its_day(demo):
+    # A lock may last up to a day: "until 09:30" did not say whether today or tomorrow.
+    from casebook import practice
+    from casebook.errors import LoginFailed
+
+    admin = actor(demo, "admin")
+    practice.update(demo, admin, lockout_attempts=1, lockout_minutes=24 * 60)
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(demo, "riley", "not the password")
+    [riley] = [a for a in accounts.list_accounts(demo, admin) if a.username == "riley"]
+    at = app_as(demo, "admin", "pages/accounts.py")
+    until = f"{riley.locked_until:%d %b %Y %H:%M}"
+    assert until in set(at.dataframe[0].value["Locked until (UTC)"])
+    at.selectbox(key="acct_chosen").set_value(riley.id).run()
+    assert f"until {until} UTC" in " ".join(w.value for w in at.warning)
+
+
 def test_admin_hands_a_departing_counsellors_cases_over_after_confirming(demo):
     admin, morgan, riley = (actor(demo, n) for n in ("admin", "morgan", "riley"))
     theirs = cases.list_cases(demo, morgan, status=None)
