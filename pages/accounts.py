@@ -33,8 +33,8 @@ st.dataframe(
             "Name": [a.display_name for a in listed],
             "Role": [a.role for a in listed],
             "Active": [a.active for a in listed],
-            "Locked until (UTC)": [
-                f"{a.locked_until:%d %b %Y %H:%M}" if a.locked_until else "" for a in listed
+            "Locked until": [
+                common.moment(a.locked_until) if a.locked_until else "" for a in listed
             ],
             "Created": [a.created_at.date() for a in listed],
             "Open cases": pd.array(
@@ -103,8 +103,7 @@ with manage_col:
     if account.locked_until:
         st.warning(
             # With the day: a lock may last up to a day, so "until 09:30" could be tomorrow's.
-            "Locked after too many failed logins, until "
-            f"{account.locked_until:%d %b %Y %H:%M} UTC.",
+            f"Locked after too many failed logins, until {common.moment(account.locked_until)}.",
             icon=":material/lock_clock:",
         )
         if st.button("Unlock", key="acct_unlock"):
