@@ -455,6 +455,19 @@ def practice_summary(db: Database, actor: Actor) -> PracticeSummary:
     )
 
 
+def counsellor_names(db: Database, actor: Actor, case_ids: Sequence[int]) -> dict[int, str]:
+    """The counsellor of each of these cases the actor may read, by case number: a supervisor's
+    lists span every caseload, and say whose each item is."""
+    with db.read() as s:
+        return dict(
+            s.execute(
+                select(Case.id, User.display_name)
+                .join(User, User.id == Case.counsellor_id)
+                .where(visible_cases(actor), Case.id.in_(set(case_ids)))
+            ).all()
+        )
+
+
 def _check_version(case: Case, expected_version: int) -> None:
     if case.version != expected_version:
         raise Conflict(

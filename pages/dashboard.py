@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import caseload, charts
-from casebook import attention, homework, notes, stage_history
+from casebook import attention, cases, homework, notes, stage_history
 from pages import common
 from worksheets.stages import stages
 
@@ -26,6 +26,7 @@ class Caseload:
     needs: pd.DataFrame
     upcoming: list[notes.CaseDate]
     moves: list[stage_history.RecentMove]
+    counsellors: dict[int, str]  # by case, for a supervisor: whose caseload each item is in
 
 
 LISTED = 8  # items of each list shown as links; the rest in a table beneath
@@ -38,20 +39,37 @@ def read_caseload() -> Caseload:
     work = homework.caseload_homework(
         db, user, limits={"overdue": TABLED, "due_this_week": LISTED, "awaiting_review": 0}
     )
+    needs = attention.for_actor(db, user, work=work)
+    upcoming = notes.upcoming_sessions(db, user)
+    moves = stage_history.recent_moves(db, user, days=30)
+    listed = [
+        *needs["case_id"].head(TABLED),
+        *(u.case_id for u in upcoming),
+        *(a.case_id for a in work.due_this_week),
+        *(m.case_id for m in moves),
+    ]
     return Caseload(
         positions=pd.DataFrame(
             [vars(p) for p in stage_history.current_positions(db, user, open_only=True)],
             columns=caseload.POSITION_COLUMNS,
         ),
         work=work,
-        needs=attention.for_actor(db, user, work=work),
-        upcoming=notes.upcoming_sessions(db, user),
-        moves=stage_history.recent_moves(db, user, days=30),
+        needs=needs,
+        upcoming=upcoming,
+        moves=moves,
+        counsellors=cases.counsellor_names(db, user, listed) if user.role == "supervisor" else {},
     )
 
 
 shown = common.kept("dashboard", user, read_caseload)
 positions, work, needs = shown.positions, shown.work, shown.needs
+
+
+def whose(case_id: int) -> str:
+    """For a supervisor, the counsellor whose caseload an item is in, after a dot."""
+    return f" · {common.md(shown.counsellors[case_id])}" if shown.counsellors else ""
+
+
 counts = caseload.case_counts(positions)
 a, b, c, d, e, f = st.columns(6)
 a.metric("Open cases", f"{counts['open_cases']:,}")
@@ -82,7 +100,7 @@ for row in needs.head(LISTED).itertuples():
         query_params={kind: target},
         icon=ICONS[row.priority],
         label=f"**{row.kind.capitalize()}** · {common.md(row.client_name)} · "
-        f"{common.md(row.detail)}",
+        f"{common.md(row.detail)}{whose(row.case_id)}",
     )
 if needing > LISTED:
     with st.expander(f"{needing - LISTED:,} more"):
@@ -95,6 +113,11 @@ if needing > LISTED:
                     "Case #": rest["case_id"],
                     "Detail": rest["detail"],
                 }
+                | (
+                    {"Counsellor": rest["case_id"].map(shown.counsellors)}
+                    if shown.counsellors
+                    else {}
+                )
             ),
             hide_index=True,
             width="stretch",
@@ -137,7 +160,7 @@ with right:
             "pages/session_prep.py",
             query_params={"case": item.case_id},
             icon=":material/event:",
-            label=f"{item.on:%a %d %b} · {common.md(item.label)}",
+            label=f"{item.on:%a %d %b} · {common.md(item.label)}{whose(item.case_id)}",
         )
     if len(upcoming) > LISTED:
         with st.expander(f"{len(upcoming) - LISTED} more"):
@@ -158,7 +181,7 @@ with right:
             query_params={"assignment": a.id},
             icon=":material/assignment:",
             label=f"{a.due_on:%a %d %b} · {common.md(a.template_title)} · "
-            f"{common.md(a.client_name)}",
+            f"{common.md(a.client_name)}{whose(a.case_id)}",
         )
     if work.totals["due_this_week"] > LISTED:
         st.page_link(
@@ -175,7 +198,8 @@ with right:
         with st.container(border=True):
             st.page_link(
                 "pages/case.py",
-                label=f"**{common.md(move.client_name)}** · case #{move.case_id}",
+                label=f"**{common.md(move.client_name)}** · case #{move.case_id}"
+                + whose(move.case_id),
                 query_params={"case": move.case_id},
                 icon=":material/arrow_forward:",
             )

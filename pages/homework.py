@@ -2,7 +2,7 @@ from datetime import date
 
 import streamlit as st
 
-from casebook import homework
+from casebook import cases, homework
 from pages import common
 
 user = common.require_user("counsellor", "supervisor")
@@ -42,6 +42,12 @@ def when(a: homework.AssignmentView) -> str:
 
 shown = {key: common.shown_count(f"homework_{key}") for key, _, _ in LISTS}
 work = homework.caseload_homework(db, user, limits=shown)
+# A supervisor's lists span every caseload: each line says whose it is.
+counsellors = (
+    cases.counsellor_names(db, user, [a.case_id for key, _, _ in LISTS for a in getattr(work, key)])
+    if user.role == "supervisor"
+    else {}
+)
 
 for key, title, empty in LISTS:
     items, total = getattr(work, key), work.totals[key]
@@ -56,6 +62,7 @@ for key, title, empty in LISTS:
             query_params={"assignment": a.id},
             icon=":material/assignment:",
         )
-        row[1].caption(f"Case #{a.case_id} · stage {a.stage}")
+        whose = f" · {common.md(counsellors[a.case_id])}" if counsellors else ""
+        row[1].caption(f"Case #{a.case_id} · stage {a.stage}{whose}")
         row[2].caption(when(a))
     common.show_more(f"homework_{key}", total)

@@ -174,6 +174,17 @@ def test_supervisor_dashboard_covers_the_practice(demo):
     casey = actor(demo, "casey")
     assert metrics["Open cases"] == str(len(cases.list_cases(demo, casey, status="open")))
     assert "read-only" in shown(at)
+    # Every caseload in one list: each item says whose it is (a counsellor's do not).
+    names = {c.counsellor_name for c in cases.list_cases(demo, casey, status="open")}
+    assert len(names) > 1
+    links = page_links(at)
+    assert all(any(link.endswith(f" · {n}") for link in links) for n in names)
+    mine = page_links(app_as(demo, "morgan"))
+    assert mine and not any(link.endswith(" · Morgan Ellis") for link in mine)
+    homework_lines = [c.value for c in app_as(demo, "casey", "pages/homework.py").caption]
+    assert any(
+        line.startswith("Case #") and line.endswith(" · Riley Chen") for line in homework_lines
+    )
 
 
 def test_empty_caseload_has_a_friendly_dashboard(demo):
@@ -1239,6 +1250,7 @@ def test_a_new_case_says_which_details_may_be_left_empty(demo):
 def test_a_password_reset_says_how_long_the_password_must_be(demo):
     # As the new account's box does: a short one was refused with no word of it beforehand.
     at = app_as(demo, "admin", "pages/accounts.py")
+    at.selectbox(key="acct_chosen").set_value(actor(demo, "riley").id).run()  # not their own
     said = f"At least {accounts.MIN_PASSWORD_LENGTH} characters; a passphrase is fine."
     assert at.text_input(key="acct_new_password").help == said
     assert at.text_input(key="acct_password").help == said
