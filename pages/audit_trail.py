@@ -24,15 +24,12 @@ username = a.text_input("User name", key="audit_user").strip().lower() or None
 # Typed as cases are named everywhere else: "#12" or "12".
 case_text = f.text_input("Case number", key="audit_case").strip().removeprefix("#")
 client_text = b.text_input("Client number", key="audit_client").strip()
-action = (
-    c.selectbox(
-        "Action",
-        # "" for any action, not None: after a rerun the browser showed None as "Choose an option".
-        ["", *audit.actions(db, user)],
-        key="audit_action",
-        format_func=lambda x: x.replace("_", " ") if x else "Any action",
-    )
-    or None
+action = common.choice(
+    c,
+    "Action",
+    [None, *audit.actions(db, user)],
+    key="audit_action",
+    format_func=lambda x: "Any action" if x is None else x.replace("_", " "),
 )
 # Days in UTC, as entries are timed: on a server behind UTC, "To" the local day left out the
 # newest entries each evening (already the next day in UTC).

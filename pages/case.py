@@ -382,7 +382,8 @@ if notes_tab.open:
                     if made is not None:
                         st.switch_page("pages/note.py", query_params={"note": made.id})
         f1, f2, f3 = st.columns(3)
-        f_client = f1.selectbox(
+        f_client = common.choice(
+            f1,
             "Client",
             [None, *(c.id for c in case.clients)],
             key=f"notes_client_{case.id}",
@@ -390,7 +391,8 @@ if notes_tab.open:
                 "Either client" if i is None else next(c.name for c in case.clients if c.id == i)
             ),
         )
-        f_stage = f2.selectbox(
+        f_stage = common.choice(
+            f2,
             "Stage in focus",
             [None, *(s.number for s in stages())],
             key=f"notes_stage_{case.id}",

@@ -25,21 +25,24 @@ search = search_col.text_input(
     placeholder="Search…",
     on_change=first_page,
 )
-stage_choice = stage_col.selectbox(
+stage_choice = common.choice(
+    stage_col,
     "Stage",
     [None, *(s.number for s in stages())],
     key="cases_stage",
     on_change=first_page,
     format_func=lambda n: "Any stage" if n is None else common.stage_label(n),
 )
-status = status_col.selectbox(
+status = common.choice(
+    status_col,
     "Status",
     ["open", "closed", "archived", None],
     key="cases_status",
     on_change=first_page,
     format_func=lambda s: "Any status" if s is None else s.capitalize(),
 )
-kind = kind_col.selectbox(
+kind = common.choice(
+    kind_col,
     "Kind",
     [None, "individual", "couple"],
     key="cases_kind",

@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -405,6 +405,21 @@ def show_unsaved(values: Iterable[object]) -> None:
         with st.expander(f"What you typed and has not been saved ({len(unsaved)})"):
             for text in unsaved:
                 st.code(text, language=None, wrap_lines=True)
+
+
+def choice(
+    where: Any, label: str, options: Sequence[Any], *, format_func: Callable[[Any], str], **kw: Any
+) -> Any:
+    """`where.selectbox` over options that hold None (any stage, any status, no note). The
+    browser draws a chosen None as a cleared box, "Choose an option" with a button to clear
+    it; here "" stands in for None, so "Any stage" reads "Any stage" after every rerun."""
+    picked = where.selectbox(
+        label,
+        ["" if o is None else o for o in options],
+        format_func=lambda o: format_func(None if o == "" else o),
+        **kw,
+    )
+    return None if picked == "" else picked
 
 
 def confirmed(key: str, label: str, question: str, *, yes: str, **button: Any) -> bool:

@@ -215,7 +215,8 @@ if can_write and case.status == "open":
                 format="DD/MM/YYYY",
             )
             sessions = dict(notes.recent_sessions(db, user, case.id))
-            note_id = st.selectbox(
+            note_id = common.choice(
+                st,
                 "From the session (optional)",
                 [None, *sessions],
                 key=f"score_note_{case.id}",

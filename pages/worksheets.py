@@ -13,7 +13,8 @@ common.show_flash()
 browse, custom = st.tabs(["Library", "Add or edit a worksheet"])
 
 with browse:
-    stage_choice = st.selectbox(
+    stage_choice = common.choice(
+        st,
         "Stage",
         [None, *(s.number for s in stages())],
         key="library_stage",
@@ -50,7 +51,8 @@ with custom:
         "from an existing worksheet. Saving an existing key makes a new version; answers "
         "already given stay with the version they answered."
     )
-    start = st.selectbox(
+    start = common.choice(
+        st,
         "Start from",
         [None, *(t.id for t in library.list_templates(db, user))],
         key="custom_start",

@@ -946,6 +946,22 @@ def test_the_audit_trails_action_filter_keeps_saying_any_action(demo):
     assert len(set(at.dataframe[0].value["Action"])) > 1
 
 
+@pytest.mark.parametrize(
+    ("page", "keys"),
+    [
+        ("pages/cases.py", {"cases_stage": "Any stage", "cases_kind": "Any kind"}),
+        ("pages/worksheets.py", {"library_stage": "Every stage", "custom_start": None}),
+    ],
+)
+def test_an_any_choice_is_a_choice_the_browser_shows_not_a_cleared_box(demo, page, keys):
+    # None chosen is drawn as "Choose an option" with a clear button: "" stands in for it.
+    at = app_as(demo, "morgan", page)
+    for key, says in keys.items():
+        box = at.selectbox(key=key)
+        assert box.value == "" and None not in box.options
+        assert says is None or box.format_func(box.value) == says
+
+
 def test_the_audit_trails_days_are_utc_days_as_its_entries_are(demo, monkeypatch):
     # On a server behind UTC, "To" defaulted to the local day: each evening (the next day in
     # UTC) the newest entries, this admin's own login among them, were left out.
