@@ -40,7 +40,9 @@ CONFIDENTIAL = (
     "law requires."
 )
 NOT_INCLUDED = (
-    "Psychotherapy notes are kept apart from the clinical record and are not part of this copy."
+    "Psychotherapy notes are kept apart from the clinical record and are not part of this copy. "
+    "Nor are worksheet answers (each worksheet's answers print from its own page) or safety "
+    "screens (their answers can put a client at risk if the copy is seen by someone else)."
 )
 PARTNER_LEFT_OUT = (
     "From a couple's case, notes of sessions where the partners were seen separately, and the "

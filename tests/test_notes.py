@@ -505,6 +505,8 @@ def test_a_partners_record_leaves_out_what_the_other_said_alone(db, people, coup
         ("Ana's own session", "Ana feels low", ["Ana rang to say thanks"]),
     ]
     assert "seen separately" in data["not_included"]
+    # What a copy of the record leaves out is said, not left to be assumed complete.
+    assert "worksheet answers" in data["not_included"] and "safety screens" in data["not_included"]
     pdf = next(p for p in written if p.suffix == ".pdf")
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
     assert "Weekly walk" in text and "Ana's own session" in text and "seen separately" in text
