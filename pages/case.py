@@ -653,7 +653,8 @@ if details_tab.open:
                 for i, column in enumerate(columns, start=1):
                     existing = case.clients[i - 1] if i <= len(case.clients) else None
                     with column:
-                        title = "Client" if slots == 1 else f"Partner {i}"
+                        # By name, as recorded: "Partner 2" did not say whose details these are.
+                        title = common.md(existing.name) if existing else "New partner"
                         edited.append(
                             widgets.client_fields(
                                 # Keyed by the version shown: a reload draws them afresh.

@@ -561,6 +561,8 @@ def test_a_partner_added_on_the_details_tab_starts_where_and_when_chosen(demo):
     case = _case(demo, "morgan", "Mei Lin")
     at = open_tab(app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Details")
     at.checkbox(key=f"add_partner_{case.id}").check().run()
+    # Each headed by name ("Partner 1" said nothing), the one to add as new.
+    assert {"**Mei Lin**", "**New partner**"} <= {m.value for m in at.markdown}
     # Offered where the first client stands, from today.
     assert at.selectbox(key=f"partner_stage_{case.id}").value == case.clients[0].stage
     joined = max(case.opened_on, date.today() - timedelta(days=7))
