@@ -144,14 +144,17 @@ def current_measures(db: Database) -> dict[int, MeasureDefinition]:
 
 
 def save_params(
-    db: Database, actor: Actor, chosen: dict[str, dict[str, float]]
+    db: Database,
+    actor: Actor,
+    chosen: dict[str, dict[str, float]],
+    expected_version: int | None = None,
 ) -> practice.PracticeSettings:
     """An admin sets the SD and reliability of measures' latest versions (by measure key).
 
     A value the same as the version's file gives is not stored, so that the version goes on
     following its file. What was set for a measure not in `chosen`, or for an earlier version
     (its scores are still compared with it), is kept. Raises ValidationError naming the
-    measure.
+    measure, or Conflict as practice.update does.
     """
     require_role(actor, "admin")
     files = {}
@@ -177,7 +180,7 @@ def save_params(
             versions[version] = value
         if not versions:
             del params[key]
-    return practice.update(db, actor, measure_params=params)
+    return practice.update(db, actor, expected_version=expected_version, measure_params=params)
 
 
 def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure") -> int:
@@ -219,6 +222,7 @@ def save_custom(db: Database, actor: Actor, text: str, name: str = "your measure
         )
         s.add(row)
         s.flush()
+        practice.bump_version(s)  # the settings page's boxes now stand for this version
         audit.record(s, actor, "measure_save", detail=f"{definition.key} v{definition.version}")
         return row.id
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from sqlalchemy.orm import Session
+
 from casebook import audit
 from casebook.access import Actor, require_role
 from casebook.db import Database
-from casebook.errors import ValidationError
+from casebook.errors import Conflict, ValidationError
 from casebook.models import PracticeSetting
 from worksheets.note_formats import formats
 
@@ -41,20 +43,47 @@ LIMITS = {
 }
 
 
+VERSION_KEY = "settings_version"  # counts the saves that changed a setting
+
+
 def load(db: Database) -> PracticeSettings:
     """The practice's settings, defaults where none is stored."""
-    names = {f.name for f in fields(PracticeSettings)}
     with db.read() as s:
-        stored = {
-            row.key: json.loads(row.value)
-            for row in s.query(PracticeSetting).filter(PracticeSetting.key.in_(names))
-        }
+        return _load(s)
+
+
+def _load(s: Session) -> PracticeSettings:
+    names = {f.name for f in fields(PracticeSettings)}
+    stored = {
+        row.key: json.loads(row.value)
+        for row in s.query(PracticeSetting).filter(PracticeSetting.key.in_(names))
+    }
     return replace(PracticeSettings(), **stored)
 
 
-def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
+def version(db: Database) -> int:
+    """How many times the settings have changed: a page keeps the number it showed, and its
+    save is refused once another has changed them since (as a case's version does)."""
+    with db.read() as s:
+        return _version(s)
+
+
+def _version(s: Session) -> int:
+    row = s.get(PracticeSetting, VERSION_KEY)
+    return int(row.value) if row else 0
+
+
+def bump_version(s: Session) -> None:
+    """Count a change to what the settings page shows (a setting, or a measure's version)."""
+    s.merge(PracticeSetting(key=VERSION_KEY, value=str(_version(s) + 1)))
+
+
+def update(
+    db: Database, actor: Actor, *, expected_version: int | None = None, **changes: object
+) -> PracticeSettings:
     """An admin changes settings, audited by name where a value differs; raises
-    ValidationError naming the setting."""
+    ValidationError naming the setting, or Conflict where `expected_version` is given and
+    another save changed the settings since."""
     require_role(actor, "admin")
     current = asdict(PracticeSettings())
     for name, value in changes.items():
@@ -89,12 +118,19 @@ def update(db: Database, actor: Actor, **changes: object) -> PracticeSettings:
             )
     # The page saves every setting at once: the trail names only those that changed, and a
     # save that changes nothing is no change.
-    before = asdict(load(db))
-    changed = {name: value for name, value in changes.items() if before[name] != value}
-    if changed:
-        with db.write() as s:
+    with db.write() as s:
+        if expected_version is not None and _version(s) != expected_version:
+            raise Conflict(
+                "Another admin (or another tab) changed the settings since you opened this "
+                "page, and saving yours would undo that. What you chose is still here: "
+                "reload the page, then make your change again."
+            )
+        before = asdict(_load(s))
+        changed = {name: value for name, value in changes.items() if before[name] != value}
+        if changed:
             for name, value in changed.items():
                 s.merge(PracticeSetting(key=name, value=json.dumps(value)))
+            bump_version(s)
             audit.record(s, actor, "settings_change", detail=", ".join(sorted(changed)))
     return load(db)
 

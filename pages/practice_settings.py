@@ -9,6 +9,19 @@ db = common.database()
 st.title("Practice settings")
 common.show_flash()
 current = practice.load(db)
+# The settings as this page first showed them: a save made from them after another admin's
+# (or tab's) would quietly undo it, so it is refused, as a case's stale save is.
+version_key = "settings_version"
+if version_key not in st.session_state or "set_name" not in st.session_state:
+    st.session_state[version_key] = practice.version(db)  # the boxes are drawn afresh
+common.stale_banner(
+    st.session_state[version_key],
+    practice.version(db),
+    what="settings page",
+    key="settings_reload",
+    forget=lambda k: k == version_key or k.startswith(("set_", "sd_", "r_")),
+    typed=["set_name", "set_crisis"],
+)
 
 with st.form("practice_settings"):
     name = st.text_input("Practice name", value=current.practice_name, key="set_name")
@@ -44,6 +57,7 @@ with st.form("practice_settings"):
             lambda: practice.update(
                 db,
                 user,
+                expected_version=st.session_state[version_key],
                 practice_name=name,
                 crisis_line=crisis.strip(),
                 idle_logoff_minutes=int(idle),
@@ -53,8 +67,7 @@ with st.form("practice_settings"):
             )
         )
         if saved is not None:
-            common.flash("Settings saved.")
-            st.rerun()
+            common.saved(version_key, "Settings saved.")
 
 st.subheader("Measures", anchor=False)
 st.caption(
@@ -86,9 +99,10 @@ with st.form("measure_params"):
             ),
         }
     if st.form_submit_button("Save measure settings"):
-        if common.attempt(lambda: measures.save_params(db, user, chosen)):
-            common.flash("Measure settings saved.")
-            st.rerun()
+        if common.attempt(
+            lambda: measures.save_params(db, user, chosen, st.session_state[version_key])
+        ):
+            common.saved(version_key, "Measure settings saved.")
 
 with st.expander("Add a measure of your own (a definition file)"):
     st.markdown(
@@ -104,5 +118,4 @@ with st.expander("Add a measure of your own (a definition file)"):
             st.error("That file is not UTF-8 text.", icon=":material/error:")
         else:
             if common.attempt(lambda: measures.save_custom(db, user, text, upload.name)):
-                common.flash(f"Added the measure from {common.md(upload.name)}.")
-                st.rerun()
+                common.saved(version_key, f"Added the measure from {common.md(upload.name)}.")

@@ -1029,6 +1029,72 @@ def test_admin_saves_practice_settings(demo):
     )
 
 
+def test_a_settings_save_from_a_stale_page_is_refused_and_keeps_what_was_typed(demo):
+    # Two admins on the settings page: the later save wrote back the name the page had
+    # opened with, quietly undoing the earlier admin's new name.
+    from casebook import practice
+
+    first = app_as(demo, "admin", "pages/practice_settings.py")
+    second = app_as(demo, "admin", "pages/practice_settings.py")
+    first.text_input(key="set_name").input("Harbour Counselling")
+    first.button(key="FormSubmitter:practice_settings-Save settings").click().run()
+    second.number_input(key="set_idle").set_value(5)
+    second.text_input(key="set_crisis").input("Call 999")
+    second.button(key="FormSubmitter:practice_settings-Save settings").click().run()
+    assert not second.exception
+    assert any("changed the settings since you opened" in e.value for e in second.error)
+    stored = practice.load(demo)
+    assert (stored.practice_name, stored.idle_logoff_minutes, stored.crisis_line) == (
+        "Harbour Counselling",
+        15,
+        "",
+    )
+    assert second.number_input(key="set_idle").value == 5  # what was typed stays
+    assert second.text_input(key="set_crisis").value == "Call 999"
+    assert "Call 999" in [c.value for c in second.code]  # shown to copy, too
+    second.button(key="settings_reload").click().run()
+    assert second.text_input(key="set_name").value == "Harbour Counselling"
+    second.number_input(key="set_idle").set_value(5)
+    second.button(key="FormSubmitter:practice_settings-Save settings").click().run()
+    stored = practice.load(demo)
+    assert (stored.practice_name, stored.idle_logoff_minutes) == ("Harbour Counselling", 5)
+    second.number_input(key="sd_csi4").set_value(7.5)  # the page's own save is no conflict
+    second.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
+    assert not second.error
+    assert practice.load(demo).measure_params == {"csi4": {"1": {"sd": 7.5, "reliability": 0.85}}}
+
+
+def test_measure_settings_from_a_stale_page_are_refused(demo):
+    # A measure's next version, added in another tab, was given the SD and reliability typed
+    # for the version this page showed.
+    from casebook import measures, practice
+    from tests.test_measures import CUSTOM
+
+    admin = actor(demo, "admin")
+    measures.save_custom(demo, admin, CUSTOM)
+    at = app_as(demo, "admin", "pages/practice_settings.py")
+    measures.save_custom(demo, admin, CUSTOM.replace("version = 1", "version = 2"))
+    at.number_input(key="sd_weekly_mood").set_value(4.0)
+    at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
+    assert any("changed the settings since you opened" in e.value for e in at.error)
+    assert practice.load(demo).measure_params == {}
+    assert at.number_input(key="sd_weekly_mood").value == 4.0
+
+
+def test_the_settings_page_opened_again_shows_no_stale_warning(demo):
+    from casebook import practice
+
+    at = app_as(demo, "admin", "pages/practice_settings.py")
+    at.switch_page("pages/accounts.py").run()
+    practice.update(demo, actor(demo, "admin"), practice_name="Harbour Counselling")
+    at.switch_page("pages/practice_settings.py").run()
+    assert not at.warning
+    assert at.text_input(key="set_name").value == "Harbour Counselling"
+    at.number_input(key="set_idle").set_value(5)
+    at.button(key="FormSubmitter:practice_settings-Save settings").click().run()
+    assert not at.error and practice.load(demo).idle_logoff_minutes == 5
+
+
 def test_an_idle_session_is_logged_out_with_a_reason(demo):
     from datetime import datetime, timedelta
 
