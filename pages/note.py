@@ -370,6 +370,14 @@ if note.signed:
                     common.reset_widgets({f"{K}_addendum_text": ""})
                     common.flash("Addendum added.")
                     st.rerun()
+    elif typed := st.session_state.get(f"{K}_addendum_text"):
+        # The case was archived (or handed on) while the addendum was typed: its form is gone.
+        st.error(
+            "Your addendum was not added: this case can no longer be changed here. Copy it "
+            "from below to add it once the case is restored.",
+            icon=":material/error:",
+        )
+        common.show_unsaved([typed])
 elif editing:
     st.divider()
     if common.confirmed(

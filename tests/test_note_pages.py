@@ -448,3 +448,17 @@ def test_an_old_notes_homework_is_called_what_is_open_now(demo):  # noqa: F811
     at = open_as(demo, "morgan", "pages/note.py", note=first.id)
     assert "Homework open now" in [s.value for s in at.subheader]
     assert "Homework" not in [s.value for s in at.subheader]
+
+
+def test_an_addendum_typed_as_the_case_is_archived_elsewhere_is_shown_to_copy(demo):  # noqa: F811
+    # The addendum's form went with the archiving, and the text went with it, without a word.
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    note = next(n for n in notes.notes_for_case(demo, morgan, case.id) if n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=note.id)
+    cases.set_archived(demo, morgan, case.id, case.version, True)  # in another tab
+    at.text_area(key=f"note_{note.id}_g0_addendum_text").input("Risk notes corrected")
+    at.button(key=f"FormSubmitter:note_{note.id}_g0_addendum-Add addendum").click().run()
+    assert notes.get_note(demo, morgan, note.id).addenda == note.addenda
+    assert any("not added" in e.value for e in at.error)
+    assert [c.value for c in at.code] == ["Risk notes corrected"]
