@@ -65,16 +65,33 @@ with custom:
     upload = st.file_uploader(
         "Or upload a worksheet file (.toml)", type=["toml"], key="custom_upload"
     )
-    source_key = "custom_source"
+    source_key, loaded_key = "custom_source", "custom_loaded_text"
+    wanted = None  # what to put in the box: (its name, the text, what marks it loaded)
     if upload is not None and st.session_state.get("custom_loaded") != upload.file_id:
         try:
-            st.session_state[source_key] = upload.getvalue().decode("utf-8")
-            st.session_state["custom_loaded"] = upload.file_id
+            text = upload.getvalue().decode("utf-8")
+            wanted = ("the uploaded file", text, {"custom_loaded": upload.file_id})
         except UnicodeDecodeError:
             st.error("That file is not UTF-8 text.", icon=":material/error:")
     elif start is not None and st.session_state.get("custom_started") != start:
-        st.session_state[source_key] = library.template_source(db, user, start)
-        st.session_state["custom_started"] = start
+        text = library.template_source(db, user, start)
+        wanted = ("the worksheet chosen", text, {"custom_started": start})
+    if wanted is not None:
+        name, text, marks = wanted
+        # Text written or changed in the box is replaced only when asked: a worksheet chosen
+        # to look at, or a file picked, would otherwise take the place of an afternoon's work.
+        typed = st.session_state.get(source_key) or ""
+        if typed.strip() and typed != st.session_state.get(loaded_key):
+            st.warning(
+                f"The box below holds your own changes: they stay unless you replace them with "
+                f"{name}.",
+                icon=":material/edit_note:",
+            )
+            replace = st.button(f"Replace my text with {name}", key="custom_replace")
+        else:
+            replace = True
+        if replace:
+            st.session_state.update({source_key: text, loaded_key: text, **marks})
     source = st.text_area("Worksheet (TOML)", key=source_key, height=360)
     check, save = st.columns([1, 5])
     if check.button("Check and preview", key="custom_check") and source.strip():

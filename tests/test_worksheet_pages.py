@@ -419,3 +419,22 @@ def test_a_review_marked_by_mistake_is_undone_with_its_comment_put_back(demo):  
     assert homework.get(demo, morgan, a.id).assignment.status == "completed"
     assert at.text_area(key=f"review_comment_{a.id}").value == "Meant for the other worksheet"
     assert "Review undone: the worksheet is completed again." in shown(at)
+
+
+def test_a_worksheet_being_written_is_not_replaced_by_one_chosen_to_start_from(demo):  # noqa: F811
+    # Choosing a worksheet under 'Start from' put its text in place of what had been written.
+    at = open_as(demo, "morgan", "pages/worksheets.py")
+    trust, other = library.list_templates(demo, actor(demo, "morgan"))[:2]
+    at.selectbox(key="custom_start").set_value(trust.id).run()
+    loaded = at.text_area(key="custom_source").value
+    assert loaded == library.template_source(demo, actor(demo, "morgan"), trust.id)
+    mine = loaded + "\n# my own changes, an afternoon's work\n"
+    at.text_area(key="custom_source").input(mine).run()
+    at.selectbox(key="custom_start").set_value(other.id).run()
+    assert at.text_area(key="custom_source").value == mine
+    assert any("your own changes" in w.value for w in at.warning)
+    at.button(key="custom_replace").click().run()
+    theirs = library.template_source(demo, actor(demo, "morgan"), other.id)
+    assert at.text_area(key="custom_source").value == theirs
+    at.selectbox(key="custom_start").set_value(trust.id).run()  # unchanged: no question
+    assert at.text_area(key="custom_source").value == loaded and not at.warning
