@@ -238,6 +238,23 @@ if can_write and case.status == "open":
                     # Partners are often scored one after the other: say whose it was.
                     common.flash(f"Recorded for {common.md(names[who])}: total {made.total}.")
                     st.rerun()
+elif can_write:
+    # The case was closed or archived (in another tab) while a score was entered: the form
+    # is gone, and the answers would go with it without a word.
+    entered = every.get(st.session_state.get(f"score_measure_{case.id}"))
+    given = [
+        f"{item.text}: {value}"
+        for item in (entered.measure.items if entered else ())
+        if (value := st.session_state.get(f"score_{case.id}_{item.id}")) is not None
+    ]
+    if given:
+        again = "reopen" if case.status == "closed" else "restore"
+        st.error(
+            f"The score was not recorded: this case was {case.status} meanwhile. The answers "
+            f"are below to copy; {again} the case to record them.",
+            icon=":material/error:",
+        )
+        common.show_unsaved(["\n".join(given)])
 
 
 def score_label(s: measures.ScoreView) -> str:

@@ -433,3 +433,20 @@ def test_recording_a_score_names_each_partner_as_typed_and_whose_score_it_was(de
     assert [s.value for s in at.success] == [f"Recorded for {md('Ben <b>Vidal</b>')}: total 9."]
     [score] = measures.scores_for_case(demo, morgan, case.id)
     assert (score.client_id, score.total) == (ben, 9)
+
+
+def test_a_score_entered_as_the_case_is_closed_elsewhere_is_shown_to_copy(demo):  # noqa: F811
+    # The form went with the closing, and the answers with it: 'Record score' did nothing.
+    case = _case(demo, "morgan", "Mei Lin")
+    morgan = actor(demo, "morgan")
+    at = open_as(demo, "morgan", "pages/progress.py", case=case.id)
+    for item, value in {"happiness": 2, "warm": 2, "rewarding": 1, "satisfied": 1}.items():
+        at.radio(key=f"score_{case.id}_{item}").set_value(value)
+    cases.close_case(
+        demo, morgan, case.id, case.version, outcome="paused", closed_on=date.today()
+    )  # in another tab
+    at.button(key=f"FormSubmitter:score_{case.id}-Record score").click().run()
+    assert not at.exception and measures.scores_for_case(demo, morgan, case.id) == []
+    assert any("not recorded: this case was closed" in e.value for e in at.error)
+    [typed] = [c.value for c in at.code]
+    assert typed.count("\n") == 3 and typed.endswith(": 1")
