@@ -627,6 +627,19 @@ if safety_tab.open:
                             f"Screen of {name} recorded: "
                             + ("flagged." if done.flagged else "no concern raised."),
                         )
+        elif can_write and (
+            given := [
+                f"{q.text} {value}"
+                for q in safety_screen.questions
+                if (value := st.session_state.get(f"screen_{person}_{q.id}")) is not None
+            ]
+        ):  # closed or archived in another tab while the client was asked: the form is gone
+            st.error(
+                f"The screen of {name} was not recorded: this case was {case.status} "
+                "meanwhile. The answers are below to copy.",
+                icon=":material/error:",
+            )
+            common.show_unsaved(["\n".join(given)])
 
 if details_tab.open:
     with details_tab:

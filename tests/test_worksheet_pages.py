@@ -438,3 +438,19 @@ def test_a_worksheet_being_written_is_not_replaced_by_one_chosen_to_start_from(d
     assert at.text_area(key="custom_source").value == theirs
     at.selectbox(key="custom_start").set_value(trust.id).run()  # unchanged: no question
     assert at.text_area(key="custom_source").value == loaded and not at.warning
+
+
+def test_a_screen_taken_as_the_case_is_archived_elsewhere_is_shown_to_copy(demo):  # noqa: F811
+    # The form went with the archiving, and the client's answers with it, without a word.
+    morgan = actor(demo, "morgan")
+    case = case_named(demo, "morgan", "Mei Lin")  # never screened in the demo
+    client = case.clients[0]
+    at = open_tab(open_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Safety")
+    at.radio(key=f"screen_{client.id}_fear").set_value("yes")
+    at.radio(key=f"screen_{client.id}_threats").set_value("unsure")
+    cases.set_archived(demo, morgan, case.id, case.version, True)  # in another tab
+    at.button(key=f"FormSubmitter:screen_{case.id}_{client.id}-Record screen").click().run()
+    assert not safety.case_status(demo, morgan, case.id)[client.id].screened
+    assert any("was not recorded: this case was archived" in e.value for e in at.error)
+    [typed] = [c.value.split("\n") for c in at.code]
+    assert len(typed) == 2 and typed[0].endswith(" yes") and typed[1].endswith(" unsure")
