@@ -18,6 +18,11 @@ note_id = common.query_id(
 )
 note = common.attempt(lambda: notes.get_note(db, user, note_id))
 if note is None:
+    # A draft discarded in another tab while this one was being typed in: its text is shown
+    # to copy, not lost with it.
+    common.show_unsaved(
+        v for k, v in st.session_state.items() if str(k).startswith(f"note_{note_id}_g")
+    )
     st.stop()
 case = cases.get_case(db, user, note.case_id)
 names = {c.id: c.name for c in case.clients}

@@ -462,3 +462,14 @@ def test_an_addendum_typed_as_the_case_is_archived_elsewhere_is_shown_to_copy(de
     assert notes.get_note(demo, morgan, note.id).addenda == note.addenda
     assert any("not added" in e.value for e in at.error)
     assert [c.value for c in at.code] == ["Risk notes corrected"]
+
+
+def test_text_typed_as_the_draft_is_discarded_elsewhere_is_shown_to_copy(demo):  # noqa: F811
+    morgan = actor(demo, "morgan")
+    case = _case(demo, "morgan", "Sam O")
+    draft = next(n for n in notes.notes_for_case(demo, morgan, case.id) if not n.signed)
+    at = open_as(demo, "morgan", "pages/note.py", note=draft.id)
+    notes.discard_draft(demo, morgan, draft.id, draft.version)  # in another tab
+    at.text_area(key=f"note_{draft.id}_g0_plan").input("my careful plan").run()
+    assert not at.exception and at.error
+    assert "my careful plan" in [c.value for c in at.code]
