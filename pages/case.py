@@ -122,6 +122,7 @@ common.stale_banner(
     ),
     typed=[
         *(f"{form}_{case.id}" for form in ("close_note", "assign_instr", "assign_override")),
+        f"close_note_{case.id}_v{expected_version}",  # a closing being corrected
         f"edit_concern_{case.id}_v{expected_version}",
         *(f"move_reason_{c.id}" for c in case.clients),
     ],

@@ -695,6 +695,24 @@ def test_text_typed_into_a_form_taken_away_by_a_change_elsewhere_is_shown_to_cop
     assert [c.value for c in at.code] == ["Three careful paragraphs"]
 
 
+def test_a_closing_correction_typed_as_the_case_is_reopened_elsewhere_is_shown_to_copy(demo):
+    case = _case(demo, "morgan", "Chris Walker")
+    morgan = actor(demo, "morgan")
+    closed = cases.close_case(
+        demo, morgan, case.id, case.version, outcome="paused", closed_on=date.today()
+    )
+    at = open_tab(
+        app_as(demo, "morgan", "pages/case.py", case=case.id), case.id, "Close or archive"
+    )
+    key = f"{case.id}_v{closed.version}"
+    at.text_area(key=f"close_note_{key}").input("Paused until the new year, as agreed")
+    cases.reopen_case(demo, morgan, case.id, closed.version)  # from another tab
+    at.button(key=f"FormSubmitter:close_{key}-Save the correction").click().run()
+    assert cases.get_case(demo, morgan, case.id).status == "open"
+    assert any("changed in another tab" in w.value for w in at.warning)
+    assert [c.value for c in at.code] == ["Paused until the new year, as agreed"]
+
+
 def test_a_yes_to_archive_never_restores_a_case_archived_meanwhile(demo):
     case = _case(demo, "morgan", "Chris Walker")
     morgan = actor(demo, "morgan")
