@@ -10,25 +10,32 @@ st.title("Practice settings")
 common.show_flash()
 current = practice.load(db)
 # The settings as this page first showed them: a save made from them after another admin's
-# (or tab's) would quietly undo it, so it is refused, as a case's stale save is.
-version_key = "settings_version"
-if version_key not in st.session_state or "set_name" not in st.session_state:
-    st.session_state[version_key] = practice.version(db)  # the boxes are drawn afresh
+# (or tab's) would quietly undo it, so it is refused, as a case's stale save is. The boxes
+# are keyed by a generation, as a note's are: a reload (or a save) draws them afresh from the
+# record, where the same keys would go on showing, and sending back, what was typed.
+version_key, generation_key = "settings_version", "settings_generation"
+if (
+    version_key not in st.session_state
+    or f"set_name_g{st.session_state.get(generation_key)}" not in st.session_state
+):
+    st.session_state[generation_key] = st.session_state.get(generation_key, -1) + 1
+    st.session_state[version_key] = practice.version(db)
+g = st.session_state[generation_key]
 common.stale_banner(
     st.session_state[version_key],
     practice.version(db),
     what="settings page",
     key="settings_reload",
-    forget=lambda k: k == version_key or k.startswith(("set_", "sd_", "r_")),
-    typed=["set_name", "set_crisis"],
+    forget=lambda k: k == version_key,
+    typed=[f"set_name_g{g}", f"set_crisis_g{g}"],
 )
 
 with st.form("practice_settings"):
-    name = st.text_input("Practice name", value=current.practice_name, key="set_name")
+    name = st.text_input("Practice name", value=current.practice_name, key=f"set_name_g{g}")
     crisis = st.text_input(
         "Crisis line printed on every handout (optional)",
         value=current.crisis_line,
-        key="set_crisis",
+        key=f"set_crisis_g{g}",
         placeholder="e.g. In an emergency call 999; Samaritans 116 123",
     )
     left, right = st.columns(2)
@@ -37,20 +44,20 @@ with st.form("practice_settings"):
         1,
         24 * 60,
         current.idle_logoff_minutes,
-        key="set_idle",
+        key=f"set_idle_g{g}",
     )
     kept = right.number_input(
-        "Daily backups to keep", 1, 3650, current.backups_kept, key="set_backups"
+        "Daily backups to keep", 1, 3650, current.backups_kept, key=f"set_backups_g{g}"
     )
     attempts = left.number_input(
         "Failed logins before an account locks",
         1,
         100,
         current.lockout_attempts,
-        key="set_attempts",
+        key=f"set_attempts_g{g}",
     )
     minutes = right.number_input(
-        "Minutes an account stays locked", 1, 24 * 60, current.lockout_minutes, key="set_lock"
+        "Minutes an account stays locked", 1, 24 * 60, current.lockout_minutes, key=f"set_lock_g{g}"
     )
     if st.form_submit_button("Save settings", type="primary"):
         saved = common.attempt(
@@ -88,14 +95,14 @@ with st.form("measure_params"):
             f"{m.cutoff if m.cutoff is not None else 'none'}"
         )
         chosen[m.key] = {
-            "sd": b.number_input("SD", *practice.SD_RANGE, float(m.sd), key=f"sd_{m.key}"),
+            "sd": b.number_input("SD", *practice.SD_RANGE, float(m.sd), key=f"sd_{m.key}_g{g}"),
             "reliability": c.number_input(
                 "Reliability",
                 *practice.RELIABILITY_RANGE,
                 float(m.reliability),
                 step=0.01,
                 format="%.3f",  # 0.995 is not 1.00
-                key=f"r_{m.key}",
+                key=f"r_{m.key}_g{g}",
             ),
         }
     if st.form_submit_button("Save measure settings"):

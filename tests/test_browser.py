@@ -441,3 +441,25 @@ def test_labels_wrap_in_a_window_1024_pixels_wide(app, page):
     playwright_api.expect(links.filter(has_text="Trust plan").first).to_be_visible()
     settled(page)
     assert _cut_off(page, "stPageLink-NavLink") == []
+
+
+def test_settings_saved_from_a_stale_page_are_refused_and_a_reload_shows_the_others(app, page):
+    url, home = app
+    log_in(page, url, "admin")
+    page.get_by_role("link", name="Settings").click()
+    name = page.get_by_label("Practice name")
+    name.fill("Our own name")
+    db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+    from casebook import practice
+
+    other = accounts.authenticate(db, "admin", "rekindle-demo")
+    practice.update(db, other, practice_name="Harbour Counselling")  # another admin's save
+    page.get_by_role("button", name="Save settings").click()
+    playwright_api.expect(page.get_by_text("changed the settings since you opened")).to_be_visible()
+    playwright_api.expect(name).to_have_value("Our own name")  # what was typed stays
+    page.get_by_role("button", name="Reload the latest version").click()
+    # Drawn afresh from the record: the box showing the typed name would save it over theirs.
+    playwright_api.expect(page.get_by_label("Practice name")).to_have_count(1)
+    playwright_api.expect(page.get_by_label("Practice name")).to_have_value("Harbour Counselling")
+    assert practice.load(db).practice_name == "Harbour Counselling"
+    db.dispose()

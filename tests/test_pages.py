@@ -1033,9 +1033,9 @@ def test_the_audit_trail_refuses_what_is_not_a_client_number_plainly(demo, typed
 
 def test_admin_saves_practice_settings(demo):
     at = app_as(demo, "admin", "pages/practice_settings.py")
-    at.number_input(key="set_idle").set_value(5)
-    at.text_input(key="set_name").input("Harbour Counselling")
-    at.text_input(key="set_crisis").input(" In an emergency call 999 ")
+    at.number_input(key="set_idle_g0").set_value(5)
+    at.text_input(key="set_name_g0").input("Harbour Counselling")
+    at.text_input(key="set_crisis_g0").input(" In an emergency call 999 ")
     at.button(key="FormSubmitter:practice_settings-Save settings").click().run()
     from casebook import practice
 
@@ -1054,10 +1054,10 @@ def test_a_settings_save_from_a_stale_page_is_refused_and_keeps_what_was_typed(d
 
     first = app_as(demo, "admin", "pages/practice_settings.py")
     second = app_as(demo, "admin", "pages/practice_settings.py")
-    first.text_input(key="set_name").input("Harbour Counselling")
+    first.text_input(key="set_name_g0").input("Harbour Counselling")
     first.button(key="FormSubmitter:practice_settings-Save settings").click().run()
-    second.number_input(key="set_idle").set_value(5)
-    second.text_input(key="set_crisis").input("Call 999")
+    second.number_input(key="set_idle_g0").set_value(5)
+    second.text_input(key="set_crisis_g0").input("Call 999")
     second.button(key="FormSubmitter:practice_settings-Save settings").click().run()
     assert not second.exception
     assert any("changed the settings since you opened" in e.value for e in second.error)
@@ -1067,16 +1067,16 @@ def test_a_settings_save_from_a_stale_page_is_refused_and_keeps_what_was_typed(d
         15,
         "",
     )
-    assert second.number_input(key="set_idle").value == 5  # what was typed stays
-    assert second.text_input(key="set_crisis").value == "Call 999"
+    assert second.number_input(key="set_idle_g0").value == 5  # what was typed stays
+    assert second.text_input(key="set_crisis_g0").value == "Call 999"
     assert "Call 999" in [c.value for c in second.code]  # shown to copy, too
     second.button(key="settings_reload").click().run()
-    assert second.text_input(key="set_name").value == "Harbour Counselling"
-    second.number_input(key="set_idle").set_value(5)
+    assert second.text_input(key="set_name_g1").value == "Harbour Counselling"
+    second.number_input(key="set_idle_g1").set_value(5)
     second.button(key="FormSubmitter:practice_settings-Save settings").click().run()
     stored = practice.load(demo)
     assert (stored.practice_name, stored.idle_logoff_minutes) == ("Harbour Counselling", 5)
-    second.number_input(key="sd_csi4").set_value(7.5)  # the page's own save is no conflict
+    second.number_input(key="sd_csi4_g2").set_value(7.5)  # the page's own save is no conflict
     second.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
     assert not second.error
     assert practice.load(demo).measure_params == {"csi4": {"1": {"sd": 7.5, "reliability": 0.85}}}
@@ -1092,11 +1092,11 @@ def test_measure_settings_from_a_stale_page_are_refused(demo):
     measures.save_custom(demo, admin, CUSTOM)
     at = app_as(demo, "admin", "pages/practice_settings.py")
     measures.save_custom(demo, admin, CUSTOM.replace("version = 1", "version = 2"))
-    at.number_input(key="sd_weekly_mood").set_value(4.0)
+    at.number_input(key="sd_weekly_mood_g0").set_value(4.0)
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
     assert any("changed the settings since you opened" in e.value for e in at.error)
     assert practice.load(demo).measure_params == {}
-    assert at.number_input(key="sd_weekly_mood").value == 4.0
+    assert at.number_input(key="sd_weekly_mood_g0").value == 4.0
 
 
 def test_the_settings_page_opened_again_shows_no_stale_warning(demo):
@@ -1107,8 +1107,8 @@ def test_the_settings_page_opened_again_shows_no_stale_warning(demo):
     practice.update(demo, actor(demo, "admin"), practice_name="Harbour Counselling")
     at.switch_page("pages/practice_settings.py").run()
     assert not at.warning
-    assert at.text_input(key="set_name").value == "Harbour Counselling"
-    at.number_input(key="set_idle").set_value(5)
+    assert at.text_input(key="set_name_g1").value == "Harbour Counselling"
+    at.number_input(key="set_idle_g1").set_value(5)
     at.button(key="FormSubmitter:practice_settings-Save settings").click().run()
     assert not at.error and practice.load(demo).idle_logoff_minutes == 5
 
@@ -1212,8 +1212,8 @@ def test_admin_sets_a_measures_sd_and_reliability(demo):
     from casebook import practice
 
     at = app_as(demo, "admin", "pages/practice_settings.py")
-    at.number_input(key="sd_csi4").set_value(7.5)
-    at.number_input(key="r_csi4").set_value(0.8)
+    at.number_input(key="sd_csi4_g0").set_value(7.5)
+    at.number_input(key="r_csi4_g0").set_value(0.8)
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
     assert practice.load(demo).measure_params == {"csi4": {"1": {"sd": 7.5, "reliability": 0.8}}}
 
@@ -1227,15 +1227,15 @@ def test_a_measure_left_as_its_file_says_follows_its_next_version(demo):
     admin = actor(demo, "admin")
     measures.save_custom(demo, admin, CUSTOM)  # SD 2, reliability 0.7
     at = app_as(demo, "admin", "pages/practice_settings.py")
-    at.number_input(key="sd_csi4").set_value(7.5)
+    at.number_input(key="sd_csi4_g0").set_value(7.5)
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
     assert practice.load(demo).measure_params == {"csi4": {"1": {"sd": 7.5, "reliability": 0.85}}}
     newer = CUSTOM.replace("version = 1", "version = 2").replace("sd = 2", "sd = 3.5")
     v2 = measures.save_custom(demo, admin, newer)
     assert measures.definitions(demo)[v2].measure.sd == 3.5
     at = app_as(demo, "admin", "pages/practice_settings.py")
-    assert at.number_input(key="sd_weekly_mood").value == 3.5
-    assert at.number_input(key="sd_csi4").value == 7.5  # what the practice set stays
+    assert at.number_input(key="sd_weekly_mood_g0").value == 3.5
+    assert at.number_input(key="sd_csi4_g0").value == 7.5  # what the practice set stays
 
 
 def test_a_measure_at_the_edge_of_its_settings_shows_and_saves_as_it_is(demo):
@@ -1248,8 +1248,8 @@ def test_a_measure_at_the_edge_of_its_settings_shows_and_saves_as_it_is(demo):
     )
     measures.save_custom(demo, actor(demo, "admin"), text)
     at = app_as(demo, "admin", "pages/practice_settings.py")
-    assert at.number_input(key="r_weekly_mood").value == 0.995
-    assert at.number_input(key="sd_weekly_mood").value == 10000
+    assert at.number_input(key="r_weekly_mood_g0").value == 0.995
+    assert at.number_input(key="sd_weekly_mood_g0").value == 10000
     at.button(key="FormSubmitter:measure_params-Save measure settings").click().run()
     assert not at.exception and not at.error
     assert practice.load(demo).measure_params == {}  # as in the file: nothing to set
