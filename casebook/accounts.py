@@ -229,12 +229,20 @@ def unlock(db: Database, actor: Actor, user_id: int) -> Account:
 
 
 def update_account(
-    db: Database, actor: Actor, user_id: int, *, display_name: str, role: str
+    db: Database,
+    actor: Actor,
+    user_id: int,
+    *,
+    display_name: str,
+    role: str,
+    expected: tuple[str, str] | None = None,
 ) -> Account:
     """An admin corrects an account's full name or changes its role.
 
     Refused: an admin's own role (one slip could leave no admin), and taking the counsellor
     role from anyone who has cases (their cases would have no counsellor able to change them).
+    Where `expected` (the name and role the page showed) is given, a save over a change made
+    since by another admin is refused (Conflict) rather than quietly undoing it.
     """
     require_role(actor, "admin")
     display_name = validation.text(display_name, "Full name", max_len=200, required=True)
@@ -242,6 +250,11 @@ def update_account(
         raise ValidationError(f"Role must be one of: {', '.join(ROLES)}.")
     with db.write() as s:
         user = _user(s, user_id)
+        if expected is not None and expected != (user.display_name, user.role):
+            raise Conflict(
+                f"Someone else changed {user.username}'s name or role since you opened it. "
+                "Your text is still here: reload the account, then make your change again."
+            )
         if user.id == actor.id and role != user.role:
             raise ValidationError("You cannot change your own role.")
         if user.role == "counsellor" and role != "counsellor":

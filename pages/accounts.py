@@ -83,21 +83,47 @@ with manage_col:
         format_func=lambda i: f"{by_id[i].username} ({by_id[i].role})",
     )
     account = by_id[chosen]
+    # The name and role the form was drawn with: a save from them after another admin's
+    # change (a role taken away, say) would quietly undo it, so it is refused. A reload or a
+    # save starts the boxes' next generation: drawn afresh, they show the record.
+    shown_key, generation_key = f"acct_shown_{account.id}", f"acct_generation_{account.id}"
+    if (
+        shown_key not in st.session_state
+        or f"acct_name_{account.id}_g{st.session_state.get(generation_key)}" not in st.session_state
+    ):
+        st.session_state[generation_key] = st.session_state.get(generation_key, -1) + 1
+        st.session_state[shown_key] = (account.display_name, account.role)
+    name_key = f"acct_name_{account.id}_g{st.session_state[generation_key]}"
+    role_key = f"acct_role_{account.id}_g{st.session_state[generation_key]}"
+    common.stale_banner(
+        st.session_state[shown_key],
+        (account.display_name, account.role),
+        what="account",
+        key=f"acct_reload_{account.id}",
+        forget=lambda k: k == shown_key,
+        typed=[name_key],
+    )
     with st.form(f"edit_account_{account.id}"):
-        name = st.text_input("Full name", value=account.display_name, key=f"acct_name_{account.id}")
+        name = st.text_input("Full name", value=account.display_name, key=name_key)
         new_role = st.selectbox(
             "Role",
             ROLES,
             index=ROLES.index(account.role),
-            key=f"acct_role_{account.id}",
+            key=role_key,
             format_func=str.capitalize,
         )
         if st.form_submit_button("Save name and role"):
             if common.attempt(
                 lambda: accounts.update_account(
-                    db, user, account.id, display_name=name, role=new_role
+                    db,
+                    user,
+                    account.id,
+                    display_name=name,
+                    role=new_role,
+                    expected=st.session_state[shown_key],
                 )
             ):
+                st.session_state.pop(shown_key)  # drawn afresh from the record
                 common.flash(f"'{common.md(account.username)}' updated.")
                 st.rerun()
     if account.locked_until:

@@ -369,8 +369,8 @@ def query_id(name: str, *, title: str, hint: str) -> int:
 
 
 def stale_banner(
-    expected: int,
-    actual: int,
+    expected: object,
+    actual: object,
     *,
     what: str,
     key: str,

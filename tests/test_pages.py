@@ -779,13 +779,40 @@ def test_admin_renames_an_account_and_its_open_session_shows_the_new_name(demo):
     at = app_as(demo, "admin", "pages/accounts.py")
     riley_id = actor(demo, "riley").id
     at.selectbox(key="acct_chosen").set_value(riley_id).run()
-    assert at.text_input(key=f"acct_name_{riley_id}").value == "Riley Chen"
-    at.text_input(key=f"acct_name_{riley_id}").input("Riley Chen-Adeyemi")
+    assert at.text_input(key=f"acct_name_{riley_id}_g0").value == "Riley Chen"
+    at.text_input(key=f"acct_name_{riley_id}_g0").input("Riley Chen-Adeyemi")
     at.button(key=f"FormSubmitter:edit_account_{riley_id}-Save name and role").click().run()
     assert any("updated" in s.value for s in at.success)
     riley.run()
     assert riley.session_state[USER_KEY].display_name == "Riley Chen-Adeyemi"
     assert "Signed in as **Riley Chen\\-Adeyemi**" in " ".join(c.value for c in riley.caption)
+
+
+def test_an_account_saved_from_a_stale_page_does_not_undo_another_admins_change(demo):
+    # Another admin made casey an admin; this page, opened before, saved a corrected name
+    # with the role it showed, and casey was a supervisor again.
+    at = app_as(demo, "admin", "pages/accounts.py")
+    casey_id, name = actor(demo, "casey").id, actor(demo, "casey").display_name
+    at.selectbox(key="acct_chosen").set_value(casey_id).run()
+    accounts.update_account(demo, actor(demo, "admin"), casey_id, display_name=name, role="admin")
+    at.text_input(key=f"acct_name_{casey_id}_g0").input("Casey Morgan-Li")
+    at.button(key=f"FormSubmitter:edit_account_{casey_id}-Save name and role").click().run()
+    assert any("changed casey's name or role" in e.value for e in at.error)
+    assert (actor(demo, "casey").role, actor(demo, "casey").display_name) == (
+        "admin",
+        name,
+    )
+    assert at.text_input(key=f"acct_name_{casey_id}_g0").value == "Casey Morgan-Li"
+    assert "Casey Morgan-Li" in [c.value for c in at.code]
+    at.button(key=f"acct_reload_{casey_id}").click().run()
+    assert at.selectbox(key=f"acct_role_{casey_id}_g1").value == "admin"
+    at.text_input(key=f"acct_name_{casey_id}_g1").input("Casey Morgan-Li")
+    at.button(key=f"FormSubmitter:edit_account_{casey_id}-Save name and role").click().run()
+    assert (actor(demo, "casey").role, actor(demo, "casey").display_name) == (
+        "admin",
+        "Casey Morgan-Li",
+    )
+    assert not at.warning  # its own save is no change elsewhere
 
 
 def test_admin_sees_a_locked_account_and_unlocks_it_and_deactivates_only_when_sure(demo):
