@@ -123,7 +123,7 @@ def update(
             raise Conflict(
                 "Another admin (or another tab) changed the settings since you opened this "
                 "page, and saving yours would undo that. What you chose is still here: "
-                "reload the page, then make your change again."
+                "reload the settings, then make your change again."
             )
         before = asdict(_load(s))
         changed = {name: value for name, value in changes.items() if before[name] != value}

@@ -8,6 +8,7 @@ db = common.database()
 
 st.title("Practice settings")
 common.show_flash()
+seen = practice.version(db)  # read first: a save in between is then refused, not missed
 current = practice.load(db)
 # The settings as this page first showed them: a save made from them after another admin's
 # (or tab's) would quietly undo it, so it is refused, as a case's stale save is. The boxes
@@ -19,15 +20,24 @@ if (
     or f"set_name_g{st.session_state.get(generation_key)}" not in st.session_state
 ):
     st.session_state[generation_key] = st.session_state.get(generation_key, -1) + 1
-    st.session_state[version_key] = practice.version(db)
+    st.session_state[version_key] = seen
+    st.session_state["settings_shown"] = current
 g = st.session_state[generation_key]
+shown = st.session_state["settings_shown"]
 common.stale_banner(
     st.session_state[version_key],
-    practice.version(db),
+    seen,
     what="settings page",
     key="settings_reload",
     forget=lambda k: k == version_key,
-    typed=[f"set_name_g{g}", f"set_crisis_g{g}"],
+    typed=[  # the text changed here, not what the boxes were drawn with
+        key
+        for key, was in (
+            (f"set_name_g{g}", shown.practice_name),
+            (f"set_crisis_g{g}", shown.crisis_line),
+        )
+        if st.session_state.get(key, was) != was
+    ],
 )
 
 with st.form("practice_settings"):
