@@ -101,7 +101,9 @@ with manage_col:
         what="account",
         key=f"acct_reload_{account.id}",
         forget=lambda k: k == shown_key,
-        typed=[name_key],
+        typed=[name_key]
+        if st.session_state.get(name_key) != st.session_state[shown_key][0]
+        else [],
     )
     with st.form(f"edit_account_{account.id}"):
         name = st.text_input("Full name", value=account.display_name, key=name_key)

@@ -803,7 +803,7 @@ def test_an_account_saved_from_a_stale_page_does_not_undo_another_admins_change(
         name,
     )
     assert at.text_input(key=f"acct_name_{casey_id}_g0").value == "Casey Morgan-Li"
-    assert "Casey Morgan-Li" in [c.value for c in at.code]
+    assert [c.value for c in at.code] == ["Casey Morgan-Li"]
     at.button(key=f"acct_reload_{casey_id}").click().run()
     assert at.selectbox(key=f"acct_role_{casey_id}_g1").value == "admin"
     at.text_input(key=f"acct_name_{casey_id}_g1").input("Casey Morgan-Li")
@@ -813,6 +813,19 @@ def test_an_account_saved_from_a_stale_page_does_not_undo_another_admins_change(
         "Casey Morgan-Li",
     )
     assert not at.warning  # its own save is no change elsewhere
+
+
+def test_a_refused_account_save_lists_as_typed_only_a_name_typed(demo):
+    at = app_as(demo, "admin", "pages/accounts.py")
+    casey_id = actor(demo, "casey").id
+    at.selectbox(key="acct_chosen").set_value(casey_id).run()
+    accounts.update_account(
+        demo, actor(demo, "admin"), casey_id, display_name="Casey Li", role="supervisor"
+    )
+    at.selectbox(key=f"acct_role_{casey_id}_g0").set_value("admin")
+    at.button(key=f"FormSubmitter:edit_account_{casey_id}-Save name and role").click().run()
+    assert at.error and actor(demo, "casey").role == "supervisor"
+    assert not at.code  # the name as the page showed it was not typed
 
 
 def test_admin_sees_a_locked_account_and_unlocks_it_and_deactivates_only_when_sure(demo):
