@@ -464,3 +464,23 @@ def test_settings_saved_from_a_stale_page_are_refused_and_a_reload_shows_the_oth
     playwright_api.expect(page.get_by_label("Practice name")).to_have_value("Harbour Counselling")
     assert practice.load(db).practice_name == "Harbour Counselling"
     db.dispose()
+
+
+def test_no_table_offers_its_rows_as_a_csv_download(app, page):
+    """Streamlit's table toolbar saved clinical rows as a CSV with no audit entry and formulas
+    left live (a name typed as =HYPERLINK(...) runs in a spreadsheet): it keeps only search
+    and full screen. Casebook's own exports are audited and neutralised."""
+    url, _ = app
+    log_in(page, url, "morgan")
+    open_case(page, "Sam O'Connor")
+    page.get_by_role("link", name="Progress charts").click()
+    table = page.locator('[data-testid="stDataFrame"]:visible').first
+    table.hover()
+    toolbar = page.get_by_test_id("stElementToolbarButton")
+    playwright_api.expect(toolbar.get_by_role("button", name=re.compile("^Search"))).to_be_visible()
+    playwright_api.expect(
+        toolbar.get_by_role("button", name=re.compile("^Fullscreen"))
+    ).to_be_visible()
+    playwright_api.expect(
+        page.get_by_role("button", name=re.compile("^Download as CSV"))
+    ).to_have_count(0)
