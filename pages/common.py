@@ -253,6 +253,13 @@ def require_user(*roles: str) -> Actor:
     return user
 
 
+def account_current(user: Actor) -> bool:
+    """Whether the account behind this session may still act. For a widget's callback: it
+    runs before the page, and so before require_user ends the session of an account
+    deactivated, or whose password was reset or changed, since it logged in."""
+    return accounts.current_actor(database(), user) is not None
+
+
 def owns_case(user: Actor, case: Any) -> bool:
     """Whether the user is the case's own counsellor, the one who may change it."""
     return user.role == "counsellor" and case.counsellor_id == user.id

@@ -61,6 +61,8 @@ def refused(problem: str, where: str) -> None:
 
 def autosave(where: str) -> None:
     """Save the draft whenever a field changes, so leaving the page loses nothing."""
+    if not common.account_current(user):  # the page then ends the session, saying why
+        return
     ss = st.session_state
     with ss[f"{K}_saving"]:
         try:
@@ -92,6 +94,8 @@ def autosave(where: str) -> None:
 def save_private() -> None:
     """The private note saves itself whenever it changes, as the rest of the note does; over
     a text changed in another tab since, it is refused, and what was typed stays."""
+    if not common.account_current(user):
+        return
     ss = st.session_state
     text = ss.get(f"{K}_private", "")
     try:

@@ -473,3 +473,33 @@ def test_text_typed_as_the_draft_is_discarded_elsewhere_is_shown_to_copy(demo): 
     at.text_area(key=f"note_{draft.id}_g0_plan").input("my careful plan").run()
     assert not at.exception and at.error
     assert "my careful plan" in [c.value for c in at.code]
+
+
+@pytest.mark.parametrize("change", ["deactivated", "password reset"])
+def test_a_note_typed_after_the_account_is_closed_is_not_saved(demo, change):  # noqa: F811
+    """A field's change saves the draft before the page runs and checks the account: it
+    saved once more for an account the admin had just deactivated, or whose password they
+    had reset (a session that may not be its owner's)."""
+    from casebook import accounts
+    from pages.common import USER_KEY
+
+    morgan, admin = actor(demo, "morgan"), actor(demo, "admin")
+    case = _case(demo, "morgan", "Mei Lin")
+    new = notes.create_draft(
+        demo,
+        morgan,
+        case.id,
+        session_at=datetime.combine(date.today(), datetime.min.time()),
+        attendance="one",
+        attendees=[case.clients[0].id],
+        note_format="SOAP",
+    )
+    at = open_as(demo, "morgan", "pages/note.py", note=new.id)
+    if change == "deactivated":
+        accounts.set_active(demo, admin, morgan.id, False)
+    else:
+        accounts.reset_password(demo, admin, morgan.id, "temporary passphrase")
+    at.text_area(key=f"note_{new.id}_g0_subjective").input("Typed by whoever sat down").run()
+    assert USER_KEY not in at.session_state
+    stored = notes.get_note(demo, actor(demo, "casey"), new.id)
+    assert (stored.version, stored.sections.get("subjective")) == (new.version, None)
