@@ -122,14 +122,18 @@ def _idle_watch() -> None:
     """Log off an idle browser even when nobody touches it (a fragment rerun is no activity).
 
     Text being typed reaches Casebook only when the box is left, so a counsellor writing
-    one long section looks idle: before the log-off they are warned, and can stay."""
-    last = st.session_state.get(ACTIVE_KEY)
-    if last is None:
+    one long section looks idle: before the log-off they are warned, and can stay.
+
+    An account deactivated, or whose password was reset or changed, since this session
+    logged in is logged off too: a page left open stayed on screen until someone touched it.
+    """
+    last, user = st.session_state.get(ACTIVE_KEY), current_user()
+    if last is None or user is None:
         return
     limit = _idle_limit()
     idle = datetime.now() - last
-    if idle > limit:
-        st.rerun(scope="app")
+    if idle > limit or not account_current(user):
+        st.rerun(scope="app")  # the page's require_user logs off, saying why
     if warning := idle_warning(idle, limit):
         st.toast(warning + " Press **Stay logged in** on the left.", icon=":material/timer:")
         st.warning(warning, icon=":material/timer:")

@@ -484,3 +484,23 @@ def test_no_table_offers_its_rows_as_a_csv_download(app, page):
     playwright_api.expect(
         page.get_by_role("button", name=re.compile("^Download as CSV"))
     ).to_have_count(0)
+
+
+def test_a_page_left_open_is_closed_soon_after_its_account_is_deactivated(app, page):
+    """An admin deactivates an account (someone leaves; a session that may not be its owner's):
+    a case left open in that account's browser stayed on screen until someone touched it or
+    the idle limit passed, 15 minutes on."""
+    url, home = app
+    page.clock.install()
+    log_in(page, url, "morgan")
+    open_case(page, "Jordan Reyes")
+    playwright_api.expect(page.get_by_role("heading", name="Case #1")).to_be_visible()
+    settled(page)
+    db = Database.open(Settings(home, f"sqlite:///{home / 'casebook.db'}"))
+    admin = accounts.authenticate(db, "admin", "rekindle-demo")
+    accounts.set_active(db, admin, accounts.authenticate(db, "morgan", "rekindle-demo").id, False)
+    db.dispose()
+    page.clock.fast_forward("00:31")  # the server's idle watch looks every 30 seconds
+    playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    playwright_api.expect(page.get_by_text("your account was deactivated")).to_be_visible()
+    playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
