@@ -14,6 +14,9 @@ st.html(
     '[data-testid="stPageLink-NavLink"] :is(span, p), [data-testid="stMetricLabel"] :is(div, p)'
     " { white-space: normal; }"
     '[data-testid="stPageLink-NavLink"] p { line-height: 1.5; }'
+    # A heading's link puts its text in the address (#case-1-jordan-reyes...): clients' names
+    # in the browser's history and in a link copied for a colleague. The addresses say numbers.
+    '[data-testid="stHeaderActionElements"] a[href^="#"] { display: none; }'
     "</style>"
 )
 

@@ -504,3 +504,17 @@ def test_a_page_left_open_is_closed_soon_after_its_account_is_deactivated(app, p
     playwright_api.expect(page.get_by_role("button", name="Log in")).to_be_visible()
     playwright_api.expect(page.get_by_text("your account was deactivated")).to_be_visible()
     playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
+
+
+def test_no_heading_offers_a_link_that_puts_its_names_in_the_address(app, page):
+    """A heading's link icon put its text in the address (case?case=1#case-1-jordan-reyes-...):
+    clients' names went into the browser's history, and into a link copied for a colleague."""
+    url, _ = app
+    log_in(page, url, "morgan")
+    open_case(page, "Jordan Reyes")
+    heading = page.get_by_role("heading", name="Case #1")
+    playwright_api.expect(heading).to_be_visible()
+    settled(page)
+    heading.hover()
+    playwright_api.expect(page.get_by_role("link", name="Link to heading")).to_have_count(0)
+    assert "#" not in page.url
