@@ -17,6 +17,9 @@ st.html(
     # A heading's link puts its text in the address (#case-1-jordan-reyes...): clients' names
     # in the browser's history and in a link copied for a colleague. The addresses say numbers.
     '[data-testid="stHeaderActionElements"] a[href^="#"] { display: none; }'
+    # A chart's own image download saves a client's stages and scores with no audit entry: the
+    # progress report is the way out (a table's CSV is off in .streamlit/config.toml).
+    '[data-testid="stPlotlyChart"] .modebar-btn[data-title^="Download"] { display: none; }'
     "</style>"
 )
 

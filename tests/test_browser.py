@@ -486,6 +486,21 @@ def test_no_table_offers_its_rows_as_a_csv_download(app, page):
     ).to_have_count(0)
 
 
+def test_no_chart_offers_itself_as_an_image_download(app, page):
+    """A chart's own 'Download plot as a PNG' saved a client's stages and scores, under their
+    name, with no audit entry; the progress report is the audited way out. Zoom and the rest
+    stay."""
+    url, _ = app
+    log_in(page, url, "morgan")
+    open_case(page, "Sam O'Connor")
+    page.get_by_role("link", name="Progress charts").click()
+    _charts_drawn(page, 3)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    chart.hover()
+    playwright_api.expect(chart.locator('.modebar-btn[data-title="Zoom"]')).to_be_visible()
+    playwright_api.expect(chart.locator('.modebar-btn[data-title^="Download"]')).to_be_hidden()
+
+
 def test_a_page_left_open_is_closed_soon_after_its_account_is_deactivated(app, page):
     """An admin deactivates an account (someone leaves; a session that may not be its owner's):
     a case left open in that account's browser stayed on screen until someone touched it or
