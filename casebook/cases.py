@@ -615,37 +615,11 @@ def close_case(
     outcome: str | None,
     closed_on: date,
     note: str = "",
+    correct: bool = False,
 ) -> CaseView:
-    """Close a case with an outcome, a date and a note."""
-    return _closing(db, actor, case_id, expected_version, outcome, closed_on, note, correct=False)
-
-
-def correct_closing(
-    db: Database,
-    actor: Actor,
-    case_id: int,
-    expected_version: int,
-    *,
-    outcome: str | None,
-    closed_on: date,
-    note: str = "",
-) -> CaseView:
-    """Correct a closed case's outcome, date or note (one chosen or typed in error), with the
-    checks of closing it: no reopening, which would keep the wrong closing as an earlier one."""
-    return _closing(db, actor, case_id, expected_version, outcome, closed_on, note, correct=True)
-
-
-def _closing(
-    db: Database,
-    actor: Actor,
-    case_id: int,
-    expected_version: int,
-    outcome: str | None,
-    closed_on: date,
-    note: str,
-    *,
-    correct: bool,
-) -> CaseView:
+    """Close a case with an outcome, a date and a note; or (`correct`) correct a closed case's
+    outcome, date or note, chosen or typed in error, with the same checks: reopening it to
+    close again would keep the wrong closing as an earlier one."""
     if not outcome:
         raise ValidationError("Choose the outcome the case closes with.")
     if outcome not in OUTCOMES:

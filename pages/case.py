@@ -758,9 +758,8 @@ def closing_form(title: str, button: str) -> None:
         )
         note = st.text_area("Closing note", value=case.closing_note or "", key=f"close_note_{key}")
         if st.form_submit_button(button):
-            save = cases.correct_closing if correcting else cases.close_case
             done = common.attempt(
-                lambda: save(
+                lambda: cases.close_case(
                     db,
                     user,
                     case.id,
@@ -768,6 +767,7 @@ def closing_form(title: str, button: str) -> None:
                     outcome=outcome,
                     closed_on=closed_on,
                     note=note,
+                    correct=correcting,
                 )
             )
             if done is not None:

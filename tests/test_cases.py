@@ -414,20 +414,35 @@ def test_a_closings_outcome_date_and_note_are_corrected_without_reopening(db, pe
     )
     case = cases.get_case(db, morgan, case.id)
     with pytest.raises(ValidationError, match="not closed"):
-        cases.correct_closing(db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY)
+        cases.close_case(
+            db, morgan, case.id, case.version, outcome="paused", closed_on=TODAY, correct=True
+        )
     closed = cases.close_case(
         db, morgan, case.id, case.version, outcome="reconciled", closed_on=TODAY, note="Wrong"
     )
     # The closing's own date is no work to close after: it moves earlier, not past the move.
     with pytest.raises(ValidationError, match="before the last work recorded in it"):
-        cases.correct_closing(
-            db, morgan, case.id, closed.version, outcome="paused", closed_on=TODAY - timedelta(6)
+        cases.close_case(
+            db,
+            morgan,
+            case.id,
+            closed.version,
+            outcome="paused",
+            closed_on=TODAY - timedelta(6),
+            correct=True,
         )
     with pytest.raises(ValidationError, match="Nothing to correct"):
-        cases.correct_closing(
-            db, morgan, case.id, closed.version, outcome="reconciled", closed_on=TODAY, note="Wrong"
+        cases.close_case(
+            db,
+            morgan,
+            case.id,
+            closed.version,
+            outcome="reconciled",
+            closed_on=TODAY,
+            note="Wrong",
+            correct=True,
         )
-    fixed = cases.correct_closing(
+    fixed = cases.close_case(
         db,
         morgan,
         case.id,
@@ -435,6 +450,7 @@ def test_a_closings_outcome_date_and_note_are_corrected_without_reopening(db, pe
         outcome="paused",
         closed_on=TODAY - timedelta(days=5),
         note="Taking a break",
+        correct=True,
     )
     assert (fixed.status, fixed.outcome, fixed.closed_on, fixed.closing_note) == (
         "closed",
@@ -444,7 +460,9 @@ def test_a_closings_outcome_date_and_note_are_corrected_without_reopening(db, pe
     )
     assert fixed.earlier_closings == ()  # corrected in place: no wrong closing left behind
     with pytest.raises(Conflict):
-        cases.correct_closing(db, morgan, case.id, closed.version, outcome="other", closed_on=TODAY)
+        cases.close_case(
+            db, morgan, case.id, closed.version, outcome="other", closed_on=TODAY, correct=True
+        )
     [entry] = audit.entries(db, people["admin"], action="case_closing_correct")
     assert entry.detail == "outcome, date, note; outcome reconciled → paused"
 
