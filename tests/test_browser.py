@@ -257,8 +257,8 @@ def _open_priyas_worksheets(page):
     settled(page)
 
 
-def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page):
-    url, home = app
+def _assign_priya_a_trust_plan(page, url: str) -> None:
+    """Log in as morgan and give Priya the trust plan, from her case's Worksheets tab."""
     log_in(page, url, "morgan")
     playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     _open_priyas_worksheets(page)
@@ -266,6 +266,11 @@ def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page)
     page.get_by_role("option", name="Stage 6 · Trust plan").click()
     page.get_by_role("button", name="Assign", exact=True).click()
     playwright_api.expect(page.get_by_text("Assigned 'Trust plan'.")).to_be_visible()
+
+
+def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page):
+    url, home = app
+    _assign_priya_a_trust_plan(page, url)
 
     # First visit: a draft, part-way.
     page.get_by_role("link", name="Trust plan · Priya Nair").click()
@@ -305,12 +310,7 @@ def test_assign_a_trust_plan_fill_it_in_over_two_visits_and_review_it(app, page)
 
 def test_answers_typed_but_not_saved_outlive_a_change_of_due_date(app, page):
     url, home = app
-    log_in(page, url, "morgan")
-    playwright_api.expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    _open_priyas_worksheets(page)
-    page.get_by_label("Worksheet", exact=True).click()
-    page.get_by_role("option", name="Stage 6 · Trust plan").click()
-    page.get_by_role("button", name="Assign", exact=True).click()
+    _assign_priya_a_trust_plan(page, url)
     page.get_by_role("link", name="Trust plan · Priya Nair").click()
     secret = page.get_by_label("Is there anything you are tempted to keep secret?", exact=False)
     secret.fill("Late-night messages to an old friend")
