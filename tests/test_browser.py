@@ -466,41 +466,6 @@ def test_settings_saved_from_a_stale_page_are_refused_and_a_reload_shows_the_oth
     db.dispose()
 
 
-def test_no_table_offers_its_rows_as_a_csv_download(app, page):
-    """Streamlit's table toolbar saved clinical rows as a CSV with no audit entry and formulas
-    left live (a name typed as =HYPERLINK(...) runs in a spreadsheet): it keeps only search
-    and full screen. Casebook's own exports are audited and neutralised."""
-    url, _ = app
-    log_in(page, url, "morgan")
-    open_case(page, "Sam O'Connor")
-    page.get_by_role("link", name="Progress charts").click()
-    table = page.locator('[data-testid="stDataFrame"]:visible').first
-    table.hover()
-    toolbar = page.get_by_test_id("stElementToolbarButton")
-    playwright_api.expect(toolbar.get_by_role("button", name=re.compile("^Search"))).to_be_visible()
-    playwright_api.expect(
-        toolbar.get_by_role("button", name=re.compile("^Fullscreen"))
-    ).to_be_visible()
-    playwright_api.expect(
-        page.get_by_role("button", name=re.compile("^Download as CSV"))
-    ).to_have_count(0)
-
-
-def test_no_chart_offers_itself_as_an_image_download(app, page):
-    """A chart's own 'Download plot as a PNG' saved a client's stages and scores, under their
-    name, with no audit entry; the progress report is the audited way out. Zoom and the rest
-    stay."""
-    url, _ = app
-    log_in(page, url, "morgan")
-    open_case(page, "Sam O'Connor")
-    page.get_by_role("link", name="Progress charts").click()
-    _charts_drawn(page, 3)
-    chart = page.get_by_test_id("stPlotlyChart").first
-    chart.hover()
-    playwright_api.expect(chart.locator('.modebar-btn[data-title="Zoom"]')).to_be_visible()
-    playwright_api.expect(chart.locator('.modebar-btn[data-title^="Download"]')).to_be_hidden()
-
-
 def test_a_page_left_open_is_closed_soon_after_its_account_is_deactivated(app, page):
     """An admin deactivates an account (someone leaves; a session that may not be its owner's):
     a case left open in that account's browser stayed on screen until someone touched it or
@@ -521,15 +486,37 @@ def test_a_page_left_open_is_closed_soon_after_its_account_is_deactivated(app, p
     playwright_api.expect(page.get_by_text("Jordan Reyes")).to_have_count(0)
 
 
-def test_no_heading_offers_a_link_that_puts_its_names_in_the_address(app, page):
-    """A heading's link icon put its text in the address (case?case=1#case-1-jordan-reyes-...):
-    clients' names went into the browser's history, and into a link copied for a colleague."""
+def test_a_case_offers_no_way_out_of_its_records_but_the_audited_ones(app, page):
+    """Streamlit's own ways out, none audited: a heading's link put its text in the address
+    (case?case=3#case-3-sam-o-connor...), into the browser's history and any link copied for
+    a colleague; a table's "Download as CSV" saved clinical rows with formulas left live (a
+    name typed as =HYPERLINK(...) runs in a spreadsheet); a chart's "Download plot as a PNG"
+    saved a client's stages and scores under their name. Search, full screen and zoom stay;
+    Casebook's own exports and the progress report are audited."""
     url, _ = app
     log_in(page, url, "morgan")
-    open_case(page, "Jordan Reyes")
-    heading = page.get_by_role("heading", name="Case #1")
+    open_case(page, "Sam O'Connor")
+    heading = page.get_by_role("heading", name="Case #3")
     playwright_api.expect(heading).to_be_visible()
     settled(page)
     heading.hover()
     playwright_api.expect(page.get_by_role("link", name="Link to heading")).to_have_count(0)
     assert "#" not in page.url
+
+    page.get_by_role("link", name="Progress charts").click()
+    _charts_drawn(page, 3)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    chart.hover()
+    playwright_api.expect(chart.locator('.modebar-btn[data-title="Zoom"]')).to_be_visible()
+    playwright_api.expect(chart.locator('.modebar-btn[data-title^="Download"]')).to_be_hidden()
+
+    table = page.locator('[data-testid="stDataFrame"]:visible').first
+    table.hover()
+    toolbar = page.get_by_test_id("stElementToolbarButton")
+    playwright_api.expect(toolbar.get_by_role("button", name=re.compile("^Search"))).to_be_visible()
+    playwright_api.expect(
+        toolbar.get_by_role("button", name=re.compile("^Fullscreen"))
+    ).to_be_visible()
+    playwright_api.expect(
+        page.get_by_role("button", name=re.compile("^Download as CSV"))
+    ).to_have_count(0)
