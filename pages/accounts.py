@@ -86,24 +86,18 @@ with manage_col:
     # The name and role the form was drawn with: a save from them after another admin's
     # change (a role taken away, say) would quietly undo it, so it is refused. A reload or a
     # save starts the boxes' next generation: drawn afresh, they show the record.
-    shown_key, generation_key = f"acct_shown_{account.id}", f"acct_generation_{account.id}"
-    if (
-        shown_key not in st.session_state
-        or f"acct_name_{account.id}_g{st.session_state.get(generation_key)}" not in st.session_state
-    ):
-        st.session_state[generation_key] = st.session_state.get(generation_key, -1) + 1
-        st.session_state[shown_key] = (account.display_name, account.role)
-    name_key = f"acct_name_{account.id}_g{st.session_state[generation_key]}"
-    role_key = f"acct_role_{account.id}_g{st.session_state[generation_key]}"
+    shown_key = f"acct_shown_{account.id}"
+    g, shown = common.drawn(
+        shown_key, (account.display_name, account.role), lambda g: f"acct_name_{account.id}_g{g}"
+    )
+    name_key, role_key = f"acct_name_{account.id}_g{g}", f"acct_role_{account.id}_g{g}"
     common.stale_banner(
-        st.session_state[shown_key],
+        shown,
         (account.display_name, account.role),
         what="account",
         key=f"acct_reload_{account.id}",
         forget=lambda k: k == shown_key,
-        typed=[name_key]
-        if st.session_state.get(name_key) != st.session_state[shown_key][0]
-        else [],
+        typed=[name_key] if st.session_state.get(name_key) != shown[0] else [],
     )
     with st.form(f"edit_account_{account.id}"):
         name = st.text_input("Full name", value=account.display_name, key=name_key)
@@ -122,7 +116,7 @@ with manage_col:
                     account.id,
                     display_name=name,
                     role=new_role,
-                    expected=st.session_state[shown_key],
+                    expected=shown,
                 )
             ):
                 st.session_state.pop(shown_key)  # drawn afresh from the record

@@ -408,6 +408,23 @@ def stale_banner(
         st.rerun()
 
 
+def drawn(shown_key: str, record: Any, widget: Callable[[int], str]) -> tuple[int, Any]:
+    """For a form whose save is refused over a change made elsewhere since it was drawn: the
+    generation its widgets are keyed by, and the record as they were drawn from it (kept under
+    `shown_key`). A new generation starts, drawn afresh from `record`, once `shown_key` is
+    forgotten (a save, a reload) or the form's widget `widget(generation)` is gone (the page
+    was left): with the same keys the browser would go on showing, and sending back, what was
+    typed before."""
+    generation_key = f"{shown_key}_generation"
+    if (
+        shown_key not in st.session_state
+        or widget(st.session_state.get(generation_key, -1)) not in st.session_state
+    ):
+        st.session_state[generation_key] = st.session_state.get(generation_key, -1) + 1
+        st.session_state[shown_key] = record
+    return st.session_state[generation_key], st.session_state[shown_key]
+
+
 def show_unsaved(values: Iterable[object]) -> None:
     """Text the user typed that was not saved, each piece with a copy button (blanks and
     anything but text are left out)."""

@@ -12,20 +12,11 @@ seen = practice.version(db)  # read first: a save in between is then refused, no
 current = practice.load(db)
 # The settings as this page first showed them: a save made from them after another admin's
 # (or tab's) would quietly undo it, so it is refused, as a case's stale save is. The boxes
-# are keyed by a generation, as a note's are: a reload (or a save) draws them afresh from the
-# record, where the same keys would go on showing, and sending back, what was typed.
-version_key, generation_key = "settings_version", "settings_generation"
-if (
-    version_key not in st.session_state
-    or f"set_name_g{st.session_state.get(generation_key)}" not in st.session_state
-):
-    st.session_state[generation_key] = st.session_state.get(generation_key, -1) + 1
-    st.session_state[version_key] = seen
-    st.session_state["settings_shown"] = current
-g = st.session_state[generation_key]
-shown = st.session_state["settings_shown"]
+# are keyed by a generation: a reload (or a save) draws them afresh from the record.
+version_key = "settings_version"
+g, (expected, shown) = common.drawn(version_key, (seen, current), lambda g: f"set_name_g{g}")
 common.stale_banner(
-    st.session_state[version_key],
+    expected,
     seen,
     what="settings page",
     key="settings_reload",
@@ -74,7 +65,7 @@ with st.form("practice_settings"):
             lambda: practice.update(
                 db,
                 user,
-                expected_version=st.session_state[version_key],
+                expected_version=expected,
                 practice_name=name,
                 crisis_line=crisis.strip(),
                 idle_logoff_minutes=int(idle),
@@ -116,9 +107,7 @@ with st.form("measure_params"):
             ),
         }
     if st.form_submit_button("Save measure settings"):
-        if common.attempt(
-            lambda: measures.save_params(db, user, chosen, st.session_state[version_key])
-        ):
+        if common.attempt(lambda: measures.save_params(db, user, chosen, expected)):
             common.saved(version_key, "Measure settings saved.")
 
 with st.expander("Add a measure of your own (a definition file)"):
